@@ -1,0 +1,484 @@
+//! Layered settings: the embedded `config/default.toml`, the files in the config
+//! directory (`default.toml`, then `<profile>.toml`), then the environment (after
+//! `.env` was loaded into it by `main`). Every key can be set by exactly one
+//! documented environment variable, listed in [`ENV_VARS`]; unknown keys in files
+//! are rejected.
+
+use std::path::{Path, PathBuf};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// The embedded defaults, so the binary runs even without a `config/` folder.
+const DEFAULTS: &str = include_str!("../config/default.toml");
+
+/// One environment variable and the settings key it sets.
+pub struct EnvVar {
+    /// Variable name, e.g. `KAFKA_ENABLE_PRODUCER`.
+    pub name: &'static str,
+    /// Dotted settings key, e.g. `kafka.enable_producer`.
+    pub key: &'static str,
+    /// What it does, for `.env.example` and the README.
+    pub help: &'static str,
+}
+
+macro_rules! env_vars {
+    ($( $name:literal => $key:literal : $help:literal ),* $(,)?) => {
+        /// Every environment variable the service reads, with the key it sets.
+        pub const ENV_VARS: &[EnvVar] = &[ $( EnvVar { name: $name, key: $key, help: $help } ),* ];
+    };
+}
+
+env_vars! {
+    "HRMS_HOST" => "server.host": "Address to bind",
+    "PORT" => "server.port": "TCP port (default 8080)",
+    "HRMS_WORKERS" => "server.workers": "HTTP worker threads, 0 = one per core",
+    "HRMS_MAX_BODY_BYTES" => "server.max_body_bytes": "Largest accepted JSON body in bytes",
+    "HRMS_SHUTDOWN_TIMEOUT_SECS" => "server.shutdown_timeout_secs": "Grace period for in-flight requests on shutdown",
+    "DATABASE_URL" => "database.url": "postgres://... for PostgreSQL; empty = embedded SQLite",
+    "HRMS_SQLITE_PATH" => "database.sqlite_path": "SQLite file used when DATABASE_URL is empty",
+    "HRMS_DB_POOL_SIZE" => "database.pool_size": "Maximum pooled database connections",
+    "HRMS_DB_CONNECT_TIMEOUT_SECS" => "database.connect_timeout_secs": "Seconds to wait for a pooled connection",
+    "HRMS_DB_MIGRATE_ON_START" => "database.migrate_on_start": "Run pending migrations at start-up",
+    "HRMS_LOG_FORMAT" => "log.format": "text or json",
+    "HRMS_LOG_LEVEL" => "log.level": "tracing filter; RUST_LOG wins when set",
+    "USER_MODULE_ENABLED" => "modules.user.enabled": "Mount the user module",
+    "EMPLOYEE_MODULE_ENABLED" => "modules.employee.enabled": "Mount the employee module",
+    "LEAVE_MODULE_ENABLED" => "modules.leave.enabled": "Mount the leave module",
+    "ATTENDANCE_MODULE_ENABLED" => "modules.attendance.enabled": "Mount the attendance module",
+    "COMPLIANCE_MODULE_ENABLED" => "modules.compliance.enabled": "Mount the compliance module",
+    "USER_KAFKA_ENABLE_PRODUCER" => "modules.user.kafka_enable_producer": "Kafka for the user module (default: KAFKA_ENABLE_PRODUCER)",
+    "EMPLOYEE_KAFKA_ENABLE_PRODUCER" => "modules.employee.kafka_enable_producer": "Kafka for the employee module (default: KAFKA_ENABLE_PRODUCER)",
+    "LEAVE_KAFKA_ENABLE_PRODUCER" => "modules.leave.kafka_enable_producer": "Kafka for the leave module (default: KAFKA_ENABLE_PRODUCER)",
+    "ATTENDANCE_KAFKA_ENABLE_PRODUCER" => "modules.attendance.kafka_enable_producer": "Kafka for the attendance module (default: KAFKA_ENABLE_PRODUCER)",
+    "COMPLIANCE_KAFKA_ENABLE_PRODUCER" => "modules.compliance.kafka_enable_producer": "Kafka for the compliance module (default: KAFKA_ENABLE_PRODUCER)",
+    "KAFKA_ENABLE_PRODUCER" => "kafka.enable_producer": "Global Kafka switch",
+    "KAFKA_BOOTSTRAP_SERVERS" => "kafka.bootstrap_servers": "Comma-separated broker list",
+    "KAFKA_CLIENT_ID" => "kafka.client_id": "Kafka client.id",
+    "KAFKA_LINGER_MS" => "kafka.linger_ms": "librdkafka linger.ms",
+    "KAFKA_BATCH_SIZE" => "kafka.batch_size": "librdkafka batch.size (bytes)",
+    "KAFKA_MESSAGE_TIMEOUT_MS" => "kafka.message_timeout_ms": "librdkafka message.timeout.ms; 0 = retry until delivered",
+    "KAFKA_NOTIFICATION_TOPIC" => "kafka.topics.notification": "Topic of notification events",
+    "KAFKA_AUDIT_TOPIC" => "kafka.topics.audit": "Topic of audit events",
+    "KAFKA_EMPLOYEE_TOPIC" => "kafka.topics.employee": "Topic of employee events",
+    "KAFKA_LEAVE_TOPIC" => "kafka.topics.leave": "Topic of leave events",
+    "KAFKA_ATTENDANCE_TOPIC" => "kafka.topics.attendance": "Topic of attendance events",
+    "KAFKA_USER_TOPIC" => "kafka.topics.user": "Topic of user events",
+    "KAFKA_COMPLIANCE_TOPIC" => "kafka.topics.compliance": "Topic of compliance events",
+    "HRMS_RELAY_ENABLED" => "relay.enabled": "Run the outbox relay in this process",
+    "HRMS_RELAY_BATCH_SIZE" => "relay.batch_size": "Outbox rows claimed per batch",
+    "HRMS_RELAY_POLL_INTERVAL_MS" => "relay.poll_interval_ms": "Relay poll interval when idle (ms)",
+    "HRMS_RELAY_LEASE_TTL_SECS" => "relay.lease_ttl_secs": "Relay lease duration (s)",
+    "HRMS_RELAY_CIRCUIT_OPEN_AFTER_SECS" => "relay.circuit_open_after_secs": "Unacknowledged seconds with brokers down before the circuit opens",
+    "HRMS_RELAY_CIRCUIT_PROBE_SECS" => "relay.circuit_probe_secs": "Seconds between broker probes while the circuit is open",
+    "HRMS_RELAY_RETRY_INITIAL_MS" => "relay.retry_initial_ms": "First retry delay of a failed row (ms)",
+    "HRMS_RELAY_RETRY_MAX_MS" => "relay.retry_max_ms": "Largest retry delay of a failed row (ms)",
+    "HRMS_RELAY_RESTART_INITIAL_MS" => "relay.restart_initial_ms": "First restart delay of a stopped relay (ms)",
+    "HRMS_RELAY_RESTART_MAX_MS" => "relay.restart_max_ms": "Largest restart delay of a stopped relay (ms)",
+    "HRMS_OUTBOX_RETENTION_HOURS" => "relay.retention_hours": "Hours delivered outbox rows are kept",
+    "HRMS_RELAY_SHUTDOWN_FLUSH_SECS" => "relay.shutdown_flush_secs": "Seconds to flush in-flight events on shutdown",
+    "AUDIT_SERVICE_URL" => "fallback.audit_service_url": "Audit service URL for the HTTP fallback",
+    "NOTIFICATION_SERVICE_URL" => "fallback.notification_service_url": "Notification service URL for the HTTP fallback",
+    "HRMS_FALLBACK_TIMEOUT_MS" => "fallback.timeout_ms": "Timeout of one fallback HTTP call (ms)",
+    "HRMS_ADMIN_API_ENABLED" => "admin.api_enabled": "Serve the operator endpoints under /api/v1/admin",
+}
+
+/// Variables read outside the settings tree (they choose where settings come from).
+pub const META_ENV_VARS: &[EnvVar] = &[
+    EnvVar {
+        name: "HRMS_PROFILE",
+        key: "",
+        help: "Profile file to load from the config directory: development (default), production, test",
+    },
+    EnvVar {
+        name: "HRMS_CONFIG_DIR",
+        key: "",
+        help: "Folder holding default.toml and <profile>.toml (default ./config)",
+    },
+    EnvVar {
+        name: "RUST_LOG",
+        key: "",
+        help: "Standard tracing filter; overrides HRMS_LOG_LEVEL",
+    },
+];
+
+/// The whole configuration of one process.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// HTTP server.
+    pub server: ServerSettings,
+    /// Database connection.
+    pub database: DatabaseSettings,
+    /// Logging.
+    pub log: LogSettings,
+    /// Per-module switches.
+    pub modules: ModulesSettings,
+    /// Kafka producer.
+    pub kafka: KafkaSettings,
+    /// Outbox relay.
+    pub relay: RelaySettings,
+    /// HTTP fallback peers for audit and notification events.
+    pub fallback: FallbackSettings,
+    /// Operator endpoints.
+    pub admin: AdminSettings,
+}
+
+/// HTTP server settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Address to bind.
+    pub host: String,
+    /// TCP port; 0 picks a free one (tests).
+    pub port: u16,
+    /// Worker threads; 0 = one per core.
+    pub workers: usize,
+    /// Largest accepted JSON body, bytes.
+    pub max_body_bytes: usize,
+    /// Grace period for in-flight requests on shutdown, seconds.
+    pub shutdown_timeout_secs: u64,
+}
+
+/// Database settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `postgres://...`; empty or absent = embedded SQLite. May hold a password.
+    #[serde(default)]
+    pub url: Option<SecretString>,
+    /// SQLite file used when `url` is empty.
+    pub sqlite_path: PathBuf,
+    /// Maximum pooled connections.
+    pub pool_size: u32,
+    /// Seconds to wait for a pooled connection.
+    pub connect_timeout_secs: u64,
+    /// Run pending migrations at start-up.
+    pub migrate_on_start: bool,
+}
+
+/// Where the data lives, decided from [`DatabaseSettings`].
+#[derive(Debug, Clone)]
+pub enum DatabaseTarget {
+    /// A PostgreSQL server; the URL may hold a password.
+    Postgres(SecretString),
+    /// An embedded SQLite file.
+    Sqlite(PathBuf),
+}
+
+impl DatabaseSettings {
+    /// Picks the backend: PostgreSQL for a postgres URL, SQLite otherwise.
+    pub fn target(&self) -> Result<DatabaseTarget, ConfigError> {
+        let url = self
+            .url
+            .as_ref()
+            .map(|u| u.expose_secret().trim().to_owned())
+            .unwrap_or_default();
+        if url.is_empty() {
+            return Ok(DatabaseTarget::Sqlite(self.sqlite_path.clone()));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DatabaseTarget::Postgres(SecretString::from(url)));
+        }
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            return Ok(DatabaseTarget::Sqlite(PathBuf::from(path)));
+        }
+        Err(ConfigError::Invalid(
+            "DATABASE_URL must start with postgres://, postgresql:// or sqlite:// (or be empty for the embedded SQLite file)".into(),
+        ))
+    }
+}
+
+/// Logging settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// Output format.
+    pub format: LogFormat,
+    /// tracing filter directive.
+    pub level: String,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The five modules' switches.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModulesSettings {
+    /// User accounts.
+    pub user: ModuleSettings,
+    /// Employee records.
+    pub employee: ModuleSettings,
+    /// Leave.
+    pub leave: ModuleSettings,
+    /// Attendance.
+    pub attendance: ModuleSettings,
+    /// Working-time compliance.
+    pub compliance: ModuleSettings,
+}
+
+/// One module's switches.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModuleSettings {
+    /// Whether the module is mounted (routes served, actor started).
+    pub enabled: bool,
+    /// Whether its events go to Kafka; absent = the global `kafka.enable_producer`.
+    #[serde(default)]
+    pub kafka_enable_producer: Option<bool>,
+}
+
+/// Kafka producer settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KafkaSettings {
+    /// Global switch.
+    pub enable_producer: bool,
+    /// Comma-separated broker list.
+    pub bootstrap_servers: String,
+    /// client.id.
+    pub client_id: String,
+    /// linger.ms.
+    pub linger_ms: u64,
+    /// batch.size in bytes.
+    pub batch_size: u64,
+    /// message.timeout.ms; 0 = until delivered.
+    pub message_timeout_ms: u64,
+    /// Topic per event family.
+    pub topics: TopicSettings,
+}
+
+/// Topic names per event family (old system's defaults).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicSettings {
+    /// Notification events.
+    pub notification: String,
+    /// Audit events.
+    pub audit: String,
+    /// Employee events.
+    pub employee: String,
+    /// Leave events.
+    pub leave: String,
+    /// Attendance events.
+    pub attendance: String,
+    /// User events.
+    pub user: String,
+    /// Compliance events.
+    pub compliance: String,
+}
+
+/// Outbox relay settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelaySettings {
+    /// Run the relay in this process.
+    pub enabled: bool,
+    /// Rows claimed per batch.
+    pub batch_size: u32,
+    /// Poll interval when idle, ms.
+    pub poll_interval_ms: u64,
+    /// Lease duration, seconds.
+    pub lease_ttl_secs: u64,
+    /// Unacknowledged seconds with brokers down before the circuit opens.
+    pub circuit_open_after_secs: u64,
+    /// Seconds between broker probes while the circuit is open.
+    pub circuit_probe_secs: u64,
+    /// First retry delay of a failed row, ms.
+    pub retry_initial_ms: u64,
+    /// Largest retry delay of a failed row, ms.
+    pub retry_max_ms: u64,
+    /// First restart delay of a stopped relay, ms.
+    pub restart_initial_ms: u64,
+    /// Largest restart delay, ms.
+    pub restart_max_ms: u64,
+    /// Hours delivered rows are kept.
+    pub retention_hours: u64,
+    /// Seconds to flush on shutdown.
+    pub shutdown_flush_secs: u64,
+}
+
+/// HTTP fallback peers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FallbackSettings {
+    /// Audit service URL; empty = none.
+    pub audit_service_url: String,
+    /// Notification service URL; empty = none.
+    pub notification_service_url: String,
+    /// Timeout of one call, ms.
+    pub timeout_ms: u64,
+}
+
+/// Operator endpoints.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminSettings {
+    /// Serve `/api/v1/admin/*`.
+    pub api_enabled: bool,
+}
+
+/// Why settings could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A source could not be read or did not fit the settings.
+    #[error("invalid configuration: {0}")]
+    Load(#[from] config::ConfigError),
+    /// A value is out of range.
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl Settings {
+    /// Loads settings from the config directory and the process environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let dir = std::env::var("HRMS_CONFIG_DIR").unwrap_or_else(|_| "config".into());
+        let profile = std::env::var("HRMS_PROFILE").unwrap_or_else(|_| "development".into());
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        Self::load_from(Path::new(&dir), &profile, &env)
+    }
+
+    /// Loads settings from `dir`, `profile` and the given environment pairs.
+    pub fn load_from(
+        dir: &Path,
+        profile: &str,
+        env: &[(String, String)],
+    ) -> Result<Self, ConfigError> {
+        if !matches!(profile, "development" | "production" | "test") {
+            return Err(ConfigError::Invalid(format!(
+                "HRMS_PROFILE must be development, production or test, not {profile:?}"
+            )));
+        }
+        let mut builder = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml))
+            .add_source(config::File::from(dir.join("default.toml")).required(false))
+            .add_source(config::File::from(dir.join(format!("{profile}.toml"))).required(false));
+        for var in ENV_VARS {
+            if let Some((_, value)) = env.iter().find(|(k, _)| k == var.name) {
+                builder = builder.set_override(var.key, value.as_str())?;
+            }
+        }
+        let settings: Settings = builder.build()?.try_deserialize()?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        self.database.target()?;
+        if self.database.pool_size == 0 {
+            return Err(ConfigError::Invalid("database.pool_size must be at least 1".into()));
+        }
+        if self.server.max_body_bytes < 1024 {
+            return Err(ConfigError::Invalid("server.max_body_bytes must be at least 1024".into()));
+        }
+        if self.relay.batch_size == 0 {
+            return Err(ConfigError::Invalid("relay.batch_size must be at least 1".into()));
+        }
+        if self.kafka.enable_producer && self.kafka.bootstrap_servers.trim().is_empty() {
+            return Err(ConfigError::Invalid(
+                "KAFKA_BOOTSTRAP_SERVERS is empty while KAFKA_ENABLE_PRODUCER is on".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether a module's events go to Kafka (its own switch, else the global one).
+    pub fn module_kafka_enabled(&self, module: crate::events::SourceModule) -> bool {
+        use crate::events::SourceModule as M;
+        let m = match module {
+            M::User => &self.modules.user,
+            M::Employee => &self.modules.employee,
+            M::Leave => &self.modules.leave,
+            M::Attendance => &self.modules.attendance,
+            M::Compliance => &self.modules.compliance,
+        };
+        m.kafka_enable_producer.unwrap_or(self.kafka.enable_producer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    fn missing_dir() -> PathBuf {
+        PathBuf::from("/nonexistent-hrms-config")
+    }
+
+    #[test]
+    fn defaults_give_sqlite_on_port_8080_with_old_topic_names() {
+        let s = Settings::load_from(&missing_dir(), "development", &[]).unwrap();
+        assert_eq!(s.server.port, 8080);
+        assert!(matches!(s.database.target().unwrap(), DatabaseTarget::Sqlite(_)));
+        assert_eq!(s.kafka.topics.employee, "employee-queue");
+        assert_eq!(s.kafka.topics.notification, "notification-queue");
+        assert!(s.kafka.enable_producer);
+    }
+
+    #[test]
+    fn old_variable_names_and_module_overrides_apply() {
+        let s = Settings::load_from(
+            &missing_dir(),
+            "development",
+            &env(&[
+                ("PORT", "9000"),
+                ("KAFKA_ENABLE_PRODUCER", "false"),
+                ("EMPLOYEE_KAFKA_ENABLE_PRODUCER", "true"),
+                ("KAFKA_AUDIT_TOPIC", "audit-x"),
+                ("DATABASE_URL", "postgres://u:p@localhost/db"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.server.port, 9000);
+        assert_eq!(s.kafka.topics.audit, "audit-x");
+        assert!(s.module_kafka_enabled(crate::events::SourceModule::Employee));
+        assert!(!s.module_kafka_enabled(crate::events::SourceModule::Leave));
+        assert!(matches!(s.database.target().unwrap(), DatabaseTarget::Postgres(_)));
+    }
+
+    #[test]
+    fn unknown_keys_in_a_profile_file_are_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("development.toml"), "[server]\nprot = 1\n").unwrap();
+        let err = Settings::load_from(dir.path(), "development", &[]).unwrap_err();
+        assert!(err.to_string().contains("prot"), "{err}");
+    }
+
+    #[test]
+    fn a_database_url_of_another_kind_is_rejected() {
+        let err = Settings::load_from(
+            &missing_dir(),
+            "development",
+            &env(&[("DATABASE_URL", "mysql://x")]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("DATABASE_URL"), "{err}");
+    }
+
+    #[test]
+    fn the_database_url_never_prints() {
+        let s = Settings::load_from(
+            &missing_dir(),
+            "development",
+            &env(&[("DATABASE_URL", "postgres://u:hunter2@localhost/db")]),
+        )
+        .unwrap();
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn an_unknown_profile_is_rejected() {
+        assert!(Settings::load_from(&missing_dir(), "staging", &[]).is_err());
+    }
+}

@@ -1,0 +1,49 @@
+//! Table definitions shared by both backends. Kept in step with `migrations/`
+//! (both folders declare the same column types); a test runs every query against
+//! freshly migrated SQLite and PostgreSQL databases.
+
+diesel::table! {
+    employees (id) {
+        id -> Text,
+        name -> Text,
+        age -> Integer,
+        email -> Nullable<Text>,
+        department -> Nullable<Text>,
+        position -> Nullable<Text>,
+        manager_id -> Nullable<Text>,
+        hire_date -> Date,
+        status -> Text,
+        termination_date -> Nullable<Date>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox_events (seq) {
+        seq -> BigInt,
+        event_id -> Text,
+        event_type -> Text,
+        family -> Text,
+        source_module -> Text,
+        destination -> Text,
+        aggregate_id -> Text,
+        payload -> Text,
+        traceparent -> Nullable<Text>,
+        created_at -> BigInt,
+        attempts -> Integer,
+        next_attempt_at -> BigInt,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<BigInt>,
+        transport -> Nullable<Text>,
+        claimed_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    relay_leases (name) {
+        name -> Text,
+        holder -> Nullable<Text>,
+        expires_at -> BigInt,
+    }
+}

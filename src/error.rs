@@ -1,0 +1,214 @@
+//! The one application error: a stable snake_case `code`, an HTTP status and a
+//! message, rendered as JSON. Module errors and actix's own failures convert into
+//! it; internal causes are logged once and hidden from the client.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use serde::Serialize;
+
+/// One invalid field of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// JSON field name.
+    pub field: Cow<'static, str>,
+    /// Stable snake_case reason, e.g. `out_of_range`.
+    pub code: &'static str,
+    /// Human-readable explanation (never echoes personal data).
+    pub message: String,
+}
+
+impl FieldError {
+    /// Builds a field error.
+    pub fn new(field: impl Into<Cow<'static, str>>, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// The JSON body of every error response.
+#[derive(Debug, Serialize)]
+pub struct ErrorBody<'a> {
+    /// Stable machine-readable code.
+    pub code: &'a str,
+    /// Human-readable message.
+    pub message: &'a str,
+    /// Per-field problems, for validation errors.
+    #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
+    pub details: &'a [FieldError],
+}
+
+/// An error answered to the client.
+#[derive(Debug)]
+pub struct AppError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    details: Vec<FieldError>,
+}
+
+impl AppError {
+    /// Any status and code.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            details: Vec::new(),
+        }
+    }
+
+    /// 400.
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    /// 404.
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, code, message)
+    }
+
+    /// 409.
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, message)
+    }
+
+    /// 422 for one rule that the request breaks.
+    pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+    }
+
+    /// 422 `validation_failed` with per-field details.
+    pub fn validation(details: Vec<FieldError>) -> Self {
+        let message = match details.as_slice() {
+            [one] => one.message.clone(),
+            _ => format!("{} fields are invalid", details.len()),
+        };
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "validation_failed",
+            message,
+            details,
+        }
+    }
+
+    /// 500: logs the whole cause chain once, tells the client nothing more.
+    pub fn internal(err: impl Into<anyhow::Error>) -> Self {
+        let err = err.into();
+        tracing::error!(error = format!("{err:#}"), "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "an internal error occurred",
+        )
+    }
+
+    /// 503 for a dependency that is down.
+    pub fn unavailable(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, code, message)
+    }
+
+    /// The code.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status).json(ErrorBody {
+            code: self.code,
+            message: &self.message,
+            details: &self.details,
+        })
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(err: diesel::result::Error) -> Self {
+        match err {
+            // The one place a missing row becomes a 404.
+            diesel::result::Error::NotFound => Self::not_found("not_found", "resource not found"),
+            other => Self::internal(anyhow::Error::new(other).context("database query failed")),
+        }
+    }
+}
+
+impl From<actix::MailboxError> for AppError {
+    fn from(err: actix::MailboxError) -> Self {
+        Self::internal(anyhow::Error::new(err).context("module actor unavailable"))
+    }
+}
+
+/// Turns JSON body failures into our JSON errors.
+pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let app = match &err {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            AppError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "the request body is larger than the limit",
+            )
+        }
+        JsonPayloadError::ContentType => AppError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "the request body must be JSON (Content-Type: application/json)",
+        ),
+        JsonPayloadError::Deserialize(e) if e.is_data() => {
+            AppError::bad_request("invalid_body", format!("the request body does not fit: {e}"))
+        }
+        JsonPayloadError::Deserialize(e) => {
+            AppError::bad_request("invalid_json", format!("the request body is not valid JSON: {e}"))
+        }
+        _ => AppError::bad_request("invalid_body", "the request body could not be read"),
+    };
+    app.into()
+}
+
+/// Turns path parameter failures into our JSON errors.
+pub fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
+    AppError::bad_request("invalid_path", format!("invalid path parameter: {err}")).into()
+}
+
+/// Turns query string failures into our JSON errors.
+pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let detail = match &err {
+        QueryPayloadError::Deserialize(e) => e.to_string(),
+        _ => "unreadable query string".to_owned(),
+    };
+    AppError::bad_request("invalid_query", format!("invalid query parameter: {detail}")).into()
+}
+
+/// Fallback for unknown routes.
+pub async fn not_found_route(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    Err(AppError::not_found(
+        "route_not_found",
+        format!("no route for {} {}", req.method(), req.path()),
+    ))
+}
+
+/// Fallback for a known route called with an unsupported method.
+pub async fn method_not_allowed(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    Err(AppError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{} is not allowed on {}", req.method(), req.path()),
+    ))
+}

@@ -1,0 +1,168 @@
+//! Cross-cutting HTTP pieces: the request context middleware (request id, trace
+//! context, access log, metrics), health, readiness and metrics endpoints.
+
+pub mod health;
+
+use std::future::{ready, Ready};
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use tracing::Instrument;
+
+use crate::events::EventContext;
+use crate::metrics::Metrics;
+
+/// Header carrying the request id in and out.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// Request id and trace context of the current request.
+#[derive(Debug, Clone)]
+pub struct RequestMeta {
+    /// From `X-Request-Id` when valid, else generated.
+    pub request_id: String,
+    /// W3C `traceparent` for this request (continues the caller's trace).
+    pub traceparent: String,
+}
+
+impl RequestMeta {
+    /// The event context of changes made by this request.
+    pub fn event_context(&self) -> EventContext {
+        EventContext {
+            correlation_id: self.request_id.clone(),
+            actor_id: None,
+            traceparent: Some(self.traceparent.clone()),
+        }
+    }
+
+    fn from_headers(req: &ServiceRequest) -> Self {
+        let request_id = req
+            .headers()
+            .get(REQUEST_ID_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| valid_request_id(v))
+            .map(str::to_owned)
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let trace_id = req
+            .headers()
+            .get("traceparent")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_trace_id)
+            .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+        let span_id = &uuid::Uuid::new_v4().simple().to_string()[..16];
+        Self {
+            request_id,
+            traceparent: format!("00-{trace_id}-{span_id}-01"),
+        }
+    }
+}
+
+/// A caller's request id is kept when it is short printable ASCII.
+fn valid_request_id(v: &str) -> bool {
+    !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// The trace id of a valid W3C `traceparent` (`00-<32 hex>-<16 hex>-<2 hex>`).
+fn parse_trace_id(v: &str) -> Option<String> {
+    let parts: Vec<&str> = v.trim().split('-').collect();
+    let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
+    match parts.as_slice() {
+        [ver, trace, span, flags]
+            if hex(ver, 2) && hex(trace, 32) && hex(span, 16) && hex(flags, 2)
+                && *trace != "00000000000000000000000000000000" =>
+        {
+            Some(trace.to_ascii_lowercase())
+        }
+        _ => None,
+    }
+}
+
+impl FromRequest for RequestMeta {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let meta = req.extensions().get::<RequestMeta>().cloned().unwrap_or_else(|| RequestMeta {
+            request_id: uuid::Uuid::new_v4().to_string(),
+            traceparent: format!(
+                "00-{}-{}-01",
+                uuid::Uuid::new_v4().simple(),
+                &uuid::Uuid::new_v4().simple().to_string()[..16]
+            ),
+        });
+        ready(Ok(meta))
+    }
+}
+
+/// Middleware: assigns the request id, opens the request span, logs one line
+/// when the request finishes (method, route, status, latency: no bodies, no
+/// personal data) and records metrics.
+pub async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let meta = RequestMeta::from_headers(&req);
+    let request_id = meta.request_id.clone();
+    let method = req.method().to_string();
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
+    req.extensions_mut().insert(meta);
+    let span = tracing::info_span!(
+        "http.request",
+        request.id = %request_id,
+        http.method = %method,
+        http.route = tracing::field::Empty,
+    );
+    let started = Instant::now();
+    let mut res = next.call(req).instrument(span.clone()).await?;
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let status = res.status().as_u16();
+    let elapsed = started.elapsed();
+    span.record("http.route", route.as_str());
+    span.in_scope(|| {
+        tracing::info!(
+            http.status = status,
+            latency_ms = elapsed.as_secs_f64() * 1000.0,
+            "request finished"
+        );
+    });
+    if let Some(metrics) = metrics {
+        metrics.http_request(&method, &route, status, elapsed.as_secs_f64());
+    }
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        res.headers_mut()
+            .insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
+    }
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_valid_traceparent_keeps_its_trace_id() {
+        assert_eq!(
+            parse_trace_id("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").as_deref(),
+            Some("4bf92f3577b34da6a3ce929d0e0e4736")
+        );
+        assert_eq!(parse_trace_id("00-zz-00f067aa0ba902b7-01"), None);
+        assert_eq!(
+            parse_trace_id("00-00000000000000000000000000000000-00f067aa0ba902b7-01"),
+            None
+        );
+    }
+
+    #[test]
+    fn request_ids_must_be_short_printable_ascii() {
+        assert!(valid_request_id("abc-123"));
+        assert!(!valid_request_id(""));
+        assert!(!valid_request_id("has space"));
+        assert!(!valid_request_id(&"x".repeat(129)));
+    }
+}

@@ -1,0 +1,449 @@
+//! Employee types: the database row, the validated domain inputs, and the
+//! request/response bodies of the HTTP API.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Deserializer, Serialize};
+use uuid::Uuid;
+
+use crate::db::schema::employees;
+
+/// Id of an employee record (UUID v7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EmployeeId(Uuid);
+
+impl EmployeeId {
+    /// A new time-ordered id.
+    pub fn generate() -> Self {
+        Self(Uuid::now_v7())
+    }
+}
+
+impl fmt::Display for EmployeeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl FromStr for EmployeeId {
+    type Err = uuid::Error;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Uuid::parse_str(s).map(Self)
+    }
+}
+
+impl<'de> Deserialize<'de> for EmployeeId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse()
+            .map_err(|_| serde::de::Error::custom("employee id must be a UUID"))
+    }
+}
+
+impl Serialize for EmployeeId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+/// Employment status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmployeeStatus {
+    /// Working.
+    Active,
+    /// On long leave; still employed.
+    OnLeave,
+    /// Employment ended; the record is kept.
+    Terminated,
+}
+
+impl EmployeeStatus {
+    /// Stored and wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EmployeeStatus::Active => "active",
+            EmployeeStatus::OnLeave => "on_leave",
+            EmployeeStatus::Terminated => "terminated",
+        }
+    }
+
+    /// Parses [`EmployeeStatus::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "active" => Some(EmployeeStatus::Active),
+            "on_leave" => Some(EmployeeStatus::OnLeave),
+            "terminated" => Some(EmployeeStatus::Terminated),
+            _ => None,
+        }
+    }
+}
+
+/// A name as the person wants it written: trimmed, 1 to 200 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonName(String);
+
+/// An age within the working-age range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Age(i32);
+
+/// A work e-mail address, lower-cased.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkEmail(String);
+
+/// A department or position name: trimmed, 1 to 100 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label(String);
+
+macro_rules! string_newtype {
+    ($t:ident) => {
+        impl $t {
+            /// The validated text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+        impl From<$t> for String {
+            fn from(v: $t) -> String {
+                v.0
+            }
+        }
+    };
+}
+string_newtype!(PersonName);
+string_newtype!(WorkEmail);
+string_newtype!(Label);
+
+/// Youngest and oldest accepted age.
+pub const AGE_RANGE: std::ops::RangeInclusive<i64> = 16..=100;
+/// Longest accepted name.
+pub const NAME_MAX: usize = 200;
+/// Longest accepted department or position.
+pub const LABEL_MAX: usize = 100;
+/// Longest accepted e-mail address (RFC 5321 path limit).
+pub const EMAIL_MAX: usize = 254;
+
+impl PersonName {
+    /// Trims; rejects empty, over-long or control characters.
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        let s = raw.trim();
+        if s.is_empty() {
+            return Err("must not be empty");
+        }
+        if s.chars().count() > NAME_MAX {
+            return Err("must be at most 200 characters");
+        }
+        if s.chars().any(char::is_control) {
+            return Err("must not contain control characters");
+        }
+        Ok(Self(s.to_owned()))
+    }
+}
+
+impl Age {
+    /// Accepts [`AGE_RANGE`].
+    pub fn parse(raw: i64) -> Result<Self, &'static str> {
+        if AGE_RANGE.contains(&raw) {
+            i32::try_from(raw).map(Self).map_err(|_| "out of range")
+        } else {
+            Err("must be between 16 and 100")
+        }
+    }
+
+    /// The age.
+    pub fn get(self) -> i32 {
+        self.0
+    }
+}
+
+impl WorkEmail {
+    /// Trims, lower-cases and checks the address shape (HTML5 / WHATWG rules).
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        use validator::ValidateEmail;
+        let s = raw.trim().to_lowercase();
+        if s.len() > EMAIL_MAX {
+            return Err("must be at most 254 characters");
+        }
+        if !s.validate_email() {
+            return Err("is not a valid e-mail address");
+        }
+        Ok(Self(s))
+    }
+}
+
+impl Label {
+    /// Trims; rejects empty, over-long or control characters.
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        let s = raw.trim();
+        if s.is_empty() {
+            return Err("must not be empty (send null to clear it)");
+        }
+        if s.chars().count() > LABEL_MAX {
+            return Err("must be at most 100 characters");
+        }
+        if s.chars().any(char::is_control) {
+            return Err("must not contain control characters");
+        }
+        Ok(Self(s.to_owned()))
+    }
+}
+
+/// A validated new employee.
+#[derive(Debug, Clone)]
+pub struct NewEmployee {
+    /// Name.
+    pub name: PersonName,
+    /// Age.
+    pub age: Age,
+    /// Work e-mail, optional for old clients.
+    pub email: Option<WorkEmail>,
+    /// Department.
+    pub department: Option<Label>,
+    /// Position.
+    pub position: Option<Label>,
+    /// Manager.
+    pub manager_id: Option<EmployeeId>,
+    /// Hire date.
+    pub hire_date: NaiveDate,
+    /// `active` or `on_leave`.
+    pub status: EmployeeStatus,
+}
+
+/// A validated partial update: `None` leaves a field alone; `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct EmployeePatch {
+    /// New name.
+    pub name: Option<PersonName>,
+    /// New age.
+    pub age: Option<Age>,
+    /// New or cleared e-mail.
+    pub email: Option<Option<WorkEmail>>,
+    /// New or cleared department.
+    pub department: Option<Option<Label>>,
+    /// New or cleared position.
+    pub position: Option<Option<Label>>,
+    /// New or cleared manager.
+    pub manager_id: Option<Option<EmployeeId>>,
+    /// New hire date.
+    pub hire_date: Option<NaiveDate>,
+    /// `active` or `on_leave`.
+    pub status: Option<EmployeeStatus>,
+}
+
+/// Validated list filters.
+#[derive(Debug, Clone, Default)]
+pub struct EmployeeFilter {
+    /// Exact department.
+    pub department: Option<String>,
+    /// Status.
+    pub status: Option<EmployeeStatus>,
+    /// Direct manager.
+    pub manager_id: Option<EmployeeId>,
+}
+
+/// A page window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    /// Items per page, 1 to [`Page::MAX_LIMIT`].
+    pub limit: i64,
+    /// Items skipped.
+    pub offset: i64,
+}
+
+impl Page {
+    /// Default page size.
+    pub const DEFAULT_LIMIT: i64 = 50;
+    /// Largest page size; larger requests are capped to it.
+    pub const MAX_LIMIT: i64 = 200;
+}
+
+/// The `employees` row.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = employees)]
+#[diesel(treat_none_as_null = true)]
+pub struct EmployeeRow {
+    /// UUID v7.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Age.
+    pub age: i32,
+    /// Lower-cased work e-mail.
+    pub email: Option<String>,
+    /// Department.
+    pub department: Option<String>,
+    /// Position.
+    pub position: Option<String>,
+    /// Manager's id.
+    pub manager_id: Option<String>,
+    /// Hire date.
+    pub hire_date: NaiveDate,
+    /// [`EmployeeStatus::as_str`].
+    pub status: String,
+    /// Set on termination.
+    pub termination_date: Option<NaiveDate>,
+    /// UTC.
+    pub created_at: NaiveDateTime,
+    /// UTC.
+    pub updated_at: NaiveDateTime,
+}
+
+impl EmployeeRow {
+    /// Whether the employment has ended.
+    pub fn is_terminated(&self) -> bool {
+        self.status == EmployeeStatus::Terminated.as_str()
+    }
+}
+
+/// `POST /api/v1/employees` body. `name` and `age` keep the old API's meaning.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateEmployeeRequest {
+    /// Full name.
+    pub name: String,
+    /// Age in years.
+    pub age: i64,
+    /// Work e-mail (unique).
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Department.
+    #[serde(default)]
+    pub department: Option<String>,
+    /// Position.
+    #[serde(default)]
+    pub position: Option<String>,
+    /// Manager's employee id.
+    #[serde(default)]
+    pub manager_id: Option<String>,
+    /// `YYYY-MM-DD`; default today.
+    #[serde(default)]
+    pub hire_date: Option<String>,
+    /// `active` (default) or `on_leave`.
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+/// `PATCH /api/v1/employees/{id}` body: only the fields present change; `null`
+/// clears an optional field.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateEmployeeRequest {
+    /// Full name.
+    #[serde(default, deserialize_with = "present")]
+    pub name: Option<Option<String>>,
+    /// Age.
+    #[serde(default, deserialize_with = "present")]
+    pub age: Option<Option<i64>>,
+    /// Work e-mail.
+    #[serde(default, deserialize_with = "present")]
+    pub email: Option<Option<String>>,
+    /// Department.
+    #[serde(default, deserialize_with = "present")]
+    pub department: Option<Option<String>>,
+    /// Position.
+    #[serde(default, deserialize_with = "present")]
+    pub position: Option<Option<String>>,
+    /// Manager's employee id.
+    #[serde(default, deserialize_with = "present")]
+    pub manager_id: Option<Option<String>>,
+    /// `YYYY-MM-DD`.
+    #[serde(default, deserialize_with = "present")]
+    pub hire_date: Option<Option<String>>,
+    /// `active` or `on_leave` (terminate with DELETE).
+    #[serde(default, deserialize_with = "present")]
+    pub status: Option<Option<String>>,
+}
+
+/// Tells "field absent" (`None`) from "field is null" (`Some(None)`).
+fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// `GET /api/v1/employees` query.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListEmployeesQuery {
+    /// Exact department.
+    pub department: Option<String>,
+    /// `active`, `on_leave` or `terminated`.
+    pub status: Option<String>,
+    /// Direct manager's id.
+    pub manager_id: Option<String>,
+    /// Page size (default 50, capped at 200).
+    pub limit: Option<i64>,
+    /// Items to skip (default 0).
+    pub offset: Option<i64>,
+}
+
+/// `DELETE /api/v1/employees/{id}` query.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TerminateQuery {
+    /// `YYYY-MM-DD`; default today.
+    pub termination_date: Option<String>,
+}
+
+/// An employee as the API returns it.
+#[derive(Debug, Clone, Serialize)]
+pub struct EmployeeResponse {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Age.
+    pub age: i32,
+    /// Work e-mail.
+    pub email: Option<String>,
+    /// Department.
+    pub department: Option<String>,
+    /// Position.
+    pub position: Option<String>,
+    /// Manager's id.
+    pub manager_id: Option<String>,
+    /// Hire date.
+    pub hire_date: NaiveDate,
+    /// Status.
+    pub status: String,
+    /// Termination date.
+    pub termination_date: Option<NaiveDate>,
+    /// Creation time (UTC).
+    pub created_at: DateTime<Utc>,
+    /// Last change (UTC).
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<EmployeeRow> for EmployeeResponse {
+    fn from(r: EmployeeRow) -> Self {
+        Self {
+            id: r.id,
+            name: r.name,
+            age: r.age,
+            email: r.email,
+            department: r.department,
+            position: r.position,
+            manager_id: r.manager_id,
+            hire_date: r.hire_date,
+            status: r.status,
+            termination_date: r.termination_date,
+            created_at: r.created_at.and_utc(),
+            updated_at: r.updated_at.and_utc(),
+        }
+    }
+}
+
+/// One page of employees.
+#[derive(Debug, Serialize)]
+pub struct EmployeePage {
+    /// The page.
+    pub items: Vec<EmployeeResponse>,
+    /// Matching records in all pages.
+    pub total: i64,
+    /// Page size used.
+    pub limit: i64,
+    /// Offset used.
+    pub offset: i64,
+}

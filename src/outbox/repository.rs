@@ -1,0 +1,390 @@
+//! Outbox queries. Every function takes a connection so that callers choose the
+//! transaction; all run on blocking threads.
+
+use diesel::dsl::{exists, not};
+use diesel::prelude::*;
+use diesel::result::Error as DieselError;
+
+use crate::db::schema::{outbox_events, relay_leases};
+use crate::db::DbConnection;
+use crate::events::Event;
+
+/// Destination of rows that only go to Kafka.
+pub const DEST_KAFKA: &str = "kafka";
+/// Destination of audit and notification rows: Kafka first, HTTP as fallback.
+pub const DEST_KAFKA_OR_HTTP: &str = "kafka_or_http";
+/// Name of the relay lease row.
+const LEASE: &str = "outbox";
+
+/// A row to insert.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = outbox_events)]
+pub struct NewRow {
+    event_id: String,
+    event_type: String,
+    pub(crate) family: String,
+    source_module: String,
+    destination: String,
+    aggregate_id: String,
+    payload: String,
+    traceparent: Option<String>,
+    created_at: i64,
+    attempts: i32,
+    next_attempt_at: i64,
+}
+
+impl NewRow {
+    /// Serialises `event` into a pending row.
+    pub fn from_event(event: &Event, traceparent: Option<&str>) -> QueryResult<Self> {
+        let base = event.base();
+        let family = event.family();
+        let payload = event
+            .to_json()
+            .map_err(|e| DieselError::SerializationError(Box::new(e)))?;
+        let now = crate::db::now_micros();
+        Ok(Self {
+            event_id: base.event_id.to_string(),
+            event_type: base.event_type.as_str().to_owned(),
+            family: family.as_str().to_owned(),
+            source_module: base.source.as_str().to_owned(),
+            destination: if family.has_http_fallback() {
+                DEST_KAFKA_OR_HTTP
+            } else {
+                DEST_KAFKA
+            }
+            .to_owned(),
+            aggregate_id: event.aggregate_id().to_owned(),
+            payload,
+            traceparent: traceparent.map(str::to_owned),
+            created_at: now,
+            attempts: 0,
+            next_attempt_at: now,
+        })
+    }
+}
+
+/// Inserts rows. One statement per row: diesel's multi-backend connection has
+/// no multi-row insert, and a change writes only a handful of events.
+pub fn insert(conn: &mut DbConnection, rows: &[NewRow]) -> QueryResult<usize> {
+    let mut n = 0;
+    for row in rows {
+        n += diesel::insert_into(outbox_events::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    Ok(n)
+}
+
+/// A pending row, as the relay sees it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = outbox_events)]
+pub struct OutboxRow {
+    /// Commit order.
+    pub seq: i64,
+    /// Event id (UUID v7).
+    pub event_id: String,
+    /// e.g. `EMPLOYEE_CREATED`.
+    pub event_type: String,
+    /// e.g. `employee`.
+    pub family: String,
+    /// e.g. `employee`.
+    pub source_module: String,
+    /// `kafka` or `kafka_or_http`.
+    pub destination: String,
+    /// Kafka key.
+    pub aggregate_id: String,
+    /// Event JSON.
+    pub payload: String,
+    /// W3C trace context of the request.
+    pub traceparent: Option<String>,
+    /// Unix micros.
+    pub created_at: i64,
+    /// Failed deliveries so far.
+    pub attempts: i32,
+    /// Unix micros.
+    pub next_attempt_at: i64,
+    /// Last failure.
+    pub last_error: Option<String>,
+    /// Unix micros, once delivered.
+    pub delivered_at: Option<i64>,
+    /// `kafka` or `http`, once delivered.
+    pub transport: Option<String>,
+}
+
+/// Result of trying to take or keep the relay lease.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lease {
+    /// We hold it; `fresh` when we just took it over.
+    Held {
+        /// True when another holder (or nobody) had it before.
+        fresh: bool,
+    },
+    /// Another relay holds it.
+    Elsewhere,
+}
+
+/// Takes or renews the relay lease for `holder` until `now + ttl`. Only the holder
+/// claims rows, which keeps each aggregate's events in order across replicas.
+/// On a fresh take-over, or when `recover` is set (a restarted relay), rows left
+/// claimed by an earlier holder or incarnation are freed to be sent again.
+pub fn acquire_lease(
+    conn: &mut DbConnection,
+    holder: &str,
+    now: i64,
+    ttl_micros: i64,
+    recover: bool,
+) -> QueryResult<Lease> {
+    crate::db::write_tx(conn, |conn| {
+        let (current, expires): (Option<String>, i64) = relay_leases::table
+            .filter(relay_leases::name.eq(LEASE))
+            .select((relay_leases::holder, relay_leases::expires_at))
+            .first(conn)?;
+        let ours = current.as_deref() == Some(holder);
+        if !ours && expires > now && current.is_some() {
+            return Ok(Lease::Elsewhere);
+        }
+        diesel::update(relay_leases::table.filter(relay_leases::name.eq(LEASE)))
+            .set((
+                relay_leases::holder.eq(holder),
+                relay_leases::expires_at.eq(now + ttl_micros),
+            ))
+            .execute(conn)?;
+        if !ours || recover {
+            // The previous holder is gone: whatever it had claimed is unacknowledged
+            // and must be sent again (consumers deduplicate by event id).
+            diesel::update(
+                outbox_events::table
+                    .filter(outbox_events::delivered_at.is_null())
+                    .filter(outbox_events::claimed_by.is_not_null()),
+            )
+            .set(outbox_events::claimed_by.eq(None::<String>))
+            .execute(conn)?;
+        }
+        Ok(Lease::Held { fresh: !ours })
+    })
+}
+
+/// Gives the lease up (on shutdown) so another replica can take over at once.
+pub fn release_lease(conn: &mut DbConnection, holder: &str) -> QueryResult<usize> {
+    diesel::update(
+        relay_leases::table
+            .filter(relay_leases::name.eq(LEASE))
+            .filter(relay_leases::holder.eq(holder)),
+    )
+    .set(relay_leases::expires_at.eq(0_i64))
+    .execute(conn)
+}
+
+/// Which rows a claim may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimScope {
+    /// Every due row.
+    All,
+    /// Only audit and notification rows (Kafka is unreachable: they go over HTTP).
+    FallbackOnly,
+}
+
+/// Claims up to `limit` due rows for `holder`, oldest first. A row is skipped
+/// while an earlier row of the same aggregate is undelivered and claimed or
+/// waiting for a retry, so an aggregate's events are handed to the sinks in order
+/// and never overtake each other.
+pub fn claim(
+    conn: &mut DbConnection,
+    holder: &str,
+    now: i64,
+    limit: i64,
+    scope: ClaimScope,
+) -> QueryResult<Vec<OutboxRow>> {
+    crate::db::write_tx(conn, |conn| {
+        let earlier = diesel::alias!(outbox_events as earlier);
+        let blocked = earlier
+            .filter(
+                earlier
+                    .field(outbox_events::aggregate_id)
+                    .eq(outbox_events::aggregate_id),
+            )
+            .filter(earlier.field(outbox_events::seq).lt(outbox_events::seq))
+            .filter(earlier.field(outbox_events::delivered_at).is_null())
+            .filter(
+                earlier
+                    .field(outbox_events::claimed_by)
+                    .is_not_null()
+                    .or(earlier.field(outbox_events::next_attempt_at).gt(now)),
+            );
+        let mut query = outbox_events::table
+            .filter(outbox_events::delivered_at.is_null())
+            .filter(outbox_events::claimed_by.is_null())
+            .filter(outbox_events::next_attempt_at.le(now))
+            .filter(not(exists(blocked)))
+            .order(outbox_events::seq)
+            .limit(limit)
+            .select(OutboxRow::as_select())
+            .into_boxed();
+        if scope == ClaimScope::FallbackOnly {
+            query = query.filter(outbox_events::destination.eq(DEST_KAFKA_OR_HTTP));
+        }
+        let rows = query.load(conn)?;
+        if rows.is_empty() {
+            return Ok(rows);
+        }
+        let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
+        for chunk in seqs.chunks(CHUNK) {
+            diesel::update(outbox_events::table.filter(outbox_events::seq.eq_any(chunk)))
+                .set(outbox_events::claimed_by.eq(holder))
+                .execute(conn)?;
+        }
+        Ok(rows)
+    })
+}
+
+/// Bind parameters per statement stay well under both backends' limits.
+const CHUNK: usize = 5000;
+
+/// Marks rows delivered through `transport` (one statement per chunk).
+pub fn mark_delivered(
+    conn: &mut DbConnection,
+    seqs: &[i64],
+    transport: &str,
+    now: i64,
+) -> QueryResult<usize> {
+    let mut n = 0;
+    for chunk in seqs.chunks(CHUNK) {
+        n += diesel::update(outbox_events::table.filter(outbox_events::seq.eq_any(chunk)))
+            .set((
+                outbox_events::delivered_at.eq(now),
+                outbox_events::transport.eq(transport),
+                outbox_events::claimed_by.eq(None::<String>),
+                outbox_events::last_error.eq(None::<String>),
+            ))
+            .execute(conn)?;
+    }
+    Ok(n)
+}
+
+/// Records a definite delivery failure: one more attempt, retried at `retry_at`.
+pub fn mark_failed(
+    conn: &mut DbConnection,
+    seq: i64,
+    error: &str,
+    retry_at: i64,
+) -> QueryResult<usize> {
+    diesel::update(outbox_events::table.filter(outbox_events::seq.eq(seq)))
+        .set((
+            outbox_events::attempts.eq(outbox_events::attempts + 1),
+            outbox_events::next_attempt_at.eq(retry_at),
+            outbox_events::last_error.eq(truncate(error, 500)),
+            outbox_events::claimed_by.eq(None::<String>),
+        ))
+        .execute(conn)
+}
+
+/// Returns claimed rows that were never attempted (purged from the client's
+/// queue before sending) to the pending pool, without counting an attempt.
+pub fn release(conn: &mut DbConnection, seqs: &[i64]) -> QueryResult<usize> {
+    let mut n = 0;
+    for chunk in seqs.chunks(CHUNK) {
+        n += diesel::update(outbox_events::table.filter(outbox_events::seq.eq_any(chunk)))
+            .set(outbox_events::claimed_by.eq(None::<String>))
+            .execute(conn)?;
+    }
+    Ok(n)
+}
+
+/// Deletes up to `limit` rows delivered before `before`; returns how many.
+pub fn purge_delivered(conn: &mut DbConnection, before: i64, limit: i64) -> QueryResult<usize> {
+    let old: Vec<i64> = outbox_events::table
+        .filter(outbox_events::delivered_at.lt(before))
+        .select(outbox_events::seq)
+        .limit(limit)
+        .load(conn)?;
+    let mut n = 0;
+    for chunk in old.chunks(CHUNK) {
+        n += diesel::delete(outbox_events::table.filter(outbox_events::seq.eq_any(chunk)))
+            .execute(conn)?;
+    }
+    Ok(n)
+}
+
+/// Backlog figures for metrics, readiness and logs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutboxStats {
+    /// Undelivered rows.
+    pub pending: i64,
+    /// Creation time (Unix micros) of the oldest undelivered row.
+    pub oldest_pending_created_at: Option<i64>,
+    /// Undelivered rows that failed at least once.
+    pub failing: i64,
+}
+
+/// Counts the backlog.
+pub fn stats(conn: &mut DbConnection) -> QueryResult<OutboxStats> {
+    let pending: i64 = outbox_events::table
+        .filter(outbox_events::delivered_at.is_null())
+        .count()
+        .get_result(conn)?;
+    let oldest: Option<i64> = outbox_events::table
+        .filter(outbox_events::delivered_at.is_null())
+        .order(outbox_events::seq)
+        .select(outbox_events::created_at)
+        .first(conn)
+        .optional()?;
+    let failing: i64 = outbox_events::table
+        .filter(outbox_events::delivered_at.is_null())
+        .filter(outbox_events::attempts.gt(0))
+        .count()
+        .get_result(conn)?;
+    Ok(OutboxStats {
+        pending,
+        oldest_pending_created_at: oldest,
+        failing,
+    })
+}
+
+/// Which rows an operator lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListFilter {
+    /// Undelivered rows.
+    Pending,
+    /// Undelivered rows that failed at least once.
+    Failing,
+    /// Undelivered rows older than the given Unix micros.
+    OlderThan(i64),
+}
+
+/// Lists undelivered rows for operators, oldest first.
+pub fn list(conn: &mut DbConnection, filter: ListFilter, limit: i64) -> QueryResult<Vec<OutboxRow>> {
+    let mut query = outbox_events::table
+        .filter(outbox_events::delivered_at.is_null())
+        .order(outbox_events::seq)
+        .limit(limit)
+        .select(OutboxRow::as_select())
+        .into_boxed();
+    match filter {
+        ListFilter::Pending => {}
+        ListFilter::Failing => query = query.filter(outbox_events::attempts.gt(0)),
+        ListFilter::OlderThan(t) => query = query.filter(outbox_events::created_at.lt(t)),
+    }
+    query.load(conn)
+}
+
+/// Makes undelivered rows due now (operator retry): one event by id, or all
+/// failing ones. Returns how many rows changed.
+pub fn retry_now(conn: &mut DbConnection, event_id: Option<&str>, now: i64) -> QueryResult<usize> {
+    let mut query = diesel::update(outbox_events::table)
+        .filter(outbox_events::delivered_at.is_null())
+        .into_boxed();
+    query = match event_id {
+        Some(id) => query.filter(outbox_events::event_id.eq(id.to_owned())),
+        None => query.filter(outbox_events::attempts.gt(0)),
+    };
+    query
+        .set(outbox_events::next_attempt_at.eq(now))
+        .execute(conn)
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => s[..i].to_owned(),
+        None => s.to_owned(),
+    }
+}
