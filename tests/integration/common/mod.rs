@@ -1,0 +1,210 @@
+//! Test harness: starts the real application on a random port with its own fresh
+//! database (a temporary SQLite file, or a new PostgreSQL database when
+//! `HRMS_TEST_DATABASE_URL` is set), plus helpers to call it, to read Kafka
+//! topics, and to stand up an HTTP peer.
+
+#![allow(dead_code)]
+
+pub mod kafka;
+pub mod peer;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use actix_web::dev::ServerHandle;
+use actix_web::http::StatusCode;
+use diesel::{Connection, RunQueryDsl};
+use hrms::config::Settings;
+use hrms::startup::{Application, Services};
+use serde_json::Value;
+
+/// A running application.
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`.
+    pub address: String,
+    /// Shared services (db pool, relay address, metrics).
+    pub services: Services,
+    /// Stops the server.
+    pub handle: ServerHandle,
+    /// Keeps the SQLite folder alive.
+    pub dir: tempfile::TempDir,
+    client: awc::Client,
+}
+
+/// A response: status, headers we care about, JSON body (`Null` when not JSON).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+    pub request_id: Option<String>,
+    pub raw: String,
+}
+
+/// Starts the app with the test profile and Kafka off.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Starts the app with extra environment-style overrides (`KAFKA_...`, `HRMS_...`).
+pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sqlite = dir.path().join("hrms.db");
+    let mut env: Vec<(String, String)> = vec![
+        ("HRMS_HOST".into(), "127.0.0.1".into()),
+        ("PORT".into(), "0".into()),
+        ("HRMS_SQLITE_PATH".into(), sqlite.to_string_lossy().into_owned()),
+        ("KAFKA_ENABLE_PRODUCER".into(), "false".into()),
+        ("HRMS_RELAY_POLL_INTERVAL_MS".into(), "100".into()),
+        ("HRMS_DB_POOL_SIZE".into(), "4".into()),
+    ];
+    if let Ok(admin) = std::env::var("HRMS_TEST_DATABASE_URL") {
+        env.push(("DATABASE_URL".into(), fresh_postgres_database(&admin)));
+    }
+    for (k, v) in overrides {
+        env.retain(|(name, _)| name != k);
+        env.push(((*k).into(), (*v).into()));
+    }
+    let config_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config");
+    let settings = Settings::load_from(&config_dir, "test", &env).expect("test settings");
+    let app = Application::build(settings).await.expect("application starts");
+    let port = app.port();
+    let services = app.services();
+    let handle = app.handle();
+    actix_web::rt::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        services,
+        handle,
+        dir,
+        client: awc::Client::builder().timeout(Duration::from_secs(30)).finish(),
+    }
+}
+
+/// Creates a new database on the server of `admin_url` and returns its URL.
+pub fn fresh_postgres_database(admin_url: &str) -> String {
+    let name = format!("hrms_t_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = diesel::PgConnection::establish(admin_url).expect("connect to HRMS_TEST_DATABASE_URL");
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .expect("create test database");
+    let (base, query) = match admin_url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (admin_url, String::new()),
+    };
+    let prefix = match base.rfind('/') {
+        Some(i) if i > "postgres://".len() => &base[..i],
+        _ => base,
+    };
+    format!("{prefix}/{name}{query}")
+}
+
+impl TestApp {
+    /// Any request with an optional raw body and content type.
+    pub async fn request(&self, method: &str, path: &str, body: Option<(&str, &str)>) -> Reply {
+        let method = actix_web::http::Method::from_bytes(method.as_bytes()).expect("method");
+        let req = self.client.request(method, format!("{}{}", self.address, path));
+        let mut resp = match body {
+            Some((content_type, body)) => req
+                .insert_header(("content-type", content_type))
+                .send_body(body.to_owned())
+                .await
+                .expect("request sent"),
+            None => req.send().await.expect("request sent"),
+        };
+        let bytes = resp.body().limit(10 * 1024 * 1024).await.expect("body read");
+        let raw = String::from_utf8_lossy(&bytes).into_owned();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        let request_id = resp
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Reply { status: resp.status(), body, request_id, raw }
+    }
+
+    /// `GET path`.
+    pub async fn get(&self, path: &str) -> Reply {
+        self.request("GET", path, None).await
+    }
+
+    /// `DELETE path`.
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.request("DELETE", path, None).await
+    }
+
+    /// `POST path` with a JSON body.
+    pub async fn post_json(&self, path: &str, body: &Value) -> Reply {
+        self.request("POST", path, Some(("application/json", &body.to_string()))).await
+    }
+
+    /// `PATCH path` with a JSON body.
+    pub async fn patch_json(&self, path: &str, body: &Value) -> Reply {
+        self.request("PATCH", path, Some(("application/json", &body.to_string()))).await
+    }
+
+    /// Creates an employee and returns its JSON (panics unless 201).
+    pub async fn create_employee(&self, body: Value) -> Value {
+        let r = self.post_json("/api/v1/employees", &body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "create failed: {}", r.raw);
+        r.body
+    }
+
+    /// Rows in the outbox: (event_type, delivered, transport).
+    pub fn outbox(&self) -> Vec<OutboxEntry> {
+        use diesel::prelude::*;
+        use hrms::db::schema::outbox_events::dsl::*;
+        let mut conn = self.services.db.get().expect("db connection");
+        outbox_events
+            .order(seq)
+            .select((event_id, event_type, aggregate_id, delivered_at, transport, attempts))
+            .load::<(String, String, String, Option<i64>, Option<String>, i32)>(&mut *conn)
+            .expect("outbox query")
+            .into_iter()
+            .map(|(id, t, agg, d, tr, a)| OutboxEntry {
+                event_id: id,
+                event_type: t,
+                aggregate_id: agg,
+                delivered: d.is_some(),
+                transport: tr,
+                attempts: a,
+            })
+            .collect()
+    }
+
+    /// Waits until `cond(outbox)` holds or panics after `timeout`.
+    pub async fn wait_for_outbox(&self, timeout: Duration, what: &str, cond: impl Fn(&[OutboxEntry]) -> bool) -> Vec<OutboxEntry> {
+        let start = Instant::now();
+        loop {
+            let rows = self.outbox();
+            if cond(&rows) {
+                return rows;
+            }
+            if start.elapsed() > timeout {
+                panic!("timed out waiting for {what}; outbox: {rows:#?}");
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// One outbox row as tests see it.
+#[derive(Debug, Clone)]
+pub struct OutboxEntry {
+    pub event_id: String,
+    pub event_type: String,
+    pub aggregate_id: String,
+    pub delivered: bool,
+    pub transport: Option<String>,
+    pub attempts: i32,
+}
+
+/// Asserts an error reply: status, JSON with the given `code` and a message.
+pub fn assert_error(r: &Reply, status: u16, code: &str) {
+    assert_eq!(r.status.as_u16(), status, "unexpected status, body: {}", r.raw);
+    assert_eq!(r.body["code"], code, "unexpected code, body: {}", r.raw);
+    assert!(
+        r.body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "error without message: {}",
+        r.raw
+    );
+}

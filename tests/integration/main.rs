@@ -1,0 +1,8 @@
+//! Tier-1 integration tests: the real server, a real database (SQLite, or
+//! PostgreSQL with HRMS_TEST_DATABASE_URL), librdkafka's in-process mock cluster
+//! and a real HTTP peer. One test binary keeps link time down.
+
+mod common;
+mod employees;
+mod schemas;
+mod relay;
