@@ -45,7 +45,10 @@ pub enum OutboxCommand {
     /// Make undelivered events due now.
     Retry {
         /// The event id to retry.
-        #[arg(conflicts_with = "all_failing", required_unless_present = "all_failing")]
+        #[arg(
+            conflicts_with = "all_failing",
+            required_unless_present = "all_failing"
+        )]
         event_id: Option<String>,
         /// Retry every event whose delivery failed.
         #[arg(long)]

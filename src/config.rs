@@ -374,13 +374,19 @@ impl Settings {
     fn check(&self) -> Result<(), ConfigError> {
         self.database.target()?;
         if self.database.pool_size == 0 {
-            return Err(ConfigError::Invalid("database.pool_size must be at least 1".into()));
+            return Err(ConfigError::Invalid(
+                "database.pool_size must be at least 1".into(),
+            ));
         }
         if self.server.max_body_bytes < 1024 {
-            return Err(ConfigError::Invalid("server.max_body_bytes must be at least 1024".into()));
+            return Err(ConfigError::Invalid(
+                "server.max_body_bytes must be at least 1024".into(),
+            ));
         }
         if self.relay.batch_size == 0 {
-            return Err(ConfigError::Invalid("relay.batch_size must be at least 1".into()));
+            return Err(ConfigError::Invalid(
+                "relay.batch_size must be at least 1".into(),
+            ));
         }
         if self.kafka.enable_producer && self.kafka.bootstrap_servers.trim().is_empty() {
             return Err(ConfigError::Invalid(
@@ -400,7 +406,8 @@ impl Settings {
             M::Attendance => &self.modules.attendance,
             M::Compliance => &self.modules.compliance,
         };
-        m.kafka_enable_producer.unwrap_or(self.kafka.enable_producer)
+        m.kafka_enable_producer
+            .unwrap_or(self.kafka.enable_producer)
     }
 }
 
@@ -409,7 +416,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     fn missing_dir() -> PathBuf {
@@ -420,7 +430,10 @@ mod tests {
     fn defaults_give_sqlite_on_port_8080_with_old_topic_names() {
         let s = Settings::load_from(&missing_dir(), "development", &[]).unwrap();
         assert_eq!(s.server.port, 8080);
-        assert!(matches!(s.database.target().unwrap(), DatabaseTarget::Sqlite(_)));
+        assert!(matches!(
+            s.database.target().unwrap(),
+            DatabaseTarget::Sqlite(_)
+        ));
         assert_eq!(s.kafka.topics.employee, "employee-queue");
         assert_eq!(s.kafka.topics.notification, "notification-queue");
         assert!(s.kafka.enable_producer);
@@ -444,7 +457,10 @@ mod tests {
         assert_eq!(s.kafka.topics.audit, "audit-x");
         assert!(s.module_kafka_enabled(crate::events::SourceModule::Employee));
         assert!(!s.module_kafka_enabled(crate::events::SourceModule::Leave));
-        assert!(matches!(s.database.target().unwrap(), DatabaseTarget::Postgres(_)));
+        assert!(matches!(
+            s.database.target().unwrap(),
+            DatabaseTarget::Postgres(_)
+        ));
     }
 
     #[test]

@@ -23,7 +23,11 @@ pub struct FieldError {
 
 impl FieldError {
     /// Builds a field error.
-    pub fn new(field: impl Into<Cow<'static, str>>, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(
+        field: impl Into<Cow<'static, str>>,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             field: field.into(),
             code,
@@ -171,12 +175,14 @@ pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error
             "unsupported_media_type",
             "the request body must be JSON (Content-Type: application/json)",
         ),
-        JsonPayloadError::Deserialize(e) if e.is_data() => {
-            AppError::bad_request("invalid_body", format!("the request body does not fit: {e}"))
-        }
-        JsonPayloadError::Deserialize(e) => {
-            AppError::bad_request("invalid_json", format!("the request body is not valid JSON: {e}"))
-        }
+        JsonPayloadError::Deserialize(e) if e.is_data() => AppError::bad_request(
+            "invalid_body",
+            format!("the request body does not fit: {e}"),
+        ),
+        JsonPayloadError::Deserialize(e) => AppError::bad_request(
+            "invalid_json",
+            format!("the request body is not valid JSON: {e}"),
+        ),
         _ => AppError::bad_request("invalid_body", "the request body could not be read"),
     };
     app.into()
@@ -193,7 +199,11 @@ pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Err
         QueryPayloadError::Deserialize(e) => e.to_string(),
         _ => "unreadable query string".to_owned(),
     };
-    AppError::bad_request("invalid_query", format!("invalid query parameter: {detail}")).into()
+    AppError::bad_request(
+        "invalid_query",
+        format!("invalid query parameter: {detail}"),
+    )
+    .into()
 }
 
 /// Fallback for unknown routes.

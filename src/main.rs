@@ -25,7 +25,11 @@ fn main() -> anyhow::Result<()> {
         Command::Migrate => {
             let db = Db::connect(&settings.database)?;
             let applied = db.migrate()?;
-            println!("{} migration(s) applied on {}", applied.len(), db.backend().as_str());
+            println!(
+                "{} migration(s) applied on {}",
+                applied.len(),
+                db.backend().as_str()
+            );
             for m in applied {
                 println!("  {m}");
             }
@@ -39,7 +43,11 @@ fn outbox_command(settings: &Settings, action: OutboxCommand) -> anyhow::Result<
     let db = Db::connect(&settings.database)?;
     let mut conn = db.get()?;
     match action {
-        OutboxCommand::List { failing, older_than_secs, limit } => {
+        OutboxCommand::List {
+            failing,
+            older_than_secs,
+            limit,
+        } => {
             let filter = match (failing, older_than_secs) {
                 (true, _) => ListFilter::Failing,
                 (false, Some(s)) => {
@@ -48,7 +56,10 @@ fn outbox_command(settings: &Settings, action: OutboxCommand) -> anyhow::Result<
                 (false, None) => ListFilter::Pending,
             };
             let rows = repository::list(&mut conn, filter, limit.clamp(1, 10_000))?;
-            println!("{:<38} {:<28} {:<14} {:>8}  last error", "event id", "type", "age", "attempts");
+            println!(
+                "{:<38} {:<28} {:<14} {:>8}  last error",
+                "event id", "type", "age", "attempts"
+            );
             let now = now_micros();
             for r in &rows {
                 let age = format!("{}s", (now - r.created_at) / 1_000_000);
@@ -62,9 +73,17 @@ fn outbox_command(settings: &Settings, action: OutboxCommand) -> anyhow::Result<
                 );
             }
             let stats = repository::stats(&mut conn)?;
-            println!("{} shown; {} pending, {} failing", rows.len(), stats.pending, stats.failing);
+            println!(
+                "{} shown; {} pending, {} failing",
+                rows.len(),
+                stats.pending,
+                stats.failing
+            );
         }
-        OutboxCommand::Retry { event_id, all_failing: _ } => {
+        OutboxCommand::Retry {
+            event_id,
+            all_failing: _,
+        } => {
             let n = repository::retry_now(&mut conn, event_id.as_deref(), now_micros())?;
             println!("{n} event(s) made due now");
         }

@@ -45,7 +45,10 @@ impl Metrics {
             &["topic", "transport"],
         )?;
         let failed = IntCounterVec::new(
-            Opts::new("events_failed_total", "Event deliveries that definitely failed"),
+            Opts::new(
+                "events_failed_total",
+                "Event deliveries that definitely failed",
+            ),
             &["topic", "transport"],
         )?;
         let outbox_pending = IntGauge::new("outbox_pending", "Undelivered outbox rows")?;
@@ -53,7 +56,8 @@ impl Metrics {
             "outbox_oldest_pending_age_seconds",
             "Age of the oldest undelivered outbox row",
         )?;
-        let relay_restarts = IntCounter::new("relay_restarts_total", "Restarts of the relay actor")?;
+        let relay_restarts =
+            IntCounter::new("relay_restarts_total", "Restarts of the relay actor")?;
         let circuit_open = IntGauge::new(
             "kafka_circuit_open",
             "1 while the Kafka circuit is open (broker unreachable)",
@@ -106,7 +110,10 @@ impl Metrics {
 
     /// An event delivery definitely failed.
     pub fn event_failed(&self, topic: &str, transport: &str) {
-        self.inner.failed.with_label_values(&[topic, transport]).inc();
+        self.inner
+            .failed
+            .with_label_values(&[topic, transport])
+            .inc();
     }
 
     /// Backlog figures.

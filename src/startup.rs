@@ -61,20 +61,29 @@ impl Application {
             let applied = web::block(move || db2.migrate())
                 .await
                 .context("migration task failed")??;
-            tracing::info!(db.backend = backend, migrations.applied = applied.len(), "database ready");
+            tracing::info!(
+                db.backend = backend,
+                migrations.applied = applied.len(),
+                "database ready"
+            );
         }
         let metrics = Metrics::new();
         let (relay_status, relay_handle) = if settings.relay.enabled {
             let status = RelayStatus::default();
-            let handle = relay::start(settings.clone(), db.clone(), metrics.clone(), status.clone());
+            let handle = relay::start(
+                settings.clone(),
+                db.clone(),
+                metrics.clone(),
+                status.clone(),
+            );
             (status, Some(Arc::new(handle)))
         } else {
             (RelayStatus::disabled(), None)
         };
         let relay_addr = relay_handle.as_ref().map(|h| h.addr.clone());
-        let waker: Option<crate::outbox::Waker> = relay_addr.clone().map(|addr| {
-            Arc::new(move || addr.do_send(relay::Wake)) as crate::outbox::Waker
-        });
+        let waker: Option<crate::outbox::Waker> = relay_addr
+            .clone()
+            .map(|addr| Arc::new(move || addr.do_send(relay::Wake)) as crate::outbox::Waker);
         let outbox = Outbox::new(&settings, waker, metrics.clone());
 
         let threads = settings.database.pool_size as usize;
@@ -87,7 +96,12 @@ impl Application {
         };
 
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
-            .with_context(|| format!("cannot bind {}:{}", settings.server.host, settings.server.port))?;
+            .with_context(|| {
+                format!(
+                    "cannot bind {}:{}",
+                    settings.server.host, settings.server.port
+                )
+            })?;
         let port = listener.local_addr()?.port();
         let max_body = settings.server.max_body_bytes;
         let data_db = web::Data::new(db.clone());
@@ -174,7 +188,10 @@ impl Services {
     pub async fn shutdown(&self) {
         if let Some(addr) = &self.relay {
             let grace = Duration::from_secs(self.settings.relay.shutdown_flush_secs + 2);
-            if tokio::time::timeout(grace, addr.send(relay::Shutdown)).await.is_err() {
+            if tokio::time::timeout(grace, addr.send(relay::Shutdown))
+                .await
+                .is_err()
+            {
                 tracing::warn!("event relay did not stop in time");
             }
         }

@@ -27,6 +27,9 @@ pub enum DbConnection {
     Sqlite(SqliteConnection),
 }
 
+/// The backend type of [`DbConnection`], for boxed queries.
+pub type DbBackend = <DbConnection as Connection>::Backend;
+
 /// Which backend a pool talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BackendKind {
@@ -63,8 +66,8 @@ impl ManageConnection for Manager {
                 .map_err(r2d2::Error::ConnectionError),
             DatabaseTarget::Sqlite(path) => {
                 let path = path.to_string_lossy();
-                let mut conn = SqliteConnection::establish(&path)
-                    .map_err(r2d2::Error::ConnectionError)?;
+                let mut conn =
+                    SqliteConnection::establish(&path).map_err(r2d2::Error::ConnectionError)?;
                 // busy_timeout lets concurrent writers queue instead of failing;
                 // NORMAL is durable in WAL mode except for the last commits on power loss.
                 conn.batch_execute(
@@ -77,7 +80,8 @@ impl ManageConnection for Manager {
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
@@ -128,7 +132,8 @@ impl Db {
     /// Whether the database answers a trivial query (blocking).
     pub fn ping(&self) -> anyhow::Result<()> {
         let mut conn = self.get()?;
-        conn.batch_execute("SELECT 1").context("database did not answer")
+        conn.batch_execute("SELECT 1")
+            .context("database did not answer")
     }
 
     /// Runs pending migrations, on PostgreSQL under an advisory lock so replicas
@@ -166,9 +171,9 @@ fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
             diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_ID})"))
                 .execute(pg)
                 .context("cannot take the migration lock")?;
-            let result = pg.run_pending_migrations(PG_MIGRATIONS).map(|v| {
-                v.iter().map(ToString::to_string).collect::<Vec<_>>()
-            });
+            let result = pg
+                .run_pending_migrations(PG_MIGRATIONS)
+                .map(|v| v.iter().map(ToString::to_string).collect::<Vec<_>>());
             let unlocked =
                 diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_ID})"))
                     .execute(pg);
@@ -260,6 +265,3 @@ mod tests {
         assert_eq!(fk, 1);
     }
 }
-
-/// The backend type of [`DbConnection`], for boxed queries.
-pub type DbBackend = <DbConnection as Connection>::Backend;

@@ -4,7 +4,7 @@
 //! The JSON of each model is the Kafka record value (what the old consumers parse);
 //! each event type has a JSON Schema under `schemas/events/v1/`.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
@@ -222,7 +222,8 @@ impl BaseEvent {
             event_id: Uuid::now_v7(),
             event_type,
             source,
-            timestamp: Utc::now(),
+            // Millisecond precision: the wire format, so every copy agrees.
+            timestamp: Utc::now().trunc_subsecs(3),
             correlation_id: ctx.correlation_id.clone(),
             schema_version: SCHEMA_VERSION,
         }
@@ -394,18 +395,19 @@ impl Event {
     }
 
     /// The Kafka key: the id of the aggregate whose order the events must keep.
-    pub fn aggregate_id(&self) -> &str {
+    /// A notification without a recipient account is keyed by its own id.
+    pub fn aggregate_id(&self) -> String {
         match self {
-            Event::User(e) => &e.user_id,
-            Event::Employee(e) => &e.employee_id,
-            Event::Leave(e) => &e.leave_id,
-            Event::Attendance(e) => &e.attendance_id,
-            Event::Audit(e) => &e.resource_id,
+            Event::User(e) => e.user_id.clone(),
+            Event::Employee(e) => e.employee_id.clone(),
+            Event::Leave(e) => e.leave_id.clone(),
+            Event::Attendance(e) => e.attendance_id.clone(),
+            Event::Audit(e) => e.resource_id.clone(),
             Event::Notification(e) => e
                 .recipient_user_id
-                .as_deref()
-                .unwrap_or(e.base.correlation_id.as_str()),
-            Event::Compliance(e) => &e.employee_id,
+                .clone()
+                .unwrap_or_else(|| e.base.event_id.to_string()),
+            Event::Compliance(e) => e.employee_id.clone(),
         }
     }
 
@@ -600,7 +602,13 @@ mod tests {
             correlation_id: "req-1".into(),
             ..Default::default()
         };
-        let e = employee_event(&ctx, EventType::EmployeeCreated, "e1", vec![], serde_json::json!({}));
+        let e = employee_event(
+            &ctx,
+            EventType::EmployeeCreated,
+            "e1",
+            vec![],
+            serde_json::json!({}),
+        );
         let v: Value = serde_json::from_str(&e.to_json().unwrap()).unwrap();
         assert_eq!(v["event_type"], "EMPLOYEE_CREATED");
         assert_eq!(v["source"], "employee");

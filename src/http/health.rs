@@ -40,7 +40,10 @@ async fn ready(db: web::Data<Db>, relay: web::Data<RelayStatus>) -> HttpResponse
     let database = match web::block(move || db.ping()).await {
         Ok(Ok(())) => json!({ "status": "up", "backend": backend }),
         Ok(Err(err)) => {
-            tracing::warn!(error = format!("{err:#}"), "readiness: database unreachable");
+            tracing::warn!(
+                error = format!("{err:#}"),
+                "readiness: database unreachable"
+            );
             json!({ "status": "down", "backend": backend })
         }
         Err(_) => json!({ "status": "down", "backend": backend }),

@@ -71,7 +71,10 @@ fn parse_trace_id(v: &str) -> Option<String> {
     let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
     match parts.as_slice() {
         [ver, trace, span, flags]
-            if hex(ver, 2) && hex(trace, 32) && hex(span, 16) && hex(flags, 2)
+            if hex(ver, 2)
+                && hex(trace, 32)
+                && hex(span, 16)
+                && hex(flags, 2)
                 && *trace != "00000000000000000000000000000000" =>
         {
             Some(trace.to_ascii_lowercase())
@@ -85,14 +88,18 @@ impl FromRequest for RequestMeta {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let meta = req.extensions().get::<RequestMeta>().cloned().unwrap_or_else(|| RequestMeta {
-            request_id: uuid::Uuid::new_v4().to_string(),
-            traceparent: format!(
-                "00-{}-{}-01",
-                uuid::Uuid::new_v4().simple(),
-                &uuid::Uuid::new_v4().simple().to_string()[..16]
-            ),
-        });
+        let meta = req
+            .extensions()
+            .get::<RequestMeta>()
+            .cloned()
+            .unwrap_or_else(|| RequestMeta {
+                request_id: uuid::Uuid::new_v4().to_string(),
+                traceparent: format!(
+                    "00-{}-{}-01",
+                    uuid::Uuid::new_v4().simple(),
+                    &uuid::Uuid::new_v4().simple().to_string()[..16]
+                ),
+            });
         ready(Ok(meta))
     }
 }

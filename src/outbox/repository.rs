@@ -41,7 +41,8 @@ impl NewRow {
         let payload = event
             .to_json()
             .map_err(|e| DieselError::SerializationError(Box::new(e)))?;
-        let now = crate::db::now_micros();
+        // The row's time is the event's time: it becomes the `ce_time` header.
+        let now = base.timestamp.timestamp_micros();
         Ok(Self {
             event_id: base.event_id.to_string(),
             event_type: base.event_type.as_str().to_owned(),
@@ -53,7 +54,7 @@ impl NewRow {
                 DEST_KAFKA
             }
             .to_owned(),
-            aggregate_id: event.aggregate_id().to_owned(),
+            aggregate_id: event.aggregate_id(),
             payload,
             traceparent: traceparent.map(str::to_owned),
             created_at: now,
@@ -176,24 +177,24 @@ pub fn release_lease(conn: &mut DbConnection, holder: &str) -> QueryResult<usize
 }
 
 /// Which rows a claim may take.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClaimScope {
     /// Every due row.
     All,
-    /// Only audit and notification rows (Kafka is unreachable: they go over HTTP).
-    FallbackOnly,
+    /// Only rows of these families (Kafka is unreachable: these go over HTTP).
+    Families(Vec<String>),
 }
 
 /// Claims up to `limit` due rows for `holder`, oldest first. A row is skipped
-/// while an earlier row of the same aggregate is undelivered and claimed or
-/// waiting for a retry, so an aggregate's events are handed to the sinks in order
-/// and never overtake each other.
+/// while an earlier row of the same aggregate and family (so the same topic) is
+/// undelivered and claimed or waiting for a retry, so an aggregate's events are
+/// handed to the sinks in order and never overtake each other.
 pub fn claim(
     conn: &mut DbConnection,
     holder: &str,
     now: i64,
     limit: i64,
-    scope: ClaimScope,
+    scope: &ClaimScope,
 ) -> QueryResult<Vec<OutboxRow>> {
     crate::db::write_tx(conn, |conn| {
         let earlier = diesel::alias!(outbox_events as earlier);
@@ -202,6 +203,11 @@ pub fn claim(
                 earlier
                     .field(outbox_events::aggregate_id)
                     .eq(outbox_events::aggregate_id),
+            )
+            .filter(
+                earlier
+                    .field(outbox_events::family)
+                    .eq(outbox_events::family),
             )
             .filter(earlier.field(outbox_events::seq).lt(outbox_events::seq))
             .filter(earlier.field(outbox_events::delivered_at).is_null())
@@ -220,8 +226,8 @@ pub fn claim(
             .limit(limit)
             .select(OutboxRow::as_select())
             .into_boxed();
-        if scope == ClaimScope::FallbackOnly {
-            query = query.filter(outbox_events::destination.eq(DEST_KAFKA_OR_HTTP));
+        if let ClaimScope::Families(families) = &scope {
+            query = query.filter(outbox_events::family.eq_any(families));
         }
         let rows = query.load(conn)?;
         if rows.is_empty() {
@@ -352,7 +358,11 @@ pub enum ListFilter {
 }
 
 /// Lists undelivered rows for operators, oldest first.
-pub fn list(conn: &mut DbConnection, filter: ListFilter, limit: i64) -> QueryResult<Vec<OutboxRow>> {
+pub fn list(
+    conn: &mut DbConnection,
+    filter: ListFilter,
+    limit: i64,
+) -> QueryResult<Vec<OutboxRow>> {
     let mut query = outbox_events::table
         .filter(outbox_events::delivered_at.is_null())
         .order(outbox_events::seq)

@@ -32,7 +32,9 @@ impl Circuit {
     /// A closed circuit.
     pub fn new(open_after: Duration, probe_every: Duration) -> Self {
         Self {
-            state: State::Closed { failing_since: None },
+            state: State::Closed {
+                failing_since: None,
+            },
             open_after,
             probe_every,
         }
@@ -46,30 +48,38 @@ impl Circuit {
     /// The broker looks unreachable at `now` (all brokers down while messages wait).
     pub fn failure(&mut self, now: Instant) -> Transition {
         match self.state {
-            State::Closed { failing_since: None } => {
-                self.state = State::Closed { failing_since: Some(now) };
+            State::Closed {
+                failing_since: None,
+            } => {
+                self.state = State::Closed {
+                    failing_since: Some(now),
+                };
                 if self.open_after.is_zero() {
                     self.open(now)
                 } else {
                     Transition::None
                 }
             }
-            State::Closed { failing_since: Some(since) } if now.duration_since(since) >= self.open_after => {
-                self.open(now)
-            }
+            State::Closed {
+                failing_since: Some(since),
+            } if now.duration_since(since) >= self.open_after => self.open(now),
             _ => Transition::None,
         }
     }
 
     fn open(&mut self, now: Instant) -> Transition {
-        self.state = State::Open { next_probe: now + self.probe_every };
+        self.state = State::Open {
+            next_probe: now + self.probe_every,
+        };
         Transition::Opened
     }
 
     /// The broker acknowledged something or answered a probe.
     pub fn success(&mut self) -> Transition {
         let was_open = self.is_open();
-        self.state = State::Closed { failing_since: None };
+        self.state = State::Closed {
+            failing_since: None,
+        };
         if was_open {
             Transition::Closed
         } else {
@@ -81,7 +91,9 @@ impl Circuit {
     pub fn probe_due(&mut self, now: Instant) -> bool {
         match self.state {
             State::Open { next_probe } if now >= next_probe => {
-                self.state = State::Open { next_probe: now + self.probe_every };
+                self.state = State::Open {
+                    next_probe: now + self.probe_every,
+                };
                 true
             }
             _ => false,

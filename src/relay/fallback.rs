@@ -27,6 +27,20 @@ impl HttpSink {
         }
     }
 
+    /// Whether a fallback URL is configured for `family`.
+    pub fn serves(&self, family: Family) -> bool {
+        match family {
+            Family::Audit => self.audit_url.is_some(),
+            Family::Notification => self.notification_url.is_some(),
+            _ => false,
+        }
+    }
+
+    /// Whether any fallback URL is configured.
+    pub fn serves_any(&self) -> bool {
+        self.audit_url.is_some() || self.notification_url.is_some()
+    }
+
     /// Delivers one row; `Err` holds a reason without personal data.
     pub async fn deliver(&self, family: Family, row: &OutboxRow) -> Result<(), String> {
         let (url, accepted): (&Option<String>, &[u16]) = match family {

@@ -10,7 +10,7 @@ use futures::future::join_all;
 use rdkafka::config::ClientConfig;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
-use rdkafka::producer::{FutureProducer, FutureRecord, Producer, PurgeConfig};
+use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 use rdkafka::ClientContext;
 
 use crate::config::KafkaSettings;
@@ -32,6 +32,18 @@ pub struct RelayContext {
 }
 
 impl ClientContext for RelayContext {
+    /// librdkafka logs every failed connection attempt; the relay logs the state
+    /// changes that matter (circuit open/closed), so these go to debug.
+    fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, message: &str) {
+        use rdkafka::config::RDKafkaLogLevel as L;
+        match level {
+            L::Emerg | L::Alert | L::Critical => {
+                tracing::error!(target: "librdkafka", facility = fac, "{message}")
+            }
+            _ => tracing::debug!(target: "librdkafka", facility = fac, "{message}"),
+        }
+    }
+
     fn error(&self, error: KafkaError, reason: &str) {
         match error.rdkafka_error_code() {
             Some(RDKafkaErrorCode::AllBrokersDown) => {
@@ -50,7 +62,10 @@ impl ClientContext for RelayContext {
 pub type KafkaProducer = FutureProducer<RelayContext>;
 
 /// Creates the producer with the settings the design requires.
-pub fn create_producer(settings: &KafkaSettings, signals: Arc<KafkaSignals>) -> Result<KafkaProducer, KafkaError> {
+pub fn create_producer(
+    settings: &KafkaSettings,
+    signals: Arc<KafkaSignals>,
+) -> Result<KafkaProducer, KafkaError> {
     ClientConfig::new()
         .set("bootstrap.servers", &settings.bootstrap_servers)
         .set("client.id", &settings.client_id)
@@ -59,7 +74,10 @@ pub fn create_producer(settings: &KafkaSettings, signals: Arc<KafkaSignals>) -> 
         .set("compression.type", "lz4")
         .set("linger.ms", settings.linger_ms.to_string())
         .set("batch.size", settings.batch_size.to_string())
-        .set("message.timeout.ms", settings.message_timeout_ms.to_string())
+        .set(
+            "message.timeout.ms",
+            settings.message_timeout_ms.to_string(),
+        )
         .set("queue.buffering.max.messages", "200000")
         .set("queue.buffering.max.kbytes", "262144")
         .create_with_context(RelayContext { signals })
@@ -85,14 +103,35 @@ fn headers(row: &OutboxRow) -> OwnedHeaders {
         .unwrap_or_default()
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let mut h = OwnedHeaders::new_with_capacity(7)
-        .insert(Header { key: "ce_id", value: Some(row.event_id.as_str()) })
-        .insert(Header { key: "ce_type", value: Some(row.event_type.as_str()) })
-        .insert(Header { key: "ce_source", value: Some(source.as_str()) })
-        .insert(Header { key: "ce_specversion", value: Some("1.0") })
-        .insert(Header { key: "ce_time", value: Some(time.as_str()) })
-        .insert(Header { key: "content-type", value: Some("application/json") });
+        .insert(Header {
+            key: "ce_id",
+            value: Some(row.event_id.as_str()),
+        })
+        .insert(Header {
+            key: "ce_type",
+            value: Some(row.event_type.as_str()),
+        })
+        .insert(Header {
+            key: "ce_source",
+            value: Some(source.as_str()),
+        })
+        .insert(Header {
+            key: "ce_specversion",
+            value: Some("1.0"),
+        })
+        .insert(Header {
+            key: "ce_time",
+            value: Some(time.as_str()),
+        })
+        .insert(Header {
+            key: "content-type",
+            value: Some("application/json"),
+        });
     if let Some(tp) = &row.traceparent {
-        h = h.insert(Header { key: "traceparent", value: Some(tp.as_str()) });
+        h = h.insert(Header {
+            key: "traceparent",
+            value: Some(tp.as_str()),
+        });
     }
     h
 }
@@ -144,18 +183,9 @@ pub async fn send_batch(producer: &KafkaProducer, rows: &[(String, OutboxRow)]) 
     reports
 }
 
-/// Takes back queued messages that were not yet sent, so their rows can take
-/// another path (HTTP) without creating duplicates. In-flight ones stay.
-pub fn purge_unsent(producer: &KafkaProducer) {
-    producer.purge(PurgeConfig::default().queue());
-}
-
 /// Asks a broker for metadata: the circuit's probe (blocking).
 pub fn probe(producer: &KafkaProducer, timeout: Duration) -> Result<(), KafkaError> {
-    producer
-        .client()
-        .fetch_metadata(None, timeout)
-        .map(|_| ())
+    producer.client().fetch_metadata(None, timeout).map(|_| ())
 }
 
 /// Raises a fatal error inside librdkafka, as an idempotence failure would (tests).

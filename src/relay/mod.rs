@@ -92,7 +92,12 @@ pub struct RelayHandle {
 }
 
 /// Starts the supervised relay on its own arbiter thread.
-pub fn start(settings: Arc<Settings>, db: Db, metrics: Metrics, status: RelayStatus) -> RelayHandle {
+pub fn start(
+    settings: Arc<Settings>,
+    db: Db,
+    metrics: Metrics,
+    status: RelayStatus,
+) -> RelayHandle {
     let arbiter = Arbiter::new();
     let addr = Supervisor::start_in_arbiter(&arbiter.handle(), move |_| {
         Relay::new(settings, db, metrics, status)

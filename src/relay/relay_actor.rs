@@ -24,7 +24,8 @@ use crate::metrics::Metrics;
 use crate::outbox::repository::{self as repo, ClaimScope, Lease};
 use crate::outbox::OutboxRow;
 
-/// Batches handed to sinks and not yet marked; bounds memory to this many batches.
+/// Batches handed to one sink and not yet marked; with the batch size this bounds
+/// the relay's memory whatever the backlog.
 const MAX_INFLIGHT_BATCHES: usize = 4;
 /// Consecutive failed cycles before the relay stops to be restarted.
 const MAX_CONSECUTIVE_ERRORS: u32 = 5;
@@ -53,7 +54,8 @@ pub struct Relay {
     needs_recovery: bool,
     cycle_running: bool,
     wake_pending: bool,
-    inflight: Rc<Cell<usize>>,
+    inflight_kafka: Rc<Cell<usize>>,
+    inflight_http: Rc<Cell<usize>>,
     consecutive_errors: u32,
     panic_next: bool,
     kafka_seen_up: bool,
@@ -75,7 +77,11 @@ impl Relay {
         let circuit = circuit_for(&settings);
         status.update(|s| {
             s.relay = "starting";
-            s.kafka = if kafka_wanted { "connecting" } else { "disabled" };
+            s.kafka = if kafka_wanted {
+                "connecting"
+            } else {
+                "disabled"
+            };
         });
         Self {
             settings,
@@ -92,7 +98,8 @@ impl Relay {
             needs_recovery: true,
             cycle_running: false,
             wake_pending: false,
-            inflight: Rc::new(Cell::new(0)),
+            inflight_kafka: Rc::new(Cell::new(0)),
+            inflight_http: Rc::new(Cell::new(0)),
             consecutive_errors: 0,
             panic_next: false,
             kafka_seen_up: false,
@@ -129,7 +136,11 @@ impl Relay {
         self.started_at = Instant::now();
         self.status.update(|s| {
             s.relay = "standby";
-            s.kafka = if self.producer.is_some() { "connecting" } else { "disabled" };
+            s.kafka = if self.producer.is_some() {
+                "connecting"
+            } else {
+                "disabled"
+            };
         });
         let poll = Duration::from_millis(self.settings.relay.poll_interval_ms.max(10));
         ctx.run_interval(poll, |act, ctx| act.schedule(ctx));
@@ -147,7 +158,25 @@ impl Relay {
         if !self.ready || self.terminating {
             return;
         }
-        if self.cycle_running || self.inflight.get() >= MAX_INFLIGHT_BATCHES {
+        let scope = if self.producer.is_none() || self.circuit.is_open() {
+            // Only what the HTTP fallback can carry; everything else waits for Kafka.
+            let served: Vec<String> = [Family::Audit, Family::Notification]
+                .into_iter()
+                .filter(|f| self.http.as_ref().is_some_and(|h| h.serves(*f)))
+                .map(|f| f.as_str().to_owned())
+                .collect();
+            if served.is_empty() {
+                return;
+            }
+            ClaimScope::Families(served)
+        } else {
+            ClaimScope::All
+        };
+        let busy = match scope {
+            ClaimScope::All => self.inflight_kafka.get(),
+            ClaimScope::Families(_) => self.inflight_http.get(),
+        } >= MAX_INFLIGHT_BATCHES;
+        if self.cycle_running || busy {
             self.wake_pending = true;
             return;
         }
@@ -158,11 +187,6 @@ impl Relay {
         let recover = self.needs_recovery;
         let ttl = secs_to_micros(self.settings.relay.lease_ttl_secs);
         let limit = i64::from(self.settings.relay.batch_size);
-        let scope = if self.producer.is_none() || self.circuit.is_open() {
-            ClaimScope::FallbackOnly
-        } else {
-            ClaimScope::All
-        };
         let panic_now = std::mem::take(&mut self.panic_next);
         let fut = async move {
             if panic_now {
@@ -176,40 +200,37 @@ impl Relay {
                 if lease == Lease::Elsewhere {
                     return Ok(None);
                 }
-                let rows = repo::claim(&mut conn, &holder, now, limit, scope)
+                let rows = repo::claim(&mut conn, &holder, now, limit, &scope)
                     .context("cannot claim outbox rows")?;
                 Ok(Some(rows))
             })
             .await
         };
-        ctx.spawn(
-            AssertUnwindSafe(fut)
-                .catch_unwind()
-                .into_actor(self)
-                .map(move |res, act, ctx| {
-                    act.cycle_running = false;
-                    match res {
-                        Err(_) => act.panicked(ctx),
-                        Ok(Err(err)) => act.cycle_failed(err, ctx),
-                        Ok(Ok(None)) => {
-                            act.consecutive_errors = 0;
-                            act.status.update(|s| s.relay = "standby");
+        ctx.spawn(AssertUnwindSafe(fut).catch_unwind().into_actor(self).map(
+            move |res, act, ctx| {
+                act.cycle_running = false;
+                match res {
+                    Err(_) => act.panicked(ctx),
+                    Ok(Err(err)) => act.cycle_failed(err, ctx),
+                    Ok(Ok(None)) => {
+                        act.consecutive_errors = 0;
+                        act.status.update(|s| s.relay = "standby");
+                    }
+                    Ok(Ok(Some(rows))) => {
+                        act.consecutive_errors = 0;
+                        act.needs_recovery = false;
+                        act.status.update(|s| s.relay = "leader");
+                        let full = rows.len() as i64 >= limit;
+                        if !rows.is_empty() {
+                            act.dispatch(rows, ctx);
                         }
-                        Ok(Ok(Some(rows))) => {
-                            act.consecutive_errors = 0;
-                            act.needs_recovery = false;
-                            act.status.update(|s| s.relay = "leader");
-                            let full = rows.len() as i64 >= limit;
-                            if !rows.is_empty() {
-                                act.dispatch(rows, ctx);
-                            }
-                            if full || act.wake_pending {
-                                act.schedule(ctx);
-                            }
+                        if full || act.wake_pending {
+                            act.schedule(ctx);
                         }
                     }
-                }),
-        );
+                }
+            },
+        ));
     }
 
     fn panicked(&mut self, ctx: &mut Context<Self>) {
@@ -235,6 +256,7 @@ impl Relay {
         let mut to_kafka = Vec::new();
         let mut to_http = Vec::new();
         let mut deferred = Vec::new();
+        let mut released = Vec::new();
         for row in rows {
             let Some(family) = Family::parse(&row.family) else {
                 deferred.push((row.seq, format!("unknown event family {:?}", row.family)));
@@ -245,7 +267,7 @@ impl Relay {
                 .unwrap_or(false);
             if module_kafka && self.producer.is_some() && !self.circuit.is_open() {
                 to_kafka.push((family.topic(&self.settings.kafka.topics).to_owned(), row));
-            } else if family.has_http_fallback() {
+            } else if self.http.as_ref().is_some_and(|h| h.serves(family)) {
                 if module_kafka {
                     tracing::info!(
                         event.id = %row.event_id,
@@ -262,8 +284,16 @@ impl Relay {
                     );
                 }
                 to_http.push((family, row));
+            } else if module_kafka && self.producer.is_some() {
+                // Kafka is unreachable and this event has no HTTP path: hand it
+                // back untouched; it goes out when the circuit closes.
+                released.push(row.seq);
             } else {
-                deferred.push((row.seq, "no Kafka path for this event right now".to_owned()));
+                deferred.push((
+                    row.seq,
+                    "no delivery path: Kafka is off for this module and no fallback URL is set"
+                        .to_owned(),
+                ));
             }
         }
         if !to_kafka.is_empty() {
@@ -272,13 +302,14 @@ impl Relay {
         if !to_http.is_empty() {
             self.spawn_http_batch(to_http, ctx);
         }
-        if !deferred.is_empty() {
+        if !deferred.is_empty() || !released.is_empty() {
             let retry_at = now_micros() + ms_to_micros(self.settings.relay.retry_max_ms);
             let marks = Marks {
                 failed: deferred
                     .into_iter()
                     .map(|(seq, err)| (seq, err, retry_at))
                     .collect(),
+                released,
                 ..Marks::default()
             };
             self.spawn_marks(marks, ctx);
@@ -291,7 +322,7 @@ impl Relay {
         };
         let http = self.http.clone();
         let settings = self.settings.clone();
-        self.inflight.set(self.inflight.get() + 1);
+        let slot = self.inflight_kafka.clone();
         let fut = async move {
             let outcomes = kafka::send_batch(&producer, &rows).await;
             let mut marks = Marks::default();
@@ -329,14 +360,24 @@ impl Relay {
                     },
                 }
             }
-            if let Some(http) = http {
-                for (family, row) in fell_back {
-                    deliver_http(&http, &settings, family, row, &mut marks).await;
+            for (family, row) in fell_back {
+                match &http {
+                    Some(http) if http.serves(family) => {
+                        deliver_http(http, &settings, family, row, &mut marks).await;
+                    }
+                    _ => {
+                        let retry_at = now_micros() + retry_delay(&settings, row.attempts);
+                        marks.failed.push((
+                            row.seq,
+                            "Kafka failed and no fallback URL is set".into(),
+                            retry_at,
+                        ));
+                    }
                 }
             }
             marks
         };
-        self.spawn_batch(fut, ctx);
+        self.spawn_batch(fut, slot, ctx);
     }
 
     fn spawn_http_batch(&mut self, rows: Vec<(Family, OutboxRow)>, ctx: &mut Context<Self>) {
@@ -344,7 +385,7 @@ impl Relay {
             return;
         };
         let settings = self.settings.clone();
-        self.inflight.set(self.inflight.get() + 1);
+        let slot = self.inflight_http.clone();
         let fut = async move {
             let mut marks = Marks::default();
             for (family, row) in rows {
@@ -352,46 +393,49 @@ impl Relay {
             }
             marks
         };
-        self.spawn_batch(fut, ctx);
+        self.spawn_batch(fut, slot, ctx);
     }
 
-    /// Runs a sink future, then records its marks; frees the in-flight slot.
-    fn spawn_batch(&mut self, fut: impl std::future::Future<Output = Marks> + 'static, ctx: &mut Context<Self>) {
+    /// Runs a sink future in one of `inflight`'s slots, then records its marks.
+    fn spawn_batch(
+        &mut self,
+        fut: impl std::future::Future<Output = Marks> + 'static,
+        inflight: Rc<Cell<usize>>,
+        ctx: &mut Context<Self>,
+    ) {
+        inflight.set(inflight.get() + 1);
         let db = self.db.clone();
-        let inflight = self.inflight.clone();
         let full = async move {
             let marks = fut.await;
             let summary = marks.summary();
             let result = blocking(move || apply_marks(&db, &marks)).await;
             (summary, result)
         };
-        ctx.spawn(
-            AssertUnwindSafe(full)
-                .catch_unwind()
-                .into_actor(self)
-                .map(move |res, act, ctx| {
-                    inflight.set(inflight.get().saturating_sub(1));
-                    match res {
-                        Err(_) => act.panicked(ctx),
-                        Ok((summary, Ok(()))) => {
-                            act.record(&summary);
-                            act.schedule(ctx);
-                        }
-                        Ok((_, Err(err))) => {
-                            // The rows stay claimed by us: restart so recovery frees them.
-                            tracing::error!(
-                                error = format!("{err:#}"),
-                                "cannot record deliveries; restarting the relay"
-                            );
-                            ctx.stop();
-                        }
+        ctx.spawn(AssertUnwindSafe(full).catch_unwind().into_actor(self).map(
+            move |res, act, ctx| {
+                inflight.set(inflight.get().saturating_sub(1));
+                match res {
+                    Err(_) => act.panicked(ctx),
+                    Ok((summary, Ok(()))) => {
+                        act.record(&summary);
+                        act.schedule(ctx);
                     }
-                }),
-        );
+                    Ok((_, Err(err))) => {
+                        // The rows stay claimed by us: restart so recovery frees them.
+                        tracing::error!(
+                            error = format!("{err:#}"),
+                            "cannot record deliveries; restarting the relay"
+                        );
+                        ctx.stop();
+                    }
+                }
+            },
+        ));
     }
 
     fn spawn_marks(&mut self, marks: Marks, ctx: &mut Context<Self>) {
-        self.spawn_batch(async move { marks }, ctx);
+        let slot = self.inflight_http.clone();
+        self.spawn_batch(async move { marks }, slot, ctx);
     }
 
     fn record(&mut self, summary: &Summary) {
@@ -399,7 +443,8 @@ impl Relay {
             self.metrics.events_delivered(topic, "kafka", *n);
         }
         if summary.http > 0 {
-            self.metrics.events_delivered("fallback", "http", summary.http);
+            self.metrics
+                .events_delivered("fallback", "http", summary.http);
         }
         for topic in &summary.failed_topics {
             self.metrics.event_failed(topic, "kafka");
@@ -420,7 +465,10 @@ impl Relay {
         }
         if self.circuit.success() == Transition::Closed {
             let pending = self.status.snapshot().pending;
-            tracing::info!(outbox.pending = pending, "Kafka reachable again, draining the outbox ({pending} pending)");
+            tracing::info!(
+                outbox.pending = pending,
+                "Kafka reachable again, draining the outbox ({pending} pending)"
+            );
             self.metrics.set_circuit_open(false);
         }
     }
@@ -435,9 +483,12 @@ impl Relay {
             self.consecutive_restarts = 0;
         }
         if let Some(producer) = &self.producer {
-            let fatal = self.signals.fatal.load(Ordering::SeqCst) || producer.client().fatal_error().is_some();
+            let fatal = self.signals.fatal.load(Ordering::SeqCst)
+                || producer.client().fatal_error().is_some();
             if fatal {
-                tracing::error!("Kafka client hit a fatal error; restarting the relay with a fresh client");
+                tracing::error!(
+                    "Kafka client hit a fatal error; restarting the relay with a fresh client"
+                );
                 ctx.stop();
                 return;
             }
@@ -451,9 +502,9 @@ impl Relay {
                 );
                 self.metrics.set_circuit_open(true);
                 self.status.update(|s| s.kafka = "unreachable");
-                // Messages still queued (not yet sent) come back as not-sent, so
-                // audit and notification rows can take the HTTP path at once.
-                kafka::purge_unsent(producer);
+                // Messages already handed to librdkafka stay there and are
+                // delivered when the broker is back (no duplicates); rows claimed
+                // from now on take the HTTP path if they have one, or wait.
             }
             if self.circuit.is_open() && self.circuit.probe_due(now) {
                 let producer = producer.clone();
@@ -468,7 +519,10 @@ impl Relay {
                 }));
             }
         }
-        if self.last_stats.is_none_or(|t| now.duration_since(t) >= STATS_EVERY) {
+        if self
+            .last_stats
+            .is_none_or(|t| now.duration_since(t) >= STATS_EVERY)
+        {
             self.last_stats = Some(now);
             let db = self.db.clone();
             let fut = blocking(move || {
@@ -486,10 +540,14 @@ impl Relay {
                 }
             }));
         }
-        if self.last_purge.is_none_or(|t| now.duration_since(t) >= PURGE_EVERY) {
+        if self
+            .last_purge
+            .is_none_or(|t| now.duration_since(t) >= PURGE_EVERY)
+        {
             self.last_purge = Some(now);
             let db = self.db.clone();
-            let before = now_micros() - secs_to_micros(self.settings.relay.retention_hours.saturating_mul(3600));
+            let before = now_micros()
+                - secs_to_micros(self.settings.relay.retention_hours.saturating_mul(3600));
             let fut = blocking(move || {
                 let mut conn = db.get()?;
                 let mut total = 0;
@@ -502,9 +560,15 @@ impl Relay {
                 }
             });
             ctx.spawn(fut.into_actor(self).map(|res, _, _| match res {
-                Ok(n) if n > 0 => tracing::info!(outbox.purged = n, "purged delivered outbox rows past retention"),
+                Ok(n) if n > 0 => tracing::info!(
+                    outbox.purged = n,
+                    "purged delivered outbox rows past retention"
+                ),
                 Ok(_) => {}
-                Err(err) => tracing::warn!(error = format!("{err:#}"), "cannot purge delivered outbox rows"),
+                Err(err) => tracing::warn!(
+                    error = format!("{err:#}"),
+                    "cannot purge delivered outbox rows"
+                ),
             }));
         }
     }
@@ -525,7 +589,13 @@ fn capitalized(f: Family) -> &'static str {
     }
 }
 
-async fn deliver_http(http: &HttpSink, settings: &Settings, family: Family, row: OutboxRow, marks: &mut Marks) {
+async fn deliver_http(
+    http: &HttpSink,
+    settings: &Settings,
+    family: Family,
+    row: OutboxRow,
+    marks: &mut Marks,
+) {
     match http.deliver(family, &row).await {
         Ok(()) => {
             if family == Family::Audit {
@@ -680,7 +750,8 @@ impl Supervised for Relay {
         self.ready = false;
         self.cycle_running = false;
         self.wake_pending = false;
-        self.inflight = Rc::new(Cell::new(0));
+        self.inflight_kafka = Rc::new(Cell::new(0));
+        self.inflight_http = Rc::new(Cell::new(0));
         self.consecutive_errors = 0;
         self.panic_next = false;
         self.needs_recovery = true;
@@ -720,24 +791,23 @@ impl Handler<Shutdown> for Relay {
     fn handle(&mut self, _: Shutdown, _ctx: &mut Context<Self>) -> Self::Result {
         self.terminating = true;
         self.status.update(|s| s.relay = "stopped");
-        let deadline = Instant::now() + Duration::from_secs(self.settings.relay.shutdown_flush_secs);
+        let deadline =
+            Instant::now() + Duration::from_secs(self.settings.relay.shutdown_flush_secs);
         let producer = self.producer.clone();
-        let inflight = self.inflight.clone();
+        let kafka_slots = self.inflight_kafka.clone();
+        let http_slots = self.inflight_http.clone();
         let db = self.db.clone();
         let holder = self.holder.clone();
         let fut = async move {
             if let Some(p) = producer {
                 let left = deadline.saturating_duration_since(Instant::now());
-                let _ = blocking(move || {
-                    p.flush(left).map_err(anyhow::Error::from)
-                })
-                .await;
+                let _ = blocking(move || p.flush(left).map_err(anyhow::Error::from)).await;
             }
             // Let the batches record what was acknowledged.
-            while inflight.get() > 0 && Instant::now() < deadline {
+            while kafka_slots.get() + http_slots.get() > 0 && Instant::now() < deadline {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
-            let unfinished = inflight.get();
+            let unfinished = kafka_slots.get() + http_slots.get();
             let _ = blocking(move || {
                 let mut conn = db.get()?;
                 repo::release_lease(&mut conn, &holder)?;

@@ -4,5 +4,5 @@
 
 mod common;
 mod employees;
-mod schemas;
 mod relay;
+mod schemas;

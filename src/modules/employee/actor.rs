@@ -3,7 +3,7 @@
 //! async HTTP workers. Each change commits together with its outbox events.
 
 use actix::{Actor, Handler, Message, SyncContext};
-use chrono::Utc;
+use chrono::{DateTime, SubsecRound, Utc};
 
 use super::errors::EmployeeError;
 use super::model::{EmployeeFilter, EmployeeId, EmployeePatch, EmployeeRow, NewEmployee, Page};
@@ -27,6 +27,12 @@ impl EmployeeActor {
     fn conn(&self) -> Result<crate::db::PooledConn, EmployeeError> {
         Ok(self.db.get()?)
     }
+}
+
+/// The current time at the precision both backends store (PostgreSQL keeps
+/// microseconds), so a response shows the same timestamps a later read does.
+fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
 }
 
 impl Actor for EmployeeActor {
@@ -86,7 +92,11 @@ pub struct TerminateEmployee {
 }
 
 /// Checks a proposed manager: exists, not terminated, not the employee, no loop.
-fn check_manager(conn: &mut DbConnection, employee: &str, manager: &EmployeeId) -> Result<(), EmployeeError> {
+fn check_manager(
+    conn: &mut DbConnection,
+    employee: &str,
+    manager: &EmployeeId,
+) -> Result<(), EmployeeError> {
     let manager = manager.to_string();
     if manager == employee {
         return Err(EmployeeError::ManagerIsSelf);
@@ -119,10 +129,13 @@ impl Handler<CreateEmployee> for EmployeeActor {
             if let Some(manager) = &msg.input.manager_id {
                 check_manager(c, &id.to_string(), manager)?;
             }
-            let row = rules::new_row(id, msg.input, Utc::now().naive_utc());
+            let row = rules::new_row(id, msg.input, now().naive_utc());
             repo::insert(c, &row)?;
-            self.outbox
-                .write(c, msg.ctx.traceparent.as_deref(), &events::created(&msg.ctx, &row))?;
+            self.outbox.write(
+                c,
+                msg.ctx.traceparent.as_deref(),
+                &events::created(&msg.ctx, &row),
+            )?;
             Ok(row)
         })?;
         self.outbox.wake();
@@ -170,7 +183,7 @@ impl Handler<UpdateEmployee> for EmployeeActor {
                     check_manager(c, &id, manager)?;
                 }
             }
-            let changed = rules::apply_patch(&mut row, msg.patch, Utc::now().naive_utc());
+            let changed = rules::apply_patch(&mut row, msg.patch, now().naive_utc());
             if !changed.is_empty() {
                 repo::save(c, &row)?;
                 self.outbox.write(
@@ -195,20 +208,27 @@ impl Handler<TerminateEmployee> for EmployeeActor {
     fn handle(&mut self, msg: TerminateEmployee, _: &mut Self::Context) -> Self::Result {
         let mut conn = self.conn()?;
         let id = msg.id.to_string();
-        let now = Utc::now();
+        let now = now();
         let row = write_tx(&mut conn, |c| {
             let mut row = repo::find(c, &id)?.ok_or(EmployeeError::NotFound)?;
             if row.is_terminated() {
                 return Err(EmployeeError::AlreadyTerminated);
             }
-            let date = rules::termination_date(msg.termination_date.as_deref(), row.hire_date, now.date_naive())
-                .map_err(|e| EmployeeError::Validation(vec![e]))?;
+            let date = rules::termination_date(
+                msg.termination_date.as_deref(),
+                row.hire_date,
+                now.date_naive(),
+            )
+            .map_err(|e| EmployeeError::Validation(vec![e]))?;
             row.status = super::model::EmployeeStatus::Terminated.as_str().to_owned();
             row.termination_date = Some(date);
             row.updated_at = now.naive_utc();
             repo::save(c, &row)?;
-            self.outbox
-                .write(c, msg.ctx.traceparent.as_deref(), &events::terminated(&msg.ctx, &row))?;
+            self.outbox.write(
+                c,
+                msg.ctx.traceparent.as_deref(),
+                &events::terminated(&msg.ctx, &row),
+            )?;
             Ok(row)
         })?;
         self.outbox.wake();

@@ -42,8 +42,12 @@ impl From<diesel::result::Error> for EmployeeError {
         use diesel::result::{DatabaseErrorKind, Error};
         match err {
             // The e-mail index is the table's only unique constraint besides the key.
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => EmployeeError::EmailTaken,
-            other => EmployeeError::Internal(anyhow::Error::new(other).context("employee query failed")),
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                EmployeeError::EmailTaken
+            }
+            other => {
+                EmployeeError::Internal(anyhow::Error::new(other).context("employee query failed"))
+            }
         }
     }
 }
@@ -52,16 +56,20 @@ impl From<EmployeeError> for AppError {
     fn from(err: EmployeeError) -> Self {
         match err {
             EmployeeError::Validation(details) => AppError::validation(details),
-            EmployeeError::NotFound => AppError::not_found("employee_not_found", "employee not found"),
-            EmployeeError::EmailTaken => {
-                AppError::conflict("email_taken", "another employee already uses this e-mail address")
+            EmployeeError::NotFound => {
+                AppError::not_found("employee_not_found", "employee not found")
             }
+            EmployeeError::EmailTaken => AppError::conflict(
+                "email_taken",
+                "another employee already uses this e-mail address",
+            ),
             EmployeeError::ManagerNotFound => {
                 AppError::unprocessable("manager_not_found", "manager_id does not name an employee")
             }
-            EmployeeError::ManagerIsSelf => {
-                AppError::unprocessable("manager_is_self", "an employee cannot be their own manager")
-            }
+            EmployeeError::ManagerIsSelf => AppError::unprocessable(
+                "manager_is_self",
+                "an employee cannot be their own manager",
+            ),
             EmployeeError::ManagerCycle => AppError::unprocessable(
                 "manager_cycle",
                 "the manager reports to this employee; the reporting chain would loop",
@@ -72,9 +80,10 @@ impl From<EmployeeError> for AppError {
             EmployeeError::AlreadyTerminated => {
                 AppError::conflict("already_terminated", "the employee is already terminated")
             }
-            EmployeeError::Terminated => {
-                AppError::conflict("employee_terminated", "a terminated employee's record cannot be changed")
-            }
+            EmployeeError::Terminated => AppError::conflict(
+                "employee_terminated",
+                "a terminated employee's record cannot be changed",
+            ),
             EmployeeError::Internal(e) => AppError::internal(e),
         }
     }

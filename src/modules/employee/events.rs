@@ -4,7 +4,9 @@
 use serde_json::json;
 
 use super::model::{EmployeeResponse, EmployeeRow};
-use crate::events::{audit_event, employee_event, AuditAction, Event, EventContext, EventType, SourceModule};
+use crate::events::{
+    audit_event, employee_event, AuditAction, Event, EventContext, EventType, SourceModule,
+};
 
 fn snapshot(row: &EmployeeRow) -> serde_json::Value {
     serde_json::to_value(EmployeeResponse::from(row.clone())).unwrap_or_default()
@@ -26,7 +28,13 @@ fn audit(ctx: &EventContext, action: &str, row: &EmployeeRow, details: serde_jso
 /// A record was created.
 pub fn created(ctx: &EventContext, row: &EmployeeRow) -> Vec<Event> {
     vec![
-        employee_event(ctx, EventType::EmployeeCreated, &row.id, vec![], snapshot(row)),
+        employee_event(
+            ctx,
+            EventType::EmployeeCreated,
+            &row.id,
+            vec![],
+            snapshot(row),
+        ),
         audit(ctx, "employee.create", row, json!({})),
     ]
 }
@@ -35,8 +43,19 @@ pub fn created(ctx: &EventContext, row: &EmployeeRow) -> Vec<Event> {
 pub fn updated(ctx: &EventContext, row: &EmployeeRow, changed: &[&str]) -> Vec<Event> {
     let fields: Vec<String> = changed.iter().map(|f| (*f).to_owned()).collect();
     vec![
-        employee_event(ctx, EventType::EmployeeUpdated, &row.id, fields.clone(), snapshot(row)),
-        audit(ctx, "employee.update", row, json!({ "changed_fields": fields })),
+        employee_event(
+            ctx,
+            EventType::EmployeeUpdated,
+            &row.id,
+            fields.clone(),
+            snapshot(row),
+        ),
+        audit(
+            ctx,
+            "employee.update",
+            row,
+            json!({ "changed_fields": fields }),
+        ),
     ]
 }
 
@@ -50,6 +69,11 @@ pub fn terminated(ctx: &EventContext, row: &EmployeeRow) -> Vec<Event> {
             vec!["status".into(), "termination_date".into()],
             snapshot(row),
         ),
-        audit(ctx, "employee.terminate", row, json!({ "termination_date": row.termination_date })),
+        audit(
+            ctx,
+            "employee.terminate",
+            row,
+            json!({ "termination_date": row.termination_date }),
+        ),
     ]
 }

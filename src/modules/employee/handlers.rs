@@ -23,7 +23,10 @@ pub async fn create_employee(
     let input = rules::validate_create(body.into_inner(), Utc::now().date_naive())
         .map_err(EmployeeError::Validation)?;
     let row = actor
-        .send(CreateEmployee { ctx: meta.event_context(), input })
+        .send(CreateEmployee {
+            ctx: meta.event_context(),
+            input,
+        })
         .await??;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/employees/{}", row.id)))
@@ -31,8 +34,15 @@ pub async fn create_employee(
 }
 
 /// `GET /api/v1/employees/{id}`
-pub async fn get_employee(actor: Employees, id: web::Path<EmployeeId>) -> Result<HttpResponse, AppError> {
-    let row = actor.send(GetEmployee { id: id.into_inner() }).await??;
+pub async fn get_employee(
+    actor: Employees,
+    id: web::Path<EmployeeId>,
+) -> Result<HttpResponse, AppError> {
+    let row = actor
+        .send(GetEmployee {
+            id: id.into_inner(),
+        })
+        .await??;
     Ok(HttpResponse::Ok().json(EmployeeResponse::from(row)))
 }
 
@@ -41,7 +51,8 @@ pub async fn list_employees(
     actor: Employees,
     query: web::Query<ListEmployeesQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (filter, page) = rules::validate_list(query.into_inner()).map_err(EmployeeError::Validation)?;
+    let (filter, page) =
+        rules::validate_list(query.into_inner()).map_err(EmployeeError::Validation)?;
     let (rows, total) = actor.send(ListEmployees { filter, page }).await??;
     Ok(HttpResponse::Ok().json(EmployeePage {
         items: rows.into_iter().map(EmployeeResponse::from).collect(),
@@ -61,7 +72,11 @@ pub async fn update_employee(
     let patch = rules::validate_patch(body.into_inner(), Utc::now().date_naive())
         .map_err(EmployeeError::Validation)?;
     let row = actor
-        .send(UpdateEmployee { ctx: meta.event_context(), id: id.into_inner(), patch })
+        .send(UpdateEmployee {
+            ctx: meta.event_context(),
+            id: id.into_inner(),
+            patch,
+        })
         .await??;
     Ok(HttpResponse::Ok().json(EmployeeResponse::from(row)))
 }

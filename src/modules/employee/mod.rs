@@ -27,5 +27,7 @@ pub use actor::EmployeeActor;
 
 /// Starts the actor on `threads` blocking threads.
 pub fn start(db: Db, outbox: Outbox, threads: usize) -> Addr<EmployeeActor> {
-    SyncArbiter::start(threads.max(1), move || EmployeeActor::new(db.clone(), outbox.clone()))
+    SyncArbiter::start(threads.max(1), move || {
+        EmployeeActor::new(db.clone(), outbox.clone())
+    })
 }

@@ -359,7 +359,9 @@ pub struct UpdateEmployeeRequest {
 }
 
 /// Tells "field absent" (`None`) from "field is null" (`Some(None)`).
-fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
 }
 

@@ -42,7 +42,11 @@ pub fn manager_of(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Optio
 }
 
 /// Whether another record already uses `email`.
-pub fn email_taken(conn: &mut DbConnection, email: &str, except: Option<&str>) -> QueryResult<bool> {
+pub fn email_taken(
+    conn: &mut DbConnection,
+    email: &str,
+    except: Option<&str>,
+) -> QueryResult<bool> {
     let mut query = employees::table
         .filter(employees::email.eq(email))
         .select(employees::id)
@@ -68,7 +72,11 @@ fn filtered<'a>(filter: &'a EmployeeFilter) -> employees::BoxedQuery<'a, crate::
 }
 
 /// One page of matching records (oldest first) and the total number of matches.
-pub fn list(conn: &mut DbConnection, filter: &EmployeeFilter, page: Page) -> QueryResult<(Vec<EmployeeRow>, i64)> {
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &EmployeeFilter,
+    page: Page,
+) -> QueryResult<(Vec<EmployeeRow>, i64)> {
     let total = filtered(filter).count().get_result(conn)?;
     let rows = filtered(filter)
         .order(employees::id)

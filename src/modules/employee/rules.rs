@@ -19,9 +19,15 @@ pub const MAX_CHAIN_DEPTH: usize = 10_000;
 
 fn date_field(field: &'static str, raw: &str, today: NaiveDate) -> Result<NaiveDate, FieldError> {
     let date = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| {
-        FieldError::new(field, "invalid_date", format!("{field} must be a date as YYYY-MM-DD"))
+        FieldError::new(
+            field,
+            "invalid_date",
+            format!("{field} must be a date as YYYY-MM-DD"),
+        )
     })?;
-    let latest = today.checked_add_days(Days::new(MAX_DAYS_AHEAD)).unwrap_or(today);
+    let latest = today
+        .checked_add_days(Days::new(MAX_DAYS_AHEAD))
+        .unwrap_or(today);
     if date < earliest_date() || date > latest {
         return Err(FieldError::new(
             field,
@@ -33,9 +39,13 @@ fn date_field(field: &'static str, raw: &str, today: NaiveDate) -> Result<NaiveD
 }
 
 fn id_field(field: &'static str, raw: &str) -> Result<EmployeeId, FieldError> {
-    raw.trim()
-        .parse()
-        .map_err(|_| FieldError::new(field, "invalid_id", format!("{field} must be an employee id (UUID)")))
+    raw.trim().parse().map_err(|_| {
+        FieldError::new(
+            field,
+            "invalid_id",
+            format!("{field} must be an employee id (UUID)"),
+        )
+    })
 }
 
 fn status_field(raw: &str) -> Result<EmployeeStatus, FieldError> {
@@ -46,7 +56,11 @@ fn status_field(raw: &str) -> Result<EmployeeStatus, FieldError> {
             "status cannot be set to terminated; use DELETE /api/v1/employees/{id}",
         )),
         Some(s) => Ok(s),
-        None => Err(FieldError::new("status", "invalid_value", "status must be active or on_leave")),
+        None => Err(FieldError::new(
+            "status",
+            "invalid_value",
+            "status must be active or on_leave",
+        )),
     }
 }
 
@@ -69,10 +83,16 @@ fn null_not_allowed(field: &'static str) -> FieldError {
 }
 
 /// Validates a create request into a [`NewEmployee`], reporting every bad field.
-pub fn validate_create(req: CreateEmployeeRequest, today: NaiveDate) -> Result<NewEmployee, Vec<FieldError>> {
+pub fn validate_create(
+    req: CreateEmployeeRequest,
+    today: NaiveDate,
+) -> Result<NewEmployee, Vec<FieldError>> {
     let mut errors = Vec::new();
     let name = check(&mut errors, text("name", PersonName::parse(&req.name)));
-    let age = check(&mut errors, Age::parse(req.age).map_err(|m| FieldError::new("age", "out_of_range", format!("age {m}"))));
+    let age = check(
+        &mut errors,
+        Age::parse(req.age).map_err(|m| FieldError::new("age", "out_of_range", format!("age {m}"))),
+    );
     let email = match req.email.as_deref() {
         None => Some(None),
         Some(raw) => check(&mut errors, text("email", WorkEmail::parse(raw))).map(Some),
@@ -97,18 +117,37 @@ pub fn validate_create(req: CreateEmployeeRequest, today: NaiveDate) -> Result<N
         None => Some(EmployeeStatus::Active),
         Some(raw) => check(&mut errors, status_field(raw)),
     };
-    match (name, age, email, department, position, manager_id, hire_date, status) {
-        (Some(name), Some(age), Some(email), Some(department), Some(position), Some(manager_id), Some(hire_date), Some(status))
-            if errors.is_empty() =>
-        {
-            Ok(NewEmployee { name, age, email, department, position, manager_id, hire_date, status })
-        }
+    match (
+        name, age, email, department, position, manager_id, hire_date, status,
+    ) {
+        (
+            Some(name),
+            Some(age),
+            Some(email),
+            Some(department),
+            Some(position),
+            Some(manager_id),
+            Some(hire_date),
+            Some(status),
+        ) if errors.is_empty() => Ok(NewEmployee {
+            name,
+            age,
+            email,
+            department,
+            position,
+            manager_id,
+            hire_date,
+            status,
+        }),
         _ => Err(errors),
     }
 }
 
 /// Validates a partial update, reporting every bad field.
-pub fn validate_patch(req: UpdateEmployeeRequest, today: NaiveDate) -> Result<EmployeePatch, Vec<FieldError>> {
+pub fn validate_patch(
+    req: UpdateEmployeeRequest,
+    today: NaiveDate,
+) -> Result<EmployeePatch, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut patch = EmployeePatch::default();
     match req.name {
@@ -120,33 +159,47 @@ pub fn validate_patch(req: UpdateEmployeeRequest, today: NaiveDate) -> Result<Em
         None => {}
         Some(None) => errors.push(null_not_allowed("age")),
         Some(Some(raw)) => {
-            patch.age = check(&mut errors, Age::parse(raw).map_err(|m| FieldError::new("age", "out_of_range", format!("age {m}"))))
+            patch.age = check(
+                &mut errors,
+                Age::parse(raw)
+                    .map_err(|m| FieldError::new("age", "out_of_range", format!("age {m}"))),
+            )
         }
     }
     match req.email {
         None => {}
         Some(None) => patch.email = Some(None),
-        Some(Some(raw)) => patch.email = check(&mut errors, text("email", WorkEmail::parse(&raw))).map(Some),
+        Some(Some(raw)) => {
+            patch.email = check(&mut errors, text("email", WorkEmail::parse(&raw))).map(Some)
+        }
     }
     match req.department {
         None => {}
         Some(None) => patch.department = Some(None),
-        Some(Some(raw)) => patch.department = check(&mut errors, text("department", Label::parse(&raw))).map(Some),
+        Some(Some(raw)) => {
+            patch.department = check(&mut errors, text("department", Label::parse(&raw))).map(Some)
+        }
     }
     match req.position {
         None => {}
         Some(None) => patch.position = Some(None),
-        Some(Some(raw)) => patch.position = check(&mut errors, text("position", Label::parse(&raw))).map(Some),
+        Some(Some(raw)) => {
+            patch.position = check(&mut errors, text("position", Label::parse(&raw))).map(Some)
+        }
     }
     match req.manager_id {
         None => {}
         Some(None) => patch.manager_id = Some(None),
-        Some(Some(raw)) => patch.manager_id = check(&mut errors, id_field("manager_id", &raw)).map(Some),
+        Some(Some(raw)) => {
+            patch.manager_id = check(&mut errors, id_field("manager_id", &raw)).map(Some)
+        }
     }
     match req.hire_date {
         None => {}
         Some(None) => errors.push(null_not_allowed("hire_date")),
-        Some(Some(raw)) => patch.hire_date = check(&mut errors, date_field("hire_date", &raw, today)),
+        Some(Some(raw)) => {
+            patch.hire_date = check(&mut errors, date_field("hire_date", &raw, today))
+        }
     }
     match req.status {
         None => {}
@@ -168,7 +221,11 @@ pub fn validate_list(q: ListEmployeesQuery) -> Result<(EmployeeFilter, Page), Ve
         Some(raw) => check(
             &mut errors,
             EmployeeStatus::parse(raw).ok_or_else(|| {
-                FieldError::new("status", "invalid_value", "status must be active, on_leave or terminated")
+                FieldError::new(
+                    "status",
+                    "invalid_value",
+                    "status must be active, on_leave or terminated",
+                )
             }),
         ),
     };
@@ -182,23 +239,42 @@ pub fn validate_list(q: ListEmployeesQuery) -> Result<(EmployeeFilter, Page), Ve
     };
     let limit = q.limit.unwrap_or(Page::DEFAULT_LIMIT);
     if limit < 1 {
-        errors.push(FieldError::new("limit", "out_of_range", "limit must be at least 1"));
+        errors.push(FieldError::new(
+            "limit",
+            "out_of_range",
+            "limit must be at least 1",
+        ));
     }
     let offset = q.offset.unwrap_or(0);
     if offset < 0 {
-        errors.push(FieldError::new("offset", "out_of_range", "offset must not be negative"));
+        errors.push(FieldError::new(
+            "offset",
+            "out_of_range",
+            "offset must not be negative",
+        ));
     }
     if !errors.is_empty() {
         return Err(errors);
     }
     Ok((
-        EmployeeFilter { department, status, manager_id },
-        Page { limit: limit.min(Page::MAX_LIMIT), offset },
+        EmployeeFilter {
+            department,
+            status,
+            manager_id,
+        },
+        Page {
+            limit: limit.min(Page::MAX_LIMIT),
+            offset,
+        },
     ))
 }
 
 /// Validates the termination date (default today); it may not precede the hire date.
-pub fn termination_date(raw: Option<&str>, hire_date: NaiveDate, today: NaiveDate) -> Result<NaiveDate, FieldError> {
+pub fn termination_date(
+    raw: Option<&str>,
+    hire_date: NaiveDate,
+    today: NaiveDate,
+) -> Result<NaiveDate, FieldError> {
     let date = match raw {
         None => today,
         Some(raw) => date_field("termination_date", raw, today)?,
@@ -245,9 +321,18 @@ pub fn check_manager_chain<E>(
 }
 
 /// Applies a patch to a row; returns the names of the fields that really changed.
-pub fn apply_patch(row: &mut EmployeeRow, patch: EmployeePatch, now: NaiveDateTime) -> Vec<&'static str> {
+pub fn apply_patch(
+    row: &mut EmployeeRow,
+    patch: EmployeePatch,
+    now: NaiveDateTime,
+) -> Vec<&'static str> {
     let mut changed = Vec::new();
-    fn set<T: PartialEq>(slot: &mut T, value: T, name: &'static str, changed: &mut Vec<&'static str>) {
+    fn set<T: PartialEq>(
+        slot: &mut T,
+        value: T,
+        name: &'static str,
+        changed: &mut Vec<&'static str>,
+    ) {
         if *slot != value {
             *slot = value;
             changed.push(name);
@@ -263,19 +348,39 @@ pub fn apply_patch(row: &mut EmployeeRow, patch: EmployeePatch, now: NaiveDateTi
         set(&mut row.email, v.map(String::from), "email", &mut changed);
     }
     if let Some(v) = patch.department {
-        set(&mut row.department, v.map(String::from), "department", &mut changed);
+        set(
+            &mut row.department,
+            v.map(String::from),
+            "department",
+            &mut changed,
+        );
     }
     if let Some(v) = patch.position {
-        set(&mut row.position, v.map(String::from), "position", &mut changed);
+        set(
+            &mut row.position,
+            v.map(String::from),
+            "position",
+            &mut changed,
+        );
     }
     if let Some(v) = patch.manager_id {
-        set(&mut row.manager_id, v.map(|id| id.to_string()), "manager_id", &mut changed);
+        set(
+            &mut row.manager_id,
+            v.map(|id| id.to_string()),
+            "manager_id",
+            &mut changed,
+        );
     }
     if let Some(v) = patch.hire_date {
         set(&mut row.hire_date, v, "hire_date", &mut changed);
     }
     if let Some(v) = patch.status {
-        set(&mut row.status, v.as_str().to_owned(), "status", &mut changed);
+        set(
+            &mut row.status,
+            v.as_str().to_owned(),
+            "status",
+            &mut changed,
+        );
     }
     if !changed.is_empty() {
         row.updated_at = now;
@@ -342,7 +447,10 @@ mod tests {
         req.hire_date = Some("2026-13-01".into());
         req.manager_id = Some("42".into());
         let errs = validate_create(req, today()).unwrap_err();
-        assert_eq!(fields(&errs), ["name", "age", "email", "manager_id", "hire_date"]);
+        assert_eq!(
+            fields(&errs),
+            ["name", "age", "email", "manager_id", "hire_date"]
+        );
     }
 
     #[test]
@@ -356,7 +464,10 @@ mod tests {
 
     #[test]
     fn emails_are_lower_cased_and_checked() {
-        assert_eq!(WorkEmail::parse(" Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
+        assert_eq!(
+            WorkEmail::parse(" Ada@Example.COM ").unwrap().as_str(),
+            "ada@example.com"
+        );
         assert!(WorkEmail::parse("ada@").is_err());
         assert!(WorkEmail::parse("a b@example.com").is_err());
     }
@@ -365,17 +476,26 @@ mod tests {
     fn hire_dates_far_in_the_past_or_future_are_rejected() {
         let mut req = create("A", 30);
         req.hire_date = Some("1899-12-31".into());
-        assert_eq!(fields(&validate_create(req, today()).unwrap_err()), ["hire_date"]);
+        assert_eq!(
+            fields(&validate_create(req, today()).unwrap_err()),
+            ["hire_date"]
+        );
         let mut req = create("A", 30);
         req.hire_date = Some("2030-01-01".into());
-        assert_eq!(validate_create(req, today()).unwrap_err()[0].code, "out_of_range");
+        assert_eq!(
+            validate_create(req, today()).unwrap_err()[0].code,
+            "out_of_range"
+        );
     }
 
     #[test]
     fn status_terminated_cannot_be_set_directly() {
         let mut req = create("A", 30);
         req.status = Some("terminated".into());
-        assert_eq!(validate_create(req, today()).unwrap_err()[0].code, "use_terminate");
+        assert_eq!(
+            validate_create(req, today()).unwrap_err()[0].code,
+            "use_terminate"
+        );
     }
 
     #[test]
@@ -387,14 +507,26 @@ mod tests {
         assert!(p.position.is_none());
         assert_eq!(p.age.map(Age::get), Some(40));
         let req: UpdateEmployeeRequest = serde_json::from_str(r#"{"name": null}"#).unwrap();
-        assert_eq!(validate_patch(req, today()).unwrap_err()[0].code, "null_not_allowed");
+        assert_eq!(
+            validate_patch(req, today()).unwrap_err()[0].code,
+            "null_not_allowed"
+        );
     }
 
     #[test]
     fn list_limits_are_capped_and_negative_values_rejected() {
-        let (_, page) = validate_list(ListEmployeesQuery { limit: Some(10_000), ..Default::default() }).unwrap();
+        let (_, page) = validate_list(ListEmployeesQuery {
+            limit: Some(10_000),
+            ..Default::default()
+        })
+        .unwrap();
         assert_eq!(page.limit, Page::MAX_LIMIT);
-        let errs = validate_list(ListEmployeesQuery { limit: Some(0), offset: Some(-1), ..Default::default() }).unwrap_err();
+        let errs = validate_list(ListEmployeesQuery {
+            limit: Some(0),
+            offset: Some(-1),
+            ..Default::default()
+        })
+        .unwrap_err();
         assert_eq!(fields(&errs), ["limit", "offset"]);
     }
 
@@ -403,16 +535,25 @@ mod tests {
         let hired = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
         assert_eq!(termination_date(None, hired, today()).unwrap(), today());
         assert_eq!(
-            termination_date(Some("2026-05-31"), hired, today()).unwrap_err().code,
+            termination_date(Some("2026-05-31"), hired, today())
+                .unwrap_err()
+                .code,
             "before_hire_date"
         );
     }
 
     fn chain(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
-    fn walk(map: &HashMap<String, String>, employee: &str, manager: &str) -> Result<(), ManagerProblem> {
+    fn walk(
+        map: &HashMap<String, String>,
+        employee: &str,
+        manager: &str,
+    ) -> Result<(), ManagerProblem> {
         check_manager_chain::<()>(employee, manager, |id| Ok(map.get(id).cloned())).unwrap()
     }
 
@@ -431,10 +572,17 @@ mod tests {
         let e = validate_create(create("A", 30), today()).unwrap();
         let mut row = new_row(EmployeeId::generate(), e, now);
         let later = now + chrono::Duration::hours(1);
-        let patch = EmployeePatch { age: Some(Age::parse(30).unwrap()), ..Default::default() };
+        let patch = EmployeePatch {
+            age: Some(Age::parse(30).unwrap()),
+            ..Default::default()
+        };
         assert!(apply_patch(&mut row, patch, later).is_empty());
         assert_eq!(row.updated_at, now);
-        let patch = EmployeePatch { age: Some(Age::parse(31).unwrap()), department: Some(None), ..Default::default() };
+        let patch = EmployeePatch {
+            age: Some(Age::parse(31).unwrap()),
+            department: Some(None),
+            ..Default::default()
+        };
         assert_eq!(apply_patch(&mut row, patch, later), ["age"]);
         assert_eq!(row.updated_at, later);
     }

@@ -42,7 +42,12 @@ pub struct Record {
 }
 
 /// Reads `topics` from the start until `expected` records arrived or `timeout`.
-pub fn consume(bootstrap: &str, topics: &[&str], expected: usize, timeout: Duration) -> Vec<Record> {
+pub fn consume(
+    bootstrap: &str,
+    topics: &[&str],
+    expected: usize,
+    timeout: Duration,
+) -> Vec<Record> {
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
         .set("group.id", format!("test-{}", uuid::Uuid::new_v4()))
@@ -58,7 +63,10 @@ pub fn consume(bootstrap: &str, topics: &[&str], expected: usize, timeout: Durat
             let mut headers = HashMap::new();
             if let Some(h) = m.headers() {
                 for header in h.iter() {
-                    let v = header.value.map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
+                    let v = header
+                        .value
+                        .map(|b| String::from_utf8_lossy(b).into_owned())
+                        .unwrap_or_default();
                     headers.insert(header.key.to_owned(), v);
                 }
             }
@@ -66,9 +74,15 @@ pub fn consume(bootstrap: &str, topics: &[&str], expected: usize, timeout: Durat
                 topic: m.topic().to_owned(),
                 partition: m.partition(),
                 offset: m.offset(),
-                key: m.key().map(|k| String::from_utf8_lossy(k).into_owned()).unwrap_or_default(),
+                key: m
+                    .key()
+                    .map(|k| String::from_utf8_lossy(k).into_owned())
+                    .unwrap_or_default(),
                 headers,
-                value: m.payload().and_then(|p| serde_json::from_slice(p).ok()).unwrap_or(Value::Null),
+                value: m
+                    .payload()
+                    .and_then(|p| serde_json::from_slice(p).ok())
+                    .unwrap_or(Value::Null),
             });
         }
     }

@@ -47,12 +47,22 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the app with extra environment-style overrides (`KAFKA_...`, `HRMS_...`).
 pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    // Logs only when asked for (RUST_LOG=...), captured per test.
+    if std::env::var_os("RUST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
+    }
     let dir = tempfile::tempdir().expect("temp dir");
     let sqlite = dir.path().join("hrms.db");
     let mut env: Vec<(String, String)> = vec![
         ("HRMS_HOST".into(), "127.0.0.1".into()),
         ("PORT".into(), "0".into()),
-        ("HRMS_SQLITE_PATH".into(), sqlite.to_string_lossy().into_owned()),
+        (
+            "HRMS_SQLITE_PATH".into(),
+            sqlite.to_string_lossy().into_owned(),
+        ),
         ("KAFKA_ENABLE_PRODUCER".into(), "false".into()),
         ("HRMS_RELAY_POLL_INTERVAL_MS".into(), "100".into()),
         ("HRMS_DB_POOL_SIZE".into(), "4".into()),
@@ -66,7 +76,9 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     }
     let config_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config");
     let settings = Settings::load_from(&config_dir, "test", &env).expect("test settings");
-    let app = Application::build(settings).await.expect("application starts");
+    let app = Application::build(settings)
+        .await
+        .expect("application starts");
     let port = app.port();
     let services = app.services();
     let handle = app.handle();
@@ -76,14 +88,17 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         services,
         handle,
         dir,
-        client: awc::Client::builder().timeout(Duration::from_secs(30)).finish(),
+        client: awc::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .finish(),
     }
 }
 
 /// Creates a new database on the server of `admin_url` and returns its URL.
 pub fn fresh_postgres_database(admin_url: &str) -> String {
     let name = format!("hrms_t_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = diesel::PgConnection::establish(admin_url).expect("connect to HRMS_TEST_DATABASE_URL");
+    let mut conn =
+        diesel::PgConnection::establish(admin_url).expect("connect to HRMS_TEST_DATABASE_URL");
     diesel::sql_query(format!("CREATE DATABASE {name}"))
         .execute(&mut conn)
         .expect("create test database");
@@ -102,7 +117,9 @@ impl TestApp {
     /// Any request with an optional raw body and content type.
     pub async fn request(&self, method: &str, path: &str, body: Option<(&str, &str)>) -> Reply {
         let method = actix_web::http::Method::from_bytes(method.as_bytes()).expect("method");
-        let req = self.client.request(method, format!("{}{}", self.address, path));
+        let req = self
+            .client
+            .request(method, format!("{}{}", self.address, path));
         let mut resp = match body {
             Some((content_type, body)) => req
                 .insert_header(("content-type", content_type))
@@ -111,7 +128,11 @@ impl TestApp {
                 .expect("request sent"),
             None => req.send().await.expect("request sent"),
         };
-        let bytes = resp.body().limit(10 * 1024 * 1024).await.expect("body read");
+        let bytes = resp
+            .body()
+            .limit(10 * 1024 * 1024)
+            .await
+            .expect("body read");
         let raw = String::from_utf8_lossy(&bytes).into_owned();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         let request_id = resp
@@ -119,7 +140,12 @@ impl TestApp {
             .get("x-request-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        Reply { status: resp.status(), body, request_id, raw }
+        Reply {
+            status: resp.status(),
+            body,
+            request_id,
+            raw,
+        }
     }
 
     /// `GET path`.
@@ -134,12 +160,14 @@ impl TestApp {
 
     /// `POST path` with a JSON body.
     pub async fn post_json(&self, path: &str, body: &Value) -> Reply {
-        self.request("POST", path, Some(("application/json", &body.to_string()))).await
+        self.request("POST", path, Some(("application/json", &body.to_string())))
+            .await
     }
 
     /// `PATCH path` with a JSON body.
     pub async fn patch_json(&self, path: &str, body: &Value) -> Reply {
-        self.request("PATCH", path, Some(("application/json", &body.to_string()))).await
+        self.request("PATCH", path, Some(("application/json", &body.to_string())))
+            .await
     }
 
     /// Creates an employee and returns its JSON (panics unless 201).
@@ -156,7 +184,14 @@ impl TestApp {
         let mut conn = self.services.db.get().expect("db connection");
         outbox_events
             .order(seq)
-            .select((event_id, event_type, aggregate_id, delivered_at, transport, attempts))
+            .select((
+                event_id,
+                event_type,
+                aggregate_id,
+                delivered_at,
+                transport,
+                attempts,
+            ))
             .load::<(String, String, String, Option<i64>, Option<String>, i32)>(&mut *conn)
             .expect("outbox query")
             .into_iter()
@@ -172,7 +207,12 @@ impl TestApp {
     }
 
     /// Waits until `cond(outbox)` holds or panics after `timeout`.
-    pub async fn wait_for_outbox(&self, timeout: Duration, what: &str, cond: impl Fn(&[OutboxEntry]) -> bool) -> Vec<OutboxEntry> {
+    pub async fn wait_for_outbox(
+        &self,
+        timeout: Duration,
+        what: &str,
+        cond: impl Fn(&[OutboxEntry]) -> bool,
+    ) -> Vec<OutboxEntry> {
         let start = Instant::now();
         loop {
             let rows = self.outbox();
@@ -200,7 +240,12 @@ pub struct OutboxEntry {
 
 /// Asserts an error reply: status, JSON with the given `code` and a message.
 pub fn assert_error(r: &Reply, status: u16, code: &str) {
-    assert_eq!(r.status.as_u16(), status, "unexpected status, body: {}", r.raw);
+    assert_eq!(
+        r.status.as_u16(),
+        status,
+        "unexpected status, body: {}",
+        r.raw
+    );
     assert_eq!(r.body["code"], code, "unexpected code, body: {}", r.raw);
     assert!(
         r.body["message"].as_str().is_some_and(|m| !m.is_empty()),

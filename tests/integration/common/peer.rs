@@ -64,7 +64,11 @@ async fn receive(state: web::Data<Peer>, req: HttpRequest, body: web::Bytes) -> 
     }
     let kind = req.match_info().get("kind").unwrap_or_default().to_owned();
     let value: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    state.received.lock().expect("lock").push((kind.clone(), value));
+    state
+        .received
+        .lock()
+        .expect("lock")
+        .push((kind.clone(), value));
     if kind == "notify" {
         HttpResponse::Accepted().finish()
     } else {
