@@ -108,6 +108,7 @@ impl Application {
         let data_metrics = web::Data::new(metrics.clone());
         let data_status = web::Data::new(relay_status.clone());
         let server_mounted = mounted.clone();
+        let admin_api = settings.admin.api_enabled;
         let mut server = HttpServer::new(move || {
             let mounted = server_mounted.clone();
             App::new()
@@ -127,6 +128,11 @@ impl Application {
                     if let Some(addr) = mounted.employee {
                         cfg.app_data(web::Data::new(addr));
                         employee::routes::routes(cfg);
+                    }
+                })
+                .configure(move |cfg| {
+                    if admin_api {
+                        crate::outbox::admin::routes(cfg);
                     }
                 })
                 .default_service(web::to(error::not_found_route))

@@ -2,6 +2,7 @@
 //! that holds their domain change, then [`Outbox::wake`] after it commits; the
 //! relay (`crate::relay`) publishes the rows and marks them delivered.
 
+pub mod admin;
 pub mod repository;
 
 use std::collections::HashMap;

@@ -6,3 +6,4 @@ mod common;
 mod employees;
 mod relay;
 mod schemas;
+mod operator;

@@ -121,6 +121,7 @@ impl Handler<CreateEmployee> for EmployeeActor {
         let mut conn = self.conn()?;
         let id = EmployeeId::generate();
         let row = write_tx(&mut conn, |c| {
+            repo::lock_for_write(c)?;
             if let Some(email) = &msg.input.email {
                 if repo::email_taken(c, email.as_str(), None)? {
                     return Err(EmployeeError::EmailTaken);
@@ -169,6 +170,7 @@ impl Handler<UpdateEmployee> for EmployeeActor {
         let mut conn = self.conn()?;
         let id = msg.id.to_string();
         let (row, changed) = write_tx(&mut conn, |c| {
+            repo::lock_for_write(c)?;
             let mut row = repo::find(c, &id)?.ok_or(EmployeeError::NotFound)?;
             if row.is_terminated() {
                 return Err(EmployeeError::Terminated);
@@ -210,6 +212,7 @@ impl Handler<TerminateEmployee> for EmployeeActor {
         let id = msg.id.to_string();
         let now = now();
         let row = write_tx(&mut conn, |c| {
+            repo::lock_for_write(c)?;
             let mut row = repo::find(c, &id)?.ok_or(EmployeeError::NotFound)?;
             if row.is_terminated() {
                 return Err(EmployeeError::AlreadyTerminated);

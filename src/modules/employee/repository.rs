@@ -7,6 +7,23 @@ use super::model::{EmployeeFilter, EmployeeRow, Page};
 use crate::db::schema::employees;
 use crate::db::DbConnection;
 
+/// Advisory lock key of the employee module's writes on PostgreSQL.
+const WRITE_LOCK_ID: i64 = 0x6872_6d73_0001; // "hrms", employee module
+
+/// Serializes the module's write transactions on PostgreSQL, as `BEGIN IMMEDIATE`
+/// does on SQLite. Call first in the transaction. Without it, under READ COMMITTED,
+/// two updates of one record lose one another's fields (each saves the whole
+/// row), a record can be terminated twice, and two crossing manager assignments
+/// both pass the chain check and close a loop.
+pub fn lock_for_write(conn: &mut DbConnection) -> QueryResult<()> {
+    match conn {
+        DbConnection::Pg(pg) => diesel::sql_query(format!("SELECT pg_advisory_xact_lock({WRITE_LOCK_ID})"))
+            .execute(pg)
+            .map(|_| ()),
+        DbConnection::Sqlite(_) => Ok(()),
+    }
+}
+
 /// Inserts a new record.
 pub fn insert(conn: &mut DbConnection, row: &EmployeeRow) -> QueryResult<()> {
     diesel::insert_into(employees::table)

@@ -28,6 +28,8 @@ pub struct TestApp {
     pub handle: ServerHandle,
     /// Keeps the SQLite folder alive.
     pub dir: tempfile::TempDir,
+    /// The PostgreSQL database of this app, when testing against PostgreSQL.
+    pub pg_url: Option<String>,
     client: awc::Client,
 }
 
@@ -67,8 +69,11 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         ("HRMS_RELAY_POLL_INTERVAL_MS".into(), "100".into()),
         ("HRMS_DB_POOL_SIZE".into(), "4".into()),
     ];
+    let mut pg_url = None;
     if let Ok(admin) = std::env::var("HRMS_TEST_DATABASE_URL") {
-        env.push(("DATABASE_URL".into(), fresh_postgres_database(&admin)));
+        let url = fresh_postgres_database(&admin);
+        pg_url = Some(url.clone());
+        env.push(("DATABASE_URL".into(), url));
     }
     for (k, v) in overrides {
         env.retain(|(name, _)| name != k);
@@ -88,6 +93,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         services,
         handle,
         dir,
+        pg_url,
         client: awc::Client::builder()
             .timeout(Duration::from_secs(30))
             .finish(),
@@ -114,6 +120,11 @@ pub fn fresh_postgres_database(admin_url: &str) -> String {
 }
 
 impl TestApp {
+    /// The app's PostgreSQL URL (panics on SQLite).
+    pub fn database_url(&self) -> String {
+        self.pg_url.clone().expect("a PostgreSQL test database")
+    }
+
     /// Any request with an optional raw body and content type.
     pub async fn request(&self, method: &str, path: &str, body: Option<(&str, &str)>) -> Reply {
         let method = actix_web::http::Method::from_bytes(method.as_bytes()).expect("method");
