@@ -494,6 +494,25 @@ mod tests {
     }
 
     #[test]
+    fn every_variable_is_documented_in_the_readme_and_env_example() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+        let example = std::fs::read_to_string(root.join(".env.example")).unwrap();
+        for var in ENV_VARS.iter().chain(META_ENV_VARS) {
+            assert!(
+                readme.contains(var.name),
+                "{} missing from README.md",
+                var.name
+            );
+            assert!(
+                example.contains(&format!("{}=", var.name)),
+                "{} missing from .env.example",
+                var.name
+            );
+        }
+    }
+
+    #[test]
     fn an_unknown_profile_is_rejected() {
         assert!(Settings::load_from(&missing_dir(), "staging", &[]).is_err());
     }
