@@ -19,6 +19,17 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Create the first administrator account (only when no account exists).
+    /// The password is read from standard input (first line) or from the
+    /// variable named by --password-env.
+    CreateAdmin {
+        /// Login e-mail of the administrator.
+        #[arg(long)]
+        email: String,
+        /// Read the password from this environment variable instead of stdin.
+        #[arg(long)]
+        password_env: Option<String>,
+    },
     /// Inspect and retry outbox events.
     Outbox {
         /// Outbox action.

@@ -81,6 +81,15 @@ env_vars! {
     "NOTIFICATION_SERVICE_URL" => "fallback.notification_service_url": "Notification service URL for the HTTP fallback",
     "HRMS_FALLBACK_TIMEOUT_MS" => "fallback.timeout_ms": "Timeout of one fallback HTTP call (ms)",
     "HRMS_ADMIN_API_ENABLED" => "admin.api_enabled": "Serve the operator endpoints under /api/v1/admin",
+    "HRMS_JWT_SECRET" => "auth.jwt_secret": "Access-token signing secret, at least 32 bytes (required in production)",
+    "HRMS_TOKEN_TTL_SECS" => "auth.token_ttl_secs": "Access token lifetime in seconds",
+    "HRMS_TOKEN_ISSUER" => "auth.issuer": "Access token issuer (iss)",
+    "HRMS_TOKEN_AUDIENCE" => "auth.audience": "Access token audience (aud)",
+    "HRMS_MIN_PASSWORD_LENGTH" => "auth.min_password_length": "Shortest accepted password",
+    "HRMS_LOGIN_MAX_FAILURES_PER_ACCOUNT" => "auth.max_failures_per_account": "Failed logins allowed per account per hour",
+    "HRMS_LOGIN_MAX_FAILURES_PER_CLIENT" => "auth.max_failures_per_client": "Failed logins allowed per client address per hour",
+    "HRMS_BOOTSTRAP_ADMIN_EMAIL" => "auth.bootstrap_admin_email": "E-mail of a first admin created at start when there is no account",
+    "HRMS_BOOTSTRAP_ADMIN_PASSWORD" => "auth.bootstrap_admin_password": "Password of that first admin",
 }
 
 /// Variables read outside the settings tree (they choose where settings come from).
@@ -122,7 +131,39 @@ pub struct Settings {
     pub fallback: FallbackSettings,
     /// Operator endpoints.
     pub admin: AdminSettings,
+    /// Authentication.
+    pub auth: AuthSettings,
+    /// The profile the settings were loaded with.
+    #[serde(skip)]
+    pub profile: String,
 }
+
+/// Authentication settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// HS256 signing secret; empty = generated (development only).
+    pub jwt_secret: SecretString,
+    /// Access token lifetime, seconds.
+    pub token_ttl_secs: u64,
+    /// `iss` claim.
+    pub issuer: String,
+    /// `aud` claim.
+    pub audience: String,
+    /// Shortest accepted password.
+    pub min_password_length: usize,
+    /// Failed logins allowed per account per hour.
+    pub max_failures_per_account: u32,
+    /// Failed logins allowed per client address per hour.
+    pub max_failures_per_client: u32,
+    /// First admin's e-mail, created at start when no account exists.
+    pub bootstrap_admin_email: String,
+    /// First admin's password.
+    pub bootstrap_admin_password: SecretString,
+}
+
+/// Shortest accepted signing secret, in bytes (HS256 wants at least its hash size).
+pub const MIN_SECRET_BYTES: usize = 32;
 
 /// HTTP server settings.
 #[derive(Debug, Clone, Deserialize)]
@@ -366,7 +407,8 @@ impl Settings {
                 builder = builder.set_override(var.key, value.as_str())?;
             }
         }
-        let settings: Settings = builder.build()?.try_deserialize()?;
+        let mut settings: Settings = builder.build()?.try_deserialize()?;
+        settings.profile = profile.to_owned();
         settings.check()?;
         Ok(settings)
     }
@@ -386,6 +428,27 @@ impl Settings {
         if self.relay.batch_size == 0 {
             return Err(ConfigError::Invalid(
                 "relay.batch_size must be at least 1".into(),
+            ));
+        }
+        let secret = self.auth.jwt_secret.expose_secret();
+        if self.profile == "production" && secret.len() < MIN_SECRET_BYTES {
+            return Err(ConfigError::Invalid(format!(
+                "HRMS_JWT_SECRET must be set to at least {MIN_SECRET_BYTES} bytes in production"
+            )));
+        }
+        if !secret.is_empty() && secret.len() < MIN_SECRET_BYTES {
+            return Err(ConfigError::Invalid(format!(
+                "HRMS_JWT_SECRET is too short: at least {MIN_SECRET_BYTES} bytes"
+            )));
+        }
+        if self.auth.max_failures_per_account == 0 || self.auth.max_failures_per_account > 100 {
+            return Err(ConfigError::Invalid(
+                "auth.max_failures_per_account must be between 1 and 100 (OWASP ASVS)".into(),
+            ));
+        }
+        if self.auth.min_password_length < 8 {
+            return Err(ConfigError::Invalid(
+                "auth.min_password_length must be at least 8".into(),
             ));
         }
         if self.kafka.enable_producer && self.kafka.bootstrap_servers.trim().is_empty() {
@@ -510,6 +573,25 @@ mod tests {
                 var.name
             );
         }
+    }
+
+    #[test]
+    fn production_refuses_to_start_without_a_strong_signing_secret() {
+        let err = Settings::load_from(&missing_dir(), "production", &[]).unwrap_err();
+        assert!(err.to_string().contains("HRMS_JWT_SECRET"), "{err}");
+        let err = Settings::load_from(
+            &missing_dir(),
+            "production",
+            &env(&[("HRMS_JWT_SECRET", "short")]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("HRMS_JWT_SECRET"), "{err}");
+        let ok = Settings::load_from(
+            &missing_dir(),
+            "production",
+            &env(&[("HRMS_JWT_SECRET", "0123456789abcdef0123456789abcdef")]),
+        );
+        assert!(ok.is_ok());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! leave, attendance, compliance) as actix actors, and one supervised relay that
 //! publishes their events from a transactional outbox to Kafka.
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -36,7 +36,47 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Outbox { action } => outbox_command(&settings, action),
+        Command::CreateAdmin {
+            email,
+            password_env,
+        } => create_admin(settings, &email, password_env),
     }
+}
+
+fn create_admin(
+    settings: Settings,
+    email: &str,
+    password_env: Option<String>,
+) -> anyhow::Result<()> {
+    let password = match password_env {
+        Some(var) => std::env::var(&var).with_context(|| format!("{var} is not set"))?,
+        None => {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .context("cannot read the password from stdin")?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    let db = Db::connect(&settings.database)?;
+    db.migrate()?;
+    let min = settings.auth.min_password_length;
+    let email = email.to_owned();
+    actix_web::rt::System::new().block_on(async move {
+        // No relay here: the account's events wait in the outbox for the service.
+        let outbox = hrms::outbox::Outbox::new(&settings, None, hrms::metrics::Metrics::new());
+        let users = hrms::modules::user::start(db, outbox, 1);
+        match hrms::modules::user::create_first_admin(&users, &email, &password, min).await {
+            Ok(true) => {
+                println!("administrator created; log in with POST /api/v1/auth/login");
+                Ok(())
+            }
+            Ok(false) => {
+                anyhow::bail!("accounts already exist: create further accounts through the API")
+            }
+            Err(err) => anyhow::bail!("cannot create the administrator: {err}"),
+        }
+    })
 }
 
 fn outbox_command(settings: &Settings, action: OutboxCommand) -> anyhow::Result<()> {

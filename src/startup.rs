@@ -10,11 +10,14 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::{middleware, web, App, HttpServer};
 use anyhow::Context;
 
+use crate::auth::limiter::FailureLimiter;
+use crate::auth::{AuthState, TokenService};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error;
 use crate::metrics::Metrics;
 use crate::modules::employee::{self, EmployeeActor};
+use crate::modules::user::{self, handlers::LoginGuard, UserActor};
 use crate::outbox::Outbox;
 use crate::relay::{self, RelayHandle, RelayStatus};
 
@@ -47,6 +50,7 @@ pub struct Services {
 #[derive(Clone, Default)]
 struct Mounted {
     employee: Option<Addr<EmployeeActor>>,
+    user: Option<Addr<UserActor>>,
 }
 
 impl Application {
@@ -93,7 +97,30 @@ impl Application {
                 .employee
                 .enabled
                 .then(|| employee::start(db.clone(), outbox.clone(), threads)),
+            user: settings
+                .modules
+                .user
+                .enabled
+                .then(|| user::start(db.clone(), outbox.clone(), threads)),
         };
+        let tokens = Arc::new(TokenService::new(&settings.auth));
+        let auth_state = web::Data::new(AuthState {
+            tokens: tokens.clone(),
+            accounts: mounted
+                .user
+                .clone()
+                .map(|addr| Arc::new(user::Accounts(addr)) as Arc<dyn crate::auth::AccountLookup>),
+        });
+        let hour = Duration::from_secs(3600);
+        let login_guard = web::Data::new(LoginGuard {
+            tokens,
+            per_account: FailureLimiter::new(settings.auth.max_failures_per_account, hour),
+            per_client: FailureLimiter::new(settings.auth.max_failures_per_client, hour),
+            min_password_length: settings.auth.min_password_length,
+        });
+        if let Some(users) = &mounted.user {
+            bootstrap_admin(&settings, users).await?;
+        }
 
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .with_context(|| {
@@ -113,6 +140,8 @@ impl Application {
             let mounted = server_mounted.clone();
             App::new()
                 .wrap(middleware::from_fn(crate::http::request_context))
+                .app_data(auth_state.clone())
+                .app_data(login_guard.clone())
                 .app_data(data_db.clone())
                 .app_data(data_metrics.clone())
                 .app_data(data_status.clone())
@@ -128,6 +157,10 @@ impl Application {
                     if let Some(addr) = mounted.employee {
                         cfg.app_data(web::Data::new(addr));
                         employee::routes::routes(cfg);
+                    }
+                    if let Some(addr) = mounted.user {
+                        cfg.app_data(web::Data::new(addr));
+                        user::routes::routes(cfg);
                     }
                 })
                 .configure(move |cfg| {
@@ -187,6 +220,23 @@ impl Application {
         self.services.shutdown().await;
         result
     }
+}
+
+/// Creates the first admin from `HRMS_BOOTSTRAP_ADMIN_*` when no account exists.
+async fn bootstrap_admin(settings: &Settings, users: &Addr<UserActor>) -> anyhow::Result<()> {
+    use secrecy::ExposeSecret;
+    let email = settings.auth.bootstrap_admin_email.trim();
+    if email.is_empty() {
+        return Ok(());
+    }
+    let password = settings.auth.bootstrap_admin_password.expose_secret();
+    match user::create_first_admin(users, email, password, settings.auth.min_password_length).await
+    {
+        Ok(true) => tracing::info!("bootstrap administrator created"),
+        Ok(false) => tracing::debug!("accounts exist; bootstrap administrator not needed"),
+        Err(err) => anyhow::bail!("cannot create the bootstrap administrator: {err}"),
+    }
+    Ok(())
 }
 
 impl Services {

@@ -38,6 +38,14 @@ impl RequestMeta {
         }
     }
 
+    /// The event context of changes made by `who` in this request (audited actor).
+    pub fn event_context_by(&self, who: &crate::auth::Principal) -> EventContext {
+        EventContext {
+            actor_id: Some(who.user_id.clone()),
+            ..self.event_context()
+        }
+    }
+
     fn from_headers(req: &ServiceRequest) -> Self {
         let request_id = req
             .headers()
@@ -121,6 +129,7 @@ pub async fn request_context(
         request.id = %request_id,
         http.method = %method,
         http.route = tracing::field::Empty,
+        user.id = tracing::field::Empty,
     );
     let started = Instant::now();
     let mut res = next.call(req).instrument(span.clone()).await?;

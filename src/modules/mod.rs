@@ -3,3 +3,4 @@
 //! module's tables.
 
 pub mod employee;
+pub mod user;

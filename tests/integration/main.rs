@@ -4,6 +4,6 @@
 
 mod common;
 mod employees;
+mod operator;
 mod relay;
 mod schemas;
-mod operator;

@@ -239,3 +239,21 @@ impl Handler<TerminateEmployee> for EmployeeActor {
         Ok(row)
     }
 }
+
+/// Whether an employee record exists (asked by other modules, e.g. before
+/// linking an account to it).
+#[derive(Message)]
+#[rtype(result = "Result<bool, EmployeeError>")]
+pub struct EmployeeExists {
+    /// The employee id.
+    pub id: String,
+}
+
+impl Handler<EmployeeExists> for EmployeeActor {
+    type Result = Result<bool, EmployeeError>;
+
+    fn handle(&mut self, msg: EmployeeExists, _: &mut Self::Context) -> Self::Result {
+        let mut conn = self.conn()?;
+        Ok(repo::find(&mut conn, &msg.id)?.is_some())
+    }
+}

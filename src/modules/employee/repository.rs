@@ -17,9 +17,11 @@ const WRITE_LOCK_ID: i64 = 0x6872_6d73_0001; // "hrms", employee module
 /// both pass the chain check and close a loop.
 pub fn lock_for_write(conn: &mut DbConnection) -> QueryResult<()> {
     match conn {
-        DbConnection::Pg(pg) => diesel::sql_query(format!("SELECT pg_advisory_xact_lock({WRITE_LOCK_ID})"))
-            .execute(pg)
-            .map(|_| ()),
+        DbConnection::Pg(pg) => {
+            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({WRITE_LOCK_ID})"))
+                .execute(pg)
+                .map(|_| ())
+        }
         DbConnection::Sqlite(_) => Ok(()),
     }
 }

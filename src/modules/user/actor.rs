@@ -1,0 +1,315 @@
+//! The user actor: owns the `users` table. Runs on a `SyncArbiter`, so Argon2id
+//! hashing and diesel calls stay off the async HTTP workers.
+
+use actix::{Actor, Handler, Message, SyncContext};
+use chrono::{SubsecRound, Utc};
+
+use super::errors::UserError;
+use super::model::{NewUser, UserFilter, UserPatch, UserRow};
+use super::rules::{self, Denied, UserScope};
+use super::{events, repository as repo};
+use crate::auth::{password, Principal};
+use crate::db::{write_tx, Db};
+use crate::events::EventContext;
+use crate::modules::employee::model::Page;
+use crate::outbox::Outbox;
+
+/// The user module's actor.
+pub struct UserActor {
+    db: Db,
+    outbox: Outbox,
+}
+
+impl UserActor {
+    /// One instance per SyncArbiter thread.
+    pub fn new(db: Db, outbox: Outbox) -> Self {
+        Self { db, outbox }
+    }
+}
+
+impl Actor for UserActor {
+    type Context = SyncContext<Self>;
+}
+
+fn now() -> chrono::NaiveDateTime {
+    Utc::now().trunc_subsecs(6).naive_utc()
+}
+
+fn denied(d: Denied) -> UserError {
+    UserError::Forbidden(match d {
+        Denied::Role(m) => m.to_owned(),
+        Denied::OwnAccess => "you cannot change your own role, employee link or active flag, or delete your own account".to_owned(),
+        Denied::CurrentPasswordRequired => "current_password is required to change your own password".to_owned(),
+    })
+}
+
+/// Create an account (the caller's right was checked against the role).
+#[derive(Message)]
+#[rtype(result = "Result<UserRow, UserError>")]
+pub struct CreateUser {
+    /// Request context.
+    pub ctx: EventContext,
+    /// Who asks; `None` for the bootstrap admin.
+    pub by: Option<Principal>,
+    /// Validated input.
+    pub input: NewUser,
+}
+
+/// Read one visible account.
+#[derive(Message)]
+#[rtype(result = "Result<UserRow, UserError>")]
+pub struct GetUser {
+    /// Who asks.
+    pub by: Principal,
+    /// Which account.
+    pub id: String,
+}
+
+/// List visible accounts.
+#[derive(Message)]
+#[rtype(result = "Result<(Vec<UserRow>, i64), UserError>")]
+pub struct ListUsers {
+    /// Who asks.
+    pub by: Principal,
+    /// Filters.
+    pub filter: UserFilter,
+    /// Window.
+    pub page: Page,
+}
+
+/// Change a visible account.
+#[derive(Message)]
+#[rtype(result = "Result<UserRow, UserError>")]
+pub struct UpdateUser {
+    /// Request context.
+    pub ctx: EventContext,
+    /// Who asks.
+    pub by: Principal,
+    /// Which account.
+    pub id: String,
+    /// Validated changes.
+    pub patch: UserPatch,
+}
+
+/// Delete a visible account.
+#[derive(Message)]
+#[rtype(result = "Result<(), UserError>")]
+pub struct DeleteUser {
+    /// Request context.
+    pub ctx: EventContext,
+    /// Who asks.
+    pub by: Principal,
+    /// Which account.
+    pub id: String,
+}
+
+/// Check a password; on success return the caller.
+#[derive(Message)]
+#[rtype(result = "Result<Principal, UserError>")]
+pub struct Login {
+    /// Login e-mail (any case).
+    pub email: String,
+    /// Password.
+    pub password: String,
+}
+
+/// The current state of an account, for authentication.
+#[derive(Message)]
+#[rtype(result = "Result<Option<Principal>, UserError>")]
+pub struct CurrentPrincipal {
+    /// Account id from the token.
+    pub user_id: String,
+}
+
+/// Whether any account exists (bootstrap).
+#[derive(Message)]
+#[rtype(result = "Result<i64, UserError>")]
+pub struct CountUsers;
+
+fn principal(row: &UserRow) -> Principal {
+    Principal {
+        user_id: row.id.clone(),
+        role: row.role(),
+        employee_id: row.employee_id.clone(),
+    }
+}
+
+impl Handler<CreateUser> for UserActor {
+    type Result = Result<UserRow, UserError>;
+
+    fn handle(&mut self, msg: CreateUser, _: &mut Self::Context) -> Self::Result {
+        if let Some(by) = &msg.by {
+            rules::may_create(by, msg.input.role).map_err(denied)?;
+        }
+        let hash = password::hash(&msg.input.password)?;
+        let mut conn = self.db.get()?;
+        let now = now();
+        let row = UserRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            email: msg.input.email,
+            display_name: msg.input.display_name,
+            role: msg.input.role.as_str().to_owned(),
+            employee_id: msg.input.employee_id,
+            active: true,
+            password_hash: hash,
+            created_at: now,
+            updated_at: now,
+            last_login_at: None,
+        };
+        write_tx(&mut conn, |c| {
+            if repo::email_taken(c, &row.email)? {
+                return Err(UserError::EmailTaken);
+            }
+            if let Some(e) = &row.employee_id {
+                if repo::employee_linked(c, e, None)? {
+                    return Err(UserError::EmployeeLinked);
+                }
+            }
+            repo::insert(c, &row)?;
+            self.outbox.write(
+                c,
+                msg.ctx.traceparent.as_deref(),
+                &events::created(&msg.ctx, &row),
+            )?;
+            Ok::<_, UserError>(())
+        })?;
+        self.outbox.wake();
+        tracing::info!(user.id = %row.id, user.role = %row.role, "account created");
+        Ok(row)
+    }
+}
+
+impl Handler<GetUser> for UserActor {
+    type Result = Result<UserRow, UserError>;
+
+    fn handle(&mut self, msg: GetUser, _: &mut Self::Context) -> Self::Result {
+        let mut conn = self.db.get()?;
+        repo::find_visible(&mut conn, &msg.id, &rules::scope_for(&msg.by))?
+            .ok_or(UserError::NotFound)
+    }
+}
+
+impl Handler<ListUsers> for UserActor {
+    type Result = Result<(Vec<UserRow>, i64), UserError>;
+
+    fn handle(&mut self, msg: ListUsers, _: &mut Self::Context) -> Self::Result {
+        rules::may_list(&msg.by).map_err(denied)?;
+        let mut conn = self.db.get()?;
+        Ok(repo::list(
+            &mut conn,
+            &rules::scope_for(&msg.by),
+            &msg.filter,
+            msg.page,
+        )?)
+    }
+}
+
+impl Handler<UpdateUser> for UserActor {
+    type Result = Result<UserRow, UserError>;
+
+    fn handle(&mut self, msg: UpdateUser, _: &mut Self::Context) -> Self::Result {
+        let mut conn = self.db.get()?;
+        let scope: UserScope = rules::scope_for(&msg.by);
+        let current = repo::find_visible(&mut conn, &msg.id, &scope)?.ok_or(UserError::NotFound)?;
+        rules::may_update(&msg.by, &current, &msg.patch).map_err(denied)?;
+        if msg.by.user_id == current.id {
+            if let Some(given) = &msg.patch.current_password {
+                if !password::verify(given, &current.password_hash) {
+                    return Err(UserError::WrongCurrentPassword);
+                }
+            }
+        }
+        let new_hash = msg
+            .patch
+            .password
+            .as_deref()
+            .map(password::hash)
+            .transpose()?;
+        let (row, changed) = write_tx(&mut conn, |c| {
+            // Re-read inside the transaction: the row may have changed meanwhile.
+            let mut row = repo::find_visible(c, &msg.id, &scope)?.ok_or(UserError::NotFound)?;
+            if let Some(Some(e)) = &msg.patch.employee_id {
+                if repo::employee_linked(c, e, Some(&row.id))? {
+                    return Err(UserError::EmployeeLinked);
+                }
+            }
+            let changed = rules::apply_patch(&mut row, &msg.patch, new_hash, now());
+            if !changed.is_empty() {
+                repo::save(c, &row)?;
+                self.outbox.write(
+                    c,
+                    msg.ctx.traceparent.as_deref(),
+                    &events::updated(&msg.ctx, &row, &changed),
+                )?;
+            }
+            Ok((row, changed))
+        })?;
+        if !changed.is_empty() {
+            self.outbox.wake();
+            tracing::info!(user.id = %row.id, fields = ?changed, "account updated");
+        }
+        Ok(row)
+    }
+}
+
+impl Handler<DeleteUser> for UserActor {
+    type Result = Result<(), UserError>;
+
+    fn handle(&mut self, msg: DeleteUser, _: &mut Self::Context) -> Self::Result {
+        let mut conn = self.db.get()?;
+        let scope = rules::scope_for(&msg.by);
+        write_tx(&mut conn, |c| {
+            let row = repo::find_visible(c, &msg.id, &scope)?.ok_or(UserError::NotFound)?;
+            rules::may_delete(&msg.by, &row).map_err(denied)?;
+            repo::delete(c, &row.id)?;
+            self.outbox.write(
+                c,
+                msg.ctx.traceparent.as_deref(),
+                &events::deleted(&msg.ctx, &row),
+            )?;
+            Ok::<_, UserError>(())
+        })?;
+        self.outbox.wake();
+        tracing::info!(user.id = %msg.id, "account deleted");
+        Ok(())
+    }
+}
+
+impl Handler<Login> for UserActor {
+    type Result = Result<Principal, UserError>;
+
+    fn handle(&mut self, msg: Login, _: &mut Self::Context) -> Self::Result {
+        let mut conn = self.db.get()?;
+        let email = msg.email.trim().to_lowercase();
+        let Some(row) = repo::find_by_email(&mut conn, &email)? else {
+            password::verify_dummy(&msg.password);
+            return Err(UserError::InvalidCredentials);
+        };
+        if !password::verify(&msg.password, &row.password_hash) || !row.active {
+            return Err(UserError::InvalidCredentials);
+        }
+        repo::touch_login(&mut conn, &row.id, now())?;
+        tracing::info!(user.id = %row.id, "login succeeded");
+        Ok(principal(&row))
+    }
+}
+
+impl Handler<CurrentPrincipal> for UserActor {
+    type Result = Result<Option<Principal>, UserError>;
+
+    fn handle(&mut self, msg: CurrentPrincipal, _: &mut Self::Context) -> Self::Result {
+        let mut conn = self.db.get()?;
+        Ok(repo::find(&mut conn, &msg.user_id)?
+            .filter(|r| r.active)
+            .map(|r| principal(&r)))
+    }
+}
+
+impl Handler<CountUsers> for UserActor {
+    type Result = Result<i64, UserError>;
+
+    fn handle(&mut self, _: CountUsers, _: &mut Self::Context) -> Self::Result {
+        let mut conn = self.db.get()?;
+        Ok(repo::count(&mut conn)?)
+    }
+}

@@ -1,0 +1,89 @@
+//! Events of the user module: `USER_CREATED`, `USER_UPDATED`, `USER_ROLE_CHANGED`,
+//! `USER_DEACTIVATED`, `USER_DELETED`, the `account_created` notification, and an
+//! `AUDIT_USER_ACTION` per change. Never the password or its hash.
+
+use serde_json::json;
+
+use super::model::{UserResponse, UserRow};
+use crate::events::{
+    audit_event, notification_event, user_event, AuditAction, Event, EventContext, EventType,
+    SourceModule,
+};
+
+fn snapshot(row: &UserRow) -> serde_json::Value {
+    serde_json::to_value(UserResponse::from(row.clone())).unwrap_or_default()
+}
+
+fn audit(ctx: &EventContext, action: &str, id: &str, details: serde_json::Value) -> Event {
+    audit_event(
+        ctx,
+        SourceModule::User,
+        AuditAction {
+            action,
+            resource_type: "user",
+            resource_id: id,
+            details,
+        },
+    )
+}
+
+/// An account was created: the event, the welcome notification, the audit entry.
+pub fn created(ctx: &EventContext, row: &UserRow) -> Vec<Event> {
+    vec![
+        user_event(ctx, EventType::UserCreated, &row.id, vec![], snapshot(row)),
+        notification_event(
+            ctx,
+            SourceModule::User,
+            "account_created",
+            Some(&row.id),
+            &row.email,
+            json!({ "display_name": row.display_name, "login": row.email, "role": row.role }),
+        ),
+        audit(ctx, "user.create", &row.id, json!({ "role": row.role })),
+    ]
+}
+
+/// An account changed; role changes and deactivations get their own event too.
+pub fn updated(ctx: &EventContext, row: &UserRow, changed: &[&str]) -> Vec<Event> {
+    let fields: Vec<String> = changed.iter().map(|f| (*f).to_owned()).collect();
+    let mut events = vec![user_event(
+        ctx,
+        EventType::UserUpdated,
+        &row.id,
+        fields.clone(),
+        snapshot(row),
+    )];
+    if changed.contains(&"role") {
+        events.push(user_event(
+            ctx,
+            EventType::UserRoleChanged,
+            &row.id,
+            vec!["role".into()],
+            snapshot(row),
+        ));
+    }
+    if changed.contains(&"active") && !row.active {
+        events.push(user_event(
+            ctx,
+            EventType::UserDeactivated,
+            &row.id,
+            vec!["active".into()],
+            snapshot(row),
+        ));
+    }
+    events.push(audit(
+        ctx,
+        "user.update",
+        &row.id,
+        json!({ "changed_fields": fields }),
+    ));
+    events
+}
+
+/// An account was deleted.
+pub fn deleted(ctx: &EventContext, row: &UserRow) -> Vec<Event> {
+    vec![
+        user_event(ctx, EventType::UserDeleted, &row.id, vec![], snapshot(row)),
+        audit(ctx, "user.delete", &row.id, json!({})),
+    ]
+}

@@ -1,0 +1,236 @@
+//! HTTP handlers of the user module and of login.
+
+use std::time::Instant;
+
+use actix::Addr;
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::actor::*;
+use super::errors::UserError;
+use super::model::*;
+use super::rules;
+use crate::auth::limiter::FailureLimiter;
+use crate::auth::{AuthUser, TokenService};
+use crate::error::AppError;
+use crate::http::RequestMeta;
+use crate::modules::employee::actor::{EmployeeActor, EmployeeExists};
+
+/// The user actor, as handlers receive it.
+pub type Users = web::Data<Addr<UserActor>>;
+
+/// Login settings and failure counters, shared by all workers.
+pub struct LoginGuard {
+    /// Issues tokens.
+    pub tokens: std::sync::Arc<TokenService>,
+    /// Failures per account.
+    pub per_account: FailureLimiter,
+    /// Failures per client address.
+    pub per_client: FailureLimiter,
+    /// Password policy.
+    pub min_password_length: usize,
+}
+
+fn too_many(retry_after: std::time::Duration) -> HttpResponse {
+    let err = AppError::new(
+        actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+        "too_many_attempts",
+        "too many failed logins; try again later",
+    );
+    let mut resp = actix_web::ResponseError::error_response(&err);
+    if let Ok(v) = header::HeaderValue::from_str(&retry_after.as_secs().max(1).to_string()) {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    resp
+}
+
+/// `POST /api/v1/auth/login`: e-mail and password for a short-lived token.
+/// Failed attempts are counted per account and per client address and checked
+/// before the password is hashed.
+pub async fn login(
+    actor: Users,
+    guard: web::Data<LoginGuard>,
+    req: HttpRequest,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner();
+    if body.password.len() > crate::auth::password::MAX_PASSWORD_LENGTH || body.email.len() > 254 {
+        return Err(UserError::InvalidCredentials.into());
+    }
+    let account = body.email.trim().to_lowercase();
+    let client = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned());
+    let now = Instant::now();
+    if let Err(wait) = guard
+        .per_account
+        .check(&account, now)
+        .and(guard.per_client.check(&client, now))
+    {
+        tracing::warn!("login refused: too many failed attempts");
+        return Ok(too_many(wait));
+    }
+    match actor
+        .send(Login {
+            email: account.clone(),
+            password: body.password,
+        })
+        .await?
+    {
+        Ok(who) => {
+            guard.per_account.reset(&account);
+            let token = guard.tokens.issue(&who).map_err(AppError::internal)?;
+            Ok(HttpResponse::Ok()
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .json(TokenResponse {
+                    access_token: token,
+                    token_type: "Bearer",
+                    expires_in: guard.tokens.ttl_secs(),
+                }))
+        }
+        Err(UserError::InvalidCredentials) => {
+            guard.per_account.fail(&account, now);
+            guard.per_client.fail(&client, now);
+            tracing::info!("login failed");
+            Err(UserError::InvalidCredentials.into())
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// `GET /api/v1/auth/me`
+pub async fn get_me(actor: Users, user: AuthUser) -> Result<HttpResponse, AppError> {
+    let id = user.0.user_id.clone();
+    let row = actor.send(GetUser { by: user.0, id }).await??;
+    Ok(HttpResponse::Ok().json(UserResponse::from(row)))
+}
+
+/// Asks the employee module whether a linked employee exists.
+async fn check_employee(
+    employees: Option<web::Data<Addr<EmployeeActor>>>,
+    id: Option<&str>,
+) -> Result<(), AppError> {
+    let Some(id) = id else { return Ok(()) };
+    let Some(employees) = employees else {
+        return Err(AppError::unprocessable(
+            "employee_module_unavailable",
+            "the employee module is not mounted: accounts cannot be linked to employees",
+        ));
+    };
+    let exists = employees
+        .send(EmployeeExists { id: id.to_owned() })
+        .await?
+        .map_err(AppError::from)?;
+    if exists {
+        Ok(())
+    } else {
+        Err(UserError::EmployeeNotFound.into())
+    }
+}
+
+/// `POST /api/v1/users`
+pub async fn create_user(
+    actor: Users,
+    guard: web::Data<LoginGuard>,
+    employees: Option<web::Data<Addr<EmployeeActor>>>,
+    user: AuthUser,
+    meta: RequestMeta,
+    body: web::Json<CreateUserRequest>,
+) -> Result<HttpResponse, AppError> {
+    let input = rules::validate_create(body.into_inner(), guard.min_password_length)
+        .map_err(UserError::Validation)?;
+    rules::may_create(&user.0, input.role)
+        .map_err(|_| crate::auth::forbidden("your role may not create this account"))?;
+    check_employee(employees, input.employee_id.as_deref()).await?;
+    let row = actor
+        .send(CreateUser {
+            ctx: meta.event_context_by(&user.0),
+            by: Some(user.0),
+            input,
+        })
+        .await??;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/users/{}", row.id)))
+        .json(UserResponse::from(row)))
+}
+
+/// `GET /api/v1/users`
+pub async fn list_users(
+    actor: Users,
+    user: AuthUser,
+    query: web::Query<ListUsersQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (filter, page) = rules::validate_list(query.into_inner()).map_err(UserError::Validation)?;
+    let (rows, total) = actor
+        .send(ListUsers {
+            by: user.0,
+            filter,
+            page,
+        })
+        .await??;
+    Ok(HttpResponse::Ok().json(UserPage {
+        items: rows.into_iter().map(UserResponse::from).collect(),
+        total,
+        limit: page.limit,
+        offset: page.offset,
+    }))
+}
+
+/// `GET /api/v1/users/{id}`
+pub async fn get_user(
+    actor: Users,
+    user: AuthUser,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, AppError> {
+    let row = actor
+        .send(GetUser {
+            by: user.0,
+            id: id.into_inner().to_string(),
+        })
+        .await??;
+    Ok(HttpResponse::Ok().json(UserResponse::from(row)))
+}
+
+/// `PATCH /api/v1/users/{id}`
+pub async fn update_user(
+    actor: Users,
+    guard: web::Data<LoginGuard>,
+    employees: Option<web::Data<Addr<EmployeeActor>>>,
+    user: AuthUser,
+    meta: RequestMeta,
+    id: web::Path<uuid::Uuid>,
+    body: web::Json<UpdateUserRequest>,
+) -> Result<HttpResponse, AppError> {
+    let patch = rules::validate_patch(body.into_inner(), guard.min_password_length)
+        .map_err(UserError::Validation)?;
+    if let Some(Some(e)) = &patch.employee_id {
+        check_employee(employees, Some(e)).await?;
+    }
+    let row = actor
+        .send(UpdateUser {
+            ctx: meta.event_context_by(&user.0),
+            by: user.0,
+            id: id.into_inner().to_string(),
+            patch,
+        })
+        .await??;
+    Ok(HttpResponse::Ok().json(UserResponse::from(row)))
+}
+
+/// `DELETE /api/v1/users/{id}`
+pub async fn delete_user(
+    actor: Users,
+    user: AuthUser,
+    meta: RequestMeta,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, AppError> {
+    actor
+        .send(DeleteUser {
+            ctx: meta.event_context_by(&user.0),
+            by: user.0,
+            id: id.into_inner().to_string(),
+        })
+        .await??;
+    Ok(HttpResponse::NoContent().finish())
+}

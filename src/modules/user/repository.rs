@@ -1,0 +1,139 @@
+//! Queries on the `users` table; visibility scopes are applied in the query.
+
+use diesel::prelude::*;
+
+use super::model::{UserFilter, UserRow};
+use super::rules::UserScope;
+use crate::db::schema::users;
+use crate::db::{DbBackend, DbConnection};
+use crate::modules::employee::model::Page;
+
+fn scoped<'a>(scope: &'a UserScope) -> users::BoxedQuery<'a, DbBackend> {
+    let query = users::table.into_boxed();
+    match scope {
+        UserScope::All => query,
+        UserScope::NonAdmin => query.filter(users::role.ne("admin")),
+        UserScope::Own(id) => query.filter(users::id.eq(id)),
+    }
+}
+
+/// Inserts an account.
+pub fn insert(conn: &mut DbConnection, row: &UserRow) -> QueryResult<()> {
+    diesel::insert_into(users::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Saves every column.
+pub fn save(conn: &mut DbConnection, row: &UserRow) -> QueryResult<()> {
+    diesel::update(users::table.find(&row.id))
+        .set(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Deletes an account.
+pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
+    diesel::delete(users::table.find(id)).execute(conn)
+}
+
+/// One account by id, if `scope` lets the caller see it.
+pub fn find_visible(
+    conn: &mut DbConnection,
+    id: &str,
+    scope: &UserScope,
+) -> QueryResult<Option<UserRow>> {
+    scoped(scope)
+        .filter(users::id.eq(id))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// One account by id, for authentication.
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<UserRow>> {
+    users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// One account by login e-mail.
+pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<UserRow>> {
+    users::table
+        .filter(users::email.eq(email))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Whether the e-mail is used by another account.
+pub fn email_taken(conn: &mut DbConnection, email: &str) -> QueryResult<bool> {
+    Ok(users::table
+        .filter(users::email.eq(email))
+        .select(users::id)
+        .first::<String>(conn)
+        .optional()?
+        .is_some())
+}
+
+/// Whether another account is linked to `employee_id`.
+pub fn employee_linked(
+    conn: &mut DbConnection,
+    employee_id: &str,
+    except: Option<&str>,
+) -> QueryResult<bool> {
+    let mut q = users::table
+        .filter(users::employee_id.eq(employee_id))
+        .select(users::id)
+        .into_boxed();
+    if let Some(id) = except {
+        q = q.filter(users::id.ne(id));
+    }
+    Ok(q.first::<String>(conn).optional()?.is_some())
+}
+
+/// Number of accounts.
+pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+    users::table.count().get_result(conn)
+}
+
+/// One page of visible accounts and the number of matches.
+pub fn list(
+    conn: &mut DbConnection,
+    scope: &UserScope,
+    filter: &UserFilter,
+    page: Page,
+) -> QueryResult<(Vec<UserRow>, i64)> {
+    let build = || {
+        let mut q = scoped(scope);
+        if let Some(r) = filter.role {
+            q = q.filter(users::role.eq(r.as_str()));
+        }
+        if let Some(a) = filter.active {
+            q = q.filter(users::active.eq(a));
+        }
+        q
+    };
+    let total = build().count().get_result(conn)?;
+    let rows = build()
+        .order(users::id)
+        .limit(page.limit)
+        .offset(page.offset)
+        .select(UserRow::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// Records a successful login.
+pub fn touch_login(
+    conn: &mut DbConnection,
+    id: &str,
+    at: chrono::NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set(users::last_login_at.eq(at))
+        .execute(conn)
+}

@@ -1,0 +1,33 @@
+//! Routes of the user module: `/api/v1/auth/*` and `/api/v1/users`.
+
+use actix_web::web;
+
+use super::handlers::*;
+use crate::error::method_not_allowed;
+
+/// Registers the user and login routes.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/api/v1/auth/login")
+            .route(web::post().to(login))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/api/v1/auth/me")
+            .route(web::get().to(get_me))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/api/v1/users")
+            .route(web::post().to(create_user))
+            .route(web::get().to(list_users))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/api/v1/users/{id}")
+            .route(web::get().to(get_user))
+            .route(web::patch().to(update_user))
+            .route(web::delete().to(delete_user))
+            .default_service(web::to(method_not_allowed)),
+    );
+}

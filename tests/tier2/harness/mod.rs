@@ -1,0 +1,132 @@
+//! The tier-2 harness: PostgreSQL and a broker in containers, the `hrms` binary
+//! as a child process, a topic reader, an HTTP peer, a load generator, and the
+//! checks every scenario shares (exactly once by event id, order per key,
+//! schemas, CloudEvents headers).
+
+pub mod broker;
+pub mod check;
+pub mod consumer;
+pub mod load;
+pub mod peer;
+pub mod postgres;
+pub mod service;
+
+use std::future::Future;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// Topic of employee events (the service's default).
+pub const EMPLOYEE_TOPIC: &str = "employee-queue";
+/// Topic of audit events (the service's default).
+pub const AUDIT_TOPIC: &str = "audit-queue";
+/// Every topic the service may publish to; the suite creates them all, since a
+/// broker may not create topics on demand.
+pub const ALL_TOPICS: [&str; 7] = [
+    "employee-queue",
+    "audit-queue",
+    "notification-queue",
+    "leave-queue",
+    "attendance-queue",
+    "user-queue",
+    "compliance-queue",
+];
+/// Partitions per topic, so that keys spread and order per key is meaningful.
+pub const PARTITIONS: i32 = 3;
+
+/// A variable's value, or `default` when unset or empty.
+pub fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| default.to_owned())
+}
+
+/// Splits `registry/name:tag` into name and tag (`latest` when absent).
+pub fn split_image(reference: &str) -> (String, String) {
+    let slash = reference.rfind('/').map_or(0, |i| i + 1);
+    match reference[slash..].rfind(':') {
+        Some(i) => (
+            reference[..slash + i].to_owned(),
+            reference[slash + i + 1..].to_owned(),
+        ),
+        None => (reference.to_owned(), "latest".to_owned()),
+    }
+}
+
+/// A TCP port that was free a moment ago (bound to port 0, then released).
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    listener.local_addr().expect("local address").port()
+}
+
+/// Where a scenario keeps its logs: `target/tier2-logs/<scenario>/`.
+pub fn log_dir(scenario: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target/tier2-logs")
+        .join(scenario);
+    std::fs::create_dir_all(&dir).expect("create the log folder");
+    dir
+}
+
+/// Polls `probe` every `every` until it yields a value or `timeout` passes.
+pub async fn wait_until<T, F, Fut>(timeout: Duration, every: Duration, mut probe: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(v) = probe().await {
+            return Some(v);
+        }
+        if start.elapsed() >= timeout {
+            return None;
+        }
+        sleep(every).await;
+    }
+}
+
+/// Sleeps on the test's runtime.
+pub async fn sleep(d: Duration) {
+    actix_web::rt::time::sleep(d).await;
+}
+
+/// Prints the scenario's one-line summary and appends it to
+/// `target/tier2-logs/summary.txt` (which `scripts/test-tier2.sh` prints at the end).
+pub fn summary(line: &str) {
+    println!("{line}");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/tier2-logs/summary.txt");
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    use std::io::Write;
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+    {
+        let _ = writeln!(f, "{line}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_image;
+
+    #[test]
+    fn image_references_split_into_name_and_tag() {
+        assert_eq!(
+            split_image("postgres:16"),
+            ("postgres".into(), "16".into())
+        );
+        assert_eq!(
+            split_image("hrms-test/kafka:local"),
+            ("hrms-test/kafka".into(), "local".into())
+        );
+        assert_eq!(
+            split_image("registry:5000/apache/kafka"),
+            ("registry:5000/apache/kafka".into(), "latest".into())
+        );
+    }
+}
