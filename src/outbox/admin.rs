@@ -1,12 +1,22 @@
 //! Operator endpoints under `/api/v1/admin/outbox`: list stuck or failing events
-//! and make them due again. Mounted only when `admin.api_enabled` is on.
+//! and make them due again. Mounted only when `admin.api_enabled` is on, and
+//! for admins only.
 
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::repository::{self, ListFilter, OutboxRow};
+use crate::auth::{forbidden, AuthUser, Role};
 use crate::db::{now_micros, Db};
 use crate::error::{method_not_allowed, AppError, FieldError};
+
+fn admin_only(user: &AuthUser) -> Result<(), AppError> {
+    if user.0.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(forbidden("only admins can operate the outbox"))
+    }
+}
 
 /// Registers the operator routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -169,7 +179,8 @@ pub async fn retry_event(
 }
 
 /// `POST /api/v1/admin/outbox/retry-failing`
-pub async fn retry_failing(db: web::Data<Db>) -> Result<HttpResponse, AppError> {
+pub async fn retry_failing(db: web::Data<Db>, user: AuthUser) -> Result<HttpResponse, AppError> {
+    admin_only(&user)?;
     let n = retry(db, None).await?;
     Ok(HttpResponse::Ok().json(Retried { retried: n }))
 }

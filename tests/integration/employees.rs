@@ -169,9 +169,10 @@ fn event_types(rows: &[OutboxEntry]) -> Vec<&str> {
     rows.iter().map(|r| r.event_type.as_str()).collect()
 }
 
-fn http_client() -> awc::Client {
+fn http_client(app: &TestApp) -> awc::Client {
     awc::Client::builder()
         .timeout(Duration::from_secs(30))
+        .add_default_header(("authorization", format!("Bearer {}", app.admin_token)))
         .finish()
 }
 
@@ -185,7 +186,7 @@ async fn creating_an_employee_returns_201_with_the_record_and_its_location() {
     let manager = create_named(&app, "Grace Hopper", json!({})).await;
 
     let url = format!("{}{EMPLOYEES}", app.address);
-    let mut resp = http_client()
+    let mut resp = http_client(&app)
         .post(url)
         .send_json(&json!({
             "name": "  Ada Lovelace ",
@@ -265,7 +266,7 @@ async fn the_email_is_stored_trimmed_and_lower_cased() {
 #[actix_web::test]
 async fn a_request_id_sent_by_the_client_is_echoed_back() {
     let app = spawn_app().await;
-    let client = http_client();
+    let client = http_client(&app);
 
     let resp = client
         .post(format!("{}{EMPLOYEES}", app.address))
@@ -297,7 +298,7 @@ async fn a_request_id_is_generated_when_the_client_sends_none_or_an_unusable_one
     assert!(!a.is_empty() && !b.is_empty());
     assert_ne!(a, b, "each request gets its own id");
 
-    let resp = http_client()
+    let resp = http_client(&app)
         .get(format!("{}/health/live", app.address))
         .insert_header(("x-request-id", "has a space"))
         .send()

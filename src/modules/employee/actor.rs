@@ -7,6 +7,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 
 use super::errors::EmployeeError;
 use super::model::{EmployeeFilter, EmployeeId, EmployeePatch, EmployeeRow, NewEmployee, Page};
+use super::rules::EmployeeScope;
 use super::{events, repository as repo, rules};
 use crate::db::{write_tx, Db, DbConnection};
 use crate::events::EventContext;
@@ -49,18 +50,22 @@ pub struct CreateEmployee {
     pub input: NewEmployee,
 }
 
-/// Read one employee.
+/// Read one employee the caller can see.
 #[derive(Message)]
 #[rtype(result = "Result<EmployeeRow, EmployeeError>")]
 pub struct GetEmployee {
     /// Which one.
     pub id: EmployeeId,
+    /// What the caller can see.
+    pub scope: EmployeeScope,
 }
 
 /// List employees.
 #[derive(Message)]
 #[rtype(result = "Result<(Vec<EmployeeRow>, i64), EmployeeError>")]
 pub struct ListEmployees {
+    /// What the caller can see.
+    pub scope: EmployeeScope,
     /// Filters.
     pub filter: EmployeeFilter,
     /// Window.
@@ -73,6 +78,10 @@ pub struct ListEmployees {
 pub struct UpdateEmployee {
     /// Request context for the events.
     pub ctx: EventContext,
+    /// What the caller can see.
+    pub scope: EmployeeScope,
+    /// Whether the caller may change records.
+    pub may_write: bool,
     /// Which one.
     pub id: EmployeeId,
     /// Validated changes.
@@ -85,6 +94,10 @@ pub struct UpdateEmployee {
 pub struct TerminateEmployee {
     /// Request context for the events.
     pub ctx: EventContext,
+    /// What the caller can see.
+    pub scope: EmployeeScope,
+    /// Whether the caller may change records.
+    pub may_write: bool,
     /// Which one.
     pub id: EmployeeId,
     /// `YYYY-MM-DD` as sent, default today.
@@ -150,7 +163,8 @@ impl Handler<GetEmployee> for EmployeeActor {
 
     fn handle(&mut self, msg: GetEmployee, _: &mut Self::Context) -> Self::Result {
         let mut conn = self.conn()?;
-        repo::find(&mut conn, &msg.id.to_string())?.ok_or(EmployeeError::NotFound)
+        repo::find_visible(&mut conn, &msg.id.to_string(), &msg.scope)?
+            .ok_or(EmployeeError::NotFound)
     }
 }
 
@@ -159,7 +173,7 @@ impl Handler<ListEmployees> for EmployeeActor {
 
     fn handle(&mut self, msg: ListEmployees, _: &mut Self::Context) -> Self::Result {
         let mut conn = self.conn()?;
-        Ok(repo::list(&mut conn, &msg.filter, msg.page)?)
+        Ok(repo::list(&mut conn, &msg.scope, &msg.filter, msg.page)?)
     }
 }
 
@@ -171,7 +185,10 @@ impl Handler<UpdateEmployee> for EmployeeActor {
         let id = msg.id.to_string();
         let (row, changed) = write_tx(&mut conn, |c| {
             repo::lock_for_write(c)?;
-            let mut row = repo::find(c, &id)?.ok_or(EmployeeError::NotFound)?;
+            let mut row = repo::find_visible(c, &id, &msg.scope)?.ok_or(EmployeeError::NotFound)?;
+            if !msg.may_write {
+                return Err(EmployeeError::Forbidden);
+            }
             if row.is_terminated() {
                 return Err(EmployeeError::Terminated);
             }
@@ -213,7 +230,10 @@ impl Handler<TerminateEmployee> for EmployeeActor {
         let now = now();
         let row = write_tx(&mut conn, |c| {
             repo::lock_for_write(c)?;
-            let mut row = repo::find(c, &id)?.ok_or(EmployeeError::NotFound)?;
+            let mut row = repo::find_visible(c, &id, &msg.scope)?.ok_or(EmployeeError::NotFound)?;
+            if !msg.may_write {
+                return Err(EmployeeError::Forbidden);
+            }
             if row.is_terminated() {
                 return Err(EmployeeError::AlreadyTerminated);
             }

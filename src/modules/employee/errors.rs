@@ -32,6 +32,9 @@ pub enum EmployeeError {
     /// Changing a terminated employee's record.
     #[error("employee is terminated")]
     Terminated,
+    /// The caller sees the record but may not change it.
+    #[error("forbidden")]
+    Forbidden,
     /// Database or other internal failure.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -84,6 +87,9 @@ impl From<EmployeeError> for AppError {
                 "employee_terminated",
                 "a terminated employee's record cannot be changed",
             ),
+            EmployeeError::Forbidden => {
+                crate::auth::forbidden("your role may not change employee records")
+            }
             EmployeeError::Internal(e) => AppError::internal(e),
         }
     }

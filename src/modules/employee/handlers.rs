@@ -8,6 +8,7 @@ use super::actor::*;
 use super::errors::EmployeeError;
 use super::model::*;
 use super::rules;
+use crate::auth::{forbidden, AuthUser};
 use crate::error::AppError;
 use crate::http::RequestMeta;
 
@@ -17,14 +18,18 @@ pub type Employees = web::Data<Addr<EmployeeActor>>;
 /// `POST /api/v1/employees`
 pub async fn create_employee(
     actor: Employees,
+    user: AuthUser,
     meta: RequestMeta,
     body: web::Json<CreateEmployeeRequest>,
 ) -> Result<HttpResponse, AppError> {
+    if !rules::may_write(&user.0) {
+        return Err(forbidden("your role may not create employee records"));
+    }
     let input = rules::validate_create(body.into_inner(), Utc::now().date_naive())
         .map_err(EmployeeError::Validation)?;
     let row = actor
         .send(CreateEmployee {
-            ctx: meta.event_context(),
+            ctx: meta.event_context_by(&user.0),
             input,
         })
         .await??;
@@ -36,11 +41,13 @@ pub async fn create_employee(
 /// `GET /api/v1/employees/{id}`
 pub async fn get_employee(
     actor: Employees,
+    user: AuthUser,
     id: web::Path<EmployeeId>,
 ) -> Result<HttpResponse, AppError> {
     let row = actor
         .send(GetEmployee {
             id: id.into_inner(),
+            scope: rules::scope_for(&user.0),
         })
         .await??;
     Ok(HttpResponse::Ok().json(EmployeeResponse::from(row)))
@@ -49,11 +56,18 @@ pub async fn get_employee(
 /// `GET /api/v1/employees`
 pub async fn list_employees(
     actor: Employees,
+    user: AuthUser,
     query: web::Query<ListEmployeesQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (filter, page) =
         rules::validate_list(query.into_inner()).map_err(EmployeeError::Validation)?;
-    let (rows, total) = actor.send(ListEmployees { filter, page }).await??;
+    let (rows, total) = actor
+        .send(ListEmployees {
+            scope: rules::scope_for(&user.0),
+            filter,
+            page,
+        })
+        .await??;
     Ok(HttpResponse::Ok().json(EmployeePage {
         items: rows.into_iter().map(EmployeeResponse::from).collect(),
         total,
@@ -65,6 +79,7 @@ pub async fn list_employees(
 /// `PATCH /api/v1/employees/{id}`
 pub async fn update_employee(
     actor: Employees,
+    user: AuthUser,
     meta: RequestMeta,
     id: web::Path<EmployeeId>,
     body: web::Json<UpdateEmployeeRequest>,
@@ -73,7 +88,9 @@ pub async fn update_employee(
         .map_err(EmployeeError::Validation)?;
     let row = actor
         .send(UpdateEmployee {
-            ctx: meta.event_context(),
+            ctx: meta.event_context_by(&user.0),
+            scope: rules::scope_for(&user.0),
+            may_write: rules::may_write(&user.0),
             id: id.into_inner(),
             patch,
         })
@@ -84,13 +101,16 @@ pub async fn update_employee(
 /// `DELETE /api/v1/employees/{id}`: terminates; the record stays.
 pub async fn terminate_employee(
     actor: Employees,
+    user: AuthUser,
     meta: RequestMeta,
     id: web::Path<EmployeeId>,
     query: web::Query<TerminateQuery>,
 ) -> Result<HttpResponse, AppError> {
     let row = actor
         .send(TerminateEmployee {
-            ctx: meta.event_context(),
+            ctx: meta.event_context_by(&user.0),
+            scope: rules::scope_for(&user.0),
+            may_write: rules::may_write(&user.0),
             id: id.into_inner(),
             termination_date: query.into_inner().termination_date,
         })

@@ -4,6 +4,7 @@
 use diesel::prelude::*;
 
 use super::model::{EmployeeFilter, EmployeeRow, Page};
+use super::rules::EmployeeScope;
 use crate::db::schema::employees;
 use crate::db::DbConnection;
 
@@ -51,6 +52,58 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<EmployeeRow
         .optional()
 }
 
+/// The ids a scope makes visible; `None` means every record.
+pub fn visible_ids(
+    conn: &mut DbConnection,
+    scope: &EmployeeScope,
+) -> QueryResult<Option<Vec<String>>> {
+    match scope {
+        EmployeeScope::All => Ok(None),
+        EmployeeScope::Nothing => Ok(Some(Vec::new())),
+        EmployeeScope::Own(id) => Ok(Some(vec![id.clone()])),
+        EmployeeScope::Chain(root) => {
+            // Walk the reporting lines down, one level per query.
+            let mut seen = std::collections::HashSet::from([root.clone()]);
+            let mut ids = vec![root.clone()];
+            let mut frontier = vec![root.clone()];
+            while !frontier.is_empty() {
+                let mut next = Vec::new();
+                for chunk in frontier.chunks(1000) {
+                    let reports: Vec<String> = employees::table
+                        .filter(employees::manager_id.eq_any(chunk))
+                        .select(employees::id)
+                        .load(conn)?;
+                    // `seen` also guards against a loop in corrupt data.
+                    next.extend(reports.into_iter().filter(|id| seen.insert(id.clone())));
+                }
+                ids.extend(next.iter().cloned());
+                frontier = next;
+            }
+            Ok(Some(ids))
+        }
+    }
+}
+
+/// One record by id, if the scope lets the caller see it (checked in the query).
+pub fn find_visible(
+    conn: &mut DbConnection,
+    id: &str,
+    scope: &EmployeeScope,
+) -> QueryResult<Option<EmployeeRow>> {
+    let visible = visible_ids(conn, scope)?;
+    let mut query = employees::table
+        .filter(employees::id.eq(id))
+        .select(EmployeeRow::as_select())
+        .into_boxed();
+    if let Some(ids) = &visible {
+        if !ids.iter().any(|v| v == id) {
+            return Ok(None);
+        }
+        query = query.filter(employees::id.eq_any(ids));
+    }
+    query.first(conn).optional()
+}
+
 /// The manager of a record: `None` when there is no such record, `Some(None)` at the top.
 pub fn manager_of(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Option<String>>> {
     employees::table
@@ -76,8 +129,14 @@ pub fn email_taken(
     Ok(query.first::<String>(conn).optional()?.is_some())
 }
 
-fn filtered<'a>(filter: &'a EmployeeFilter) -> employees::BoxedQuery<'a, crate::db::DbBackend> {
+fn filtered<'a>(
+    filter: &'a EmployeeFilter,
+    visible: Option<&'a [String]>,
+) -> employees::BoxedQuery<'a, crate::db::DbBackend> {
     let mut query = employees::table.into_boxed();
+    if let Some(ids) = visible {
+        query = query.filter(employees::id.eq_any(ids));
+    }
     if let Some(d) = &filter.department {
         query = query.filter(employees::department.eq(d));
     }
@@ -90,14 +149,18 @@ fn filtered<'a>(filter: &'a EmployeeFilter) -> employees::BoxedQuery<'a, crate::
     query
 }
 
-/// One page of matching records (oldest first) and the total number of matches.
+/// One page of matching records the scope makes visible (oldest first) and the
+/// total number of such matches.
 pub fn list(
     conn: &mut DbConnection,
+    scope: &EmployeeScope,
     filter: &EmployeeFilter,
     page: Page,
 ) -> QueryResult<(Vec<EmployeeRow>, i64)> {
-    let total = filtered(filter).count().get_result(conn)?;
-    let rows = filtered(filter)
+    let visible = visible_ids(conn, scope)?;
+    let visible = visible.as_deref();
+    let total = filtered(filter, visible).count().get_result(conn)?;
+    let rows = filtered(filter, visible)
         .order(employees::id)
         .limit(page.limit)
         .offset(page.offset)

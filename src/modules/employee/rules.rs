@@ -4,7 +4,38 @@
 use chrono::{Days, NaiveDate, NaiveDateTime};
 
 use super::model::*;
+use crate::auth::{Principal, Role};
 use crate::error::FieldError;
+
+/// Which employee records a caller can see (applied inside the query).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EmployeeScope {
+    /// Every record (admin, hr).
+    All,
+    /// This record and everyone reporting to it, directly or indirectly (manager).
+    Chain(String),
+    /// Only this record (employee).
+    Own(String),
+    /// Nothing (an account not linked to an employee record).
+    Nothing,
+}
+
+/// The records `who` may see: admin and hr all; a manager their chain and
+/// themselves; an employee their own record.
+pub fn scope_for(who: &Principal) -> EmployeeScope {
+    match (who.role, &who.employee_id) {
+        (Role::Admin | Role::Hr, _) => EmployeeScope::All,
+        (Role::Manager, Some(id)) => EmployeeScope::Chain(id.clone()),
+        (Role::Employee, Some(id)) => EmployeeScope::Own(id.clone()),
+        (Role::Manager | Role::Employee, None) => EmployeeScope::Nothing,
+    }
+}
+
+/// Whether `who` may create, change or terminate employee records: admin and
+/// hr only. Managers and employees read.
+pub fn may_write(who: &Principal) -> bool {
+    matches!(who.role, Role::Admin | Role::Hr)
+}
 
 /// Earliest accepted hire date.
 pub fn earliest_date() -> NaiveDate {
@@ -410,6 +441,28 @@ pub fn new_row(id: EmployeeId, e: NewEmployee, now: NaiveDateTime) -> EmployeeRo
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    #[test]
+    fn scopes_follow_the_role_matrix() {
+        let who = |role, emp: Option<&str>| Principal {
+            user_id: "u".into(),
+            role,
+            employee_id: emp.map(str::to_owned),
+        };
+        assert_eq!(scope_for(&who(Role::Admin, None)), EmployeeScope::All);
+        assert_eq!(scope_for(&who(Role::Hr, Some("e"))), EmployeeScope::All);
+        assert_eq!(
+            scope_for(&who(Role::Manager, Some("m"))),
+            EmployeeScope::Chain("m".into())
+        );
+        assert_eq!(
+            scope_for(&who(Role::Employee, Some("e"))),
+            EmployeeScope::Own("e".into())
+        );
+        assert_eq!(scope_for(&who(Role::Manager, None)), EmployeeScope::Nothing);
+        assert!(may_write(&who(Role::Hr, None)));
+        assert!(!may_write(&who(Role::Manager, Some("m"))));
+    }
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()

@@ -30,6 +30,8 @@ pub struct TestApp {
     pub dir: tempfile::TempDir,
     /// The PostgreSQL database of this app, when testing against PostgreSQL.
     pub pg_url: Option<String>,
+    /// A token of the fixture admin; requests carry it unless told otherwise.
+    pub admin_token: String,
     client: awc::Client,
 }
 
@@ -40,6 +42,7 @@ pub struct Reply {
     pub body: Value,
     pub request_id: Option<String>,
     pub raw: String,
+    pub retry_after: Option<String>,
 }
 
 /// Starts the app with the test profile and Kafka off.
@@ -88,16 +91,60 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     let services = app.services();
     let handle = app.handle();
     actix_web::rt::spawn(app.run_until_stopped());
-    TestApp {
+    let mut app = TestApp {
         address: format!("http://127.0.0.1:{port}"),
         services,
         handle,
         dir,
         pg_url,
+        admin_token: String::new(),
         client: awc::Client::builder()
             .timeout(Duration::from_secs(30))
             .finish(),
+    };
+    if app.services.settings.modules.user.enabled {
+        insert_fixture_admin(&app).await;
+        let r = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        assert_eq!(r.status.as_u16(), 200, "fixture admin login: {}", r.raw);
+        app.admin_token = r.body["access_token"].as_str().expect("token").to_owned();
     }
+    app
+}
+
+/// The fixture admin every test app has (written straight into the table, so
+/// it adds no outbox rows to what a test counts).
+pub const ADMIN_EMAIL: &str = "admin@hrms.test";
+/// Its password.
+pub const ADMIN_PASSWORD: &str = "fixture-admin-password";
+/// The password of accounts made with [`TestApp::account`].
+pub const USER_PASSWORD: &str = "fixture-user-password";
+
+async fn insert_fixture_admin(app: &TestApp) {
+    let db = app.services.db.clone();
+    actix_web::rt::task::spawn_blocking(move || {
+        let now = chrono::Utc::now().naive_utc();
+        let row = hrms::modules::user::model::UserRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            email: ADMIN_EMAIL.into(),
+            display_name: "Fixture Admin".into(),
+            role: "admin".into(),
+            employee_id: None,
+            active: true,
+            password_hash: hrms::auth::password::hash(ADMIN_PASSWORD).expect("hash"),
+            created_at: now,
+            updated_at: now,
+            last_login_at: None,
+        };
+        let mut conn = db.get().expect("db");
+        let exists = hrms::modules::user::repository::find_by_email(&mut conn, ADMIN_EMAIL)
+            .expect("query admin")
+            .is_some();
+        if !exists {
+            hrms::modules::user::repository::insert(&mut conn, &row).expect("insert admin");
+        }
+    })
+    .await
+    .expect("fixture admin");
 }
 
 /// Creates a new database on the server of `admin_url` and returns its URL.
@@ -120,17 +167,21 @@ pub fn fresh_postgres_database(admin_url: &str) -> String {
 }
 
 impl TestApp {
-    /// The app's PostgreSQL URL (panics on SQLite).
-    pub fn database_url(&self) -> String {
-        self.pg_url.clone().expect("a PostgreSQL test database")
-    }
-
-    /// Any request with an optional raw body and content type.
-    pub async fn request(&self, method: &str, path: &str, body: Option<(&str, &str)>) -> Reply {
+    /// Any request as the holder of `token` (`None`: no Authorization header).
+    pub async fn request_as(
+        &self,
+        token: Option<&str>,
+        method: &str,
+        path: &str,
+        body: Option<(&str, &str)>,
+    ) -> Reply {
         let method = actix_web::http::Method::from_bytes(method.as_bytes()).expect("method");
-        let req = self
+        let mut req = self
             .client
             .request(method, format!("{}{}", self.address, path));
+        if let Some(t) = token {
+            req = req.insert_header(("authorization", format!("Bearer {t}")));
+        }
         let mut resp = match body {
             Some((content_type, body)) => req
                 .insert_header(("content-type", content_type))
@@ -151,12 +202,64 @@ impl TestApp {
             .get("x-request-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         Reply {
             status: resp.status(),
             body,
             request_id,
             raw,
+            retry_after,
         }
+    }
+
+    /// `POST /api/v1/auth/login`.
+    pub async fn login(&self, email: &str, password: &str) -> Reply {
+        let body = serde_json::json!({ "email": email, "password": password }).to_string();
+        self.request_as(
+            None,
+            "POST",
+            "/api/v1/auth/login",
+            Some(("application/json", &body)),
+        )
+        .await
+    }
+
+    /// Creates an account with `role` (as the admin), logs in, returns (account, token).
+    pub async fn account(&self, role: &str, employee_id: Option<&str>) -> (Value, String) {
+        let email = format!("{role}-{}@hrms.test", uuid::Uuid::new_v4().simple());
+        let body = serde_json::json!({
+            "email": email,
+            "display_name": format!("Test {role}"),
+            "role": role,
+            "employee_id": employee_id,
+            "password": USER_PASSWORD,
+        });
+        let r = self.post_json("/api/v1/users", &body).await;
+        assert_eq!(r.status.as_u16(), 201, "account creation failed: {}", r.raw);
+        let login = self.login(&email, USER_PASSWORD).await;
+        assert_eq!(login.status.as_u16(), 200, "login failed: {}", login.raw);
+        (
+            r.body,
+            login.body["access_token"]
+                .as_str()
+                .expect("token")
+                .to_owned(),
+        )
+    }
+
+    /// The app's PostgreSQL URL (panics on SQLite).
+    pub fn database_url(&self) -> String {
+        self.pg_url.clone().expect("a PostgreSQL test database")
+    }
+
+    /// Any request as the fixture admin, with an optional raw body and content type.
+    pub async fn request(&self, method: &str, path: &str, body: Option<(&str, &str)>) -> Reply {
+        let token = (!self.admin_token.is_empty()).then_some(self.admin_token.as_str());
+        self.request_as(token, method, path, body).await
     }
 
     /// `GET path`.
