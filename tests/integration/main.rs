@@ -6,5 +6,6 @@ mod auth;
 mod common;
 mod employees;
 mod operator;
+mod outbox;
 mod relay;
 mod schemas;
