@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Reproduces every figure in BENCHMARKS.md: starts PostgreSQL (durable settings)
+# and the tansu broker, builds the release binaries, runs each measurement
+# RUNS times and prints min / median / max. Benchmarks are not tests: run by
+# hand on a quiet machine. Usage: scripts/bench.sh [COUNT] (default 1000000).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+COUNT=${1:-1000000}
+RUNS=${RUNS:-3}
+PORT_KAFKA=${HRMS_BENCH_KAFKA_PORT:-19092}
+BOOT=127.0.0.1:$PORT_KAFKA
+OUT=${HRMS_BENCH_OUT:-target/bench-results.txt}
+WORK=$(mktemp -d /tmp/hrms-bench.XXXXXX)
+export HRMS_PG_DIR=$WORK/pg HRMS_PG_PORT=${HRMS_BENCH_PG_PORT:-55440} HRMS_PG_DURABLE=1
+export HRMS_BIN=target/release/hrms
+: >"$OUT"
+
+log() { printf '\n=== %s\n' "$*" >&2; }
+cleanup() {
+    [[ -n "${BROKER_PID:-}" ]] && kill "$BROKER_PID" 2>/dev/null || true
+    [[ -n "${HRMS_PID:-}" ]] && kill "$HRMS_PID" 2>/dev/null || true
+    bash scripts/stop-test-postgres.sh >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+log "building release binaries"
+cargo build --release --locked --bin hrms --bin hrms-bench >&2
+
+TANSU=${TANSU_BIN:-$HOME/.cache/hrms/tansu/bin/tansu}
+if [[ ! -x "$TANSU" ]]; then
+    log "installing tansu (once; cached in ~/.cache/hrms/tansu)"
+    cargo install tansu --locked --features dynostore --root "$HOME/.cache/hrms/tansu" >&2
+fi
+
+start_broker() {
+    [[ -n "${BROKER_PID:-}" ]] && kill "$BROKER_PID" 2>/dev/null && wait "$BROKER_PID" 2>/dev/null || true
+    "$TANSU" broker --listener-url "tcp://127.0.0.1:$PORT_KAFKA" \
+        --advertised-listener-url "tcp://127.0.0.1:$PORT_KAFKA" \
+        --storage-engine memory://tansu/ >"$WORK/broker.log" 2>&1 &
+    BROKER_PID=$!
+    for _ in $(seq 50); do
+        (echo >/dev/tcp/127.0.0.1/$PORT_KAFKA) 2>/dev/null && break
+        sleep 0.2
+    done
+    for t in employee-queue audit-queue user-queue notification-queue bench-ceiling; do
+        "$TANSU" topic create "$t" --partitions 3 --broker "tcp://$BOOT" >/dev/null 2>&1 || true
+    done
+}
+
+log "starting PostgreSQL (durable) and the broker"
+PG_ADMIN=$(bash scripts/start-test-postgres.sh)
+fresh_pg() {
+    local name="bench_$(date +%s%N)"
+    psql -q "$PG_ADMIN" -c "CREATE DATABASE $name" >&2
+    echo "${PG_ADMIN%/*}/$name"
+}
+run() { # run <cmd...>: prints and records the RESULT line
+    "$@" | tee -a "$OUT" | grep '^RESULT' >&2
+}
+
+start_hrms() { # start_hrms <database> <extra env...>
+    local db=$1; shift
+    env HRMS_PROFILE=production HRMS_JWT_SECRET=bench-signing-secret-0123456789abcdef \
+        HRMS_LOG_LEVEL=warn PORT=18280 DATABASE_URL="$db" KAFKA_BOOTSTRAP_SERVERS="$BOOT" \
+        HRMS_BOOTSTRAP_ADMIN_EMAIL=bench-admin@hrms.bench HRMS_BOOTSTRAP_ADMIN_PASSWORD='bench admin password' \
+        HRMS_LOGIN_MAX_FAILURES_PER_CLIENT=1000 "$@" "$HRMS_BIN" >"$WORK/hrms.log" 2>&1 &
+    HRMS_PID=$!
+    for _ in $(seq 100); do
+        curl -sf localhost:18280/health/ready >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    echo "hrms did not become ready" >&2
+    cat "$WORK/hrms.log" >&2
+    return 1
+}
+stop_hrms() { kill "$HRMS_PID" 2>/dev/null; wait "$HRMS_PID" 2>/dev/null || true; HRMS_PID=; }
+
+for i in $(seq "$RUNS"); do
+    log "relay throughput, PostgreSQL, run $i"
+    start_broker
+    db=$(fresh_pg)
+    run target/release/hrms-bench preload --database "$db" --count "$COUNT"
+    run target/release/hrms-bench drain --database "$db" --hrms "$HRMS_BIN" --bootstrap "$BOOT"
+    log "ceiling: plain rdkafka producer, run $i"
+    start_broker
+    run target/release/hrms-bench ceiling --bootstrap "$BOOT" --count "$COUNT"
+    log "relay throughput, SQLite, run $i"
+    start_broker
+    file=$WORK/bench-$i.db
+    run target/release/hrms-bench preload --database "$file" --count "$COUNT"
+    run target/release/hrms-bench drain --database "$file" --hrms "$HRMS_BIN" --bootstrap "$BOOT"
+done
+
+for i in $(seq "$RUNS"); do
+    log "scaling: 2 replicas on one PostgreSQL, run $i"
+    start_broker
+    db=$(fresh_pg)
+    run target/release/hrms-bench preload --database "$db" --count "$COUNT"
+    run target/release/hrms-bench drain --database "$db" --hrms "$HRMS_BIN" --bootstrap "$BOOT" --replicas 2
+done
+
+for i in $(seq "$RUNS"); do
+    log "commit-to-ack latency at 1000 events/s (500 writes/s), run $i"
+    start_broker
+    db=$(fresh_pg)
+    start_hrms "$db"
+    run target/release/hrms-bench latency --url http://127.0.0.1:18280 --database "$db" --rate 500 --seconds 30
+    stop_hrms
+done
+
+for i in $(seq "$RUNS"); do
+    for mode in broker_up producer_off broker_down; do
+        log "write path: $mode, run $i"
+        start_broker
+        db=$(fresh_pg)
+        case $mode in
+            broker_up) start_hrms "$db" ;;
+            producer_off) start_hrms "$db" KAFKA_ENABLE_PRODUCER=false ;;
+            broker_down) start_hrms "$db" KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:1 ;;
+        esac
+        run target/release/hrms-bench write --url http://127.0.0.1:18280 --label "$mode" --concurrency 16 --seconds 20 --warmup 5
+        stop_hrms
+    done
+done
+
+log "summary (min / median / max over $RUNS runs; $(nproc) cores)"
+python3 - "$OUT" <<'PY'
+import re, statistics, sys
+rows = [dict(kv.split("=", 1) for kv in line.split()[1:]) for line in open(sys.argv[1]) if line.startswith("RESULT")]
+def show(title, pick, key):
+    vals = sorted(float(r[key]) for r in rows if pick(r))
+    if vals:
+        print(f"{title:<48} {key:<16} min {vals[0]:>10.1f}  median {statistics.median(vals):>10.1f}  max {vals[-1]:>10.1f}  (n={len(vals)})")
+# Single-replica drains alternate PostgreSQL, SQLite in each run.
+one = [r for r in rows if r["step"] == "drain" and r["replicas"] == "1"]
+pg1, sq1 = one[0::2], one[1::2]
+two = [r for r in rows if r["step"] == "drain" and r["replicas"] == "2"]
+for name, group in (("relay, PostgreSQL, 1 replica", pg1), ("relay, SQLite, 1 replica", sq1), ("relay, PostgreSQL, 2 replicas", two)):
+    for key in ("events_per_sec", "peak_rss_mib", "rss_q1_mib", "rss_q3_mib"):
+        show(name, lambda r, g=group: r in g, key)
+show("ceiling: plain rdkafka producer", lambda r: r["step"] == "ceiling", "events_per_sec")
+ceil = statistics.median(float(r["events_per_sec"]) for r in rows if r["step"] == "ceiling") if any(r["step"] == "ceiling" for r in rows) else float("nan")
+if pg1:
+    print(f"{'relay (PostgreSQL) / ceiling, medians':<48} ratio            {statistics.median(float(r['events_per_sec']) for r in pg1) / ceil:.2f}")
+for key in ("p50_ms", "p99_ms", "max_ms", "events_per_sec"):
+    show("commit-to-ack latency", lambda r: r["step"] == "latency", key)
+for mode in ("broker_up", "producer_off", "broker_down"):
+    for key in ("req_per_sec", "p50_ms", "p99_ms", "errors"):
+        show(f"POST /employees, {mode}", lambda r, m=mode: r["step"] == "write" and r["label"] == m, key)
+med = lambda m, k: statistics.median(float(r[k]) for r in rows if r["step"] == "write" and r["label"] == m)
+try:
+    print(f"{'on/off throughput (medians)':<48} ratio            {med('broker_up','req_per_sec') / med('producer_off','req_per_sec'):.2f}")
+    print(f"{'p99 broker down / p99 broker up (medians)':<48} ratio            {med('broker_down','p99_ms') / med('broker_up','p99_ms'):.2f}")
+except (statistics.StatisticsError, ZeroDivisionError):
+    pass
+PY

@@ -1,0 +1,469 @@
+//! Benchmark harness: load and measurement steps that `scripts/bench.sh` strings
+//! together against real components (PostgreSQL or SQLite, a Kafka-compatible
+//! broker, the release `hrms` binary). Each step prints one `RESULT` line of
+//! `key=value` pairs; the script repeats steps and summarises them. Benchmarks
+//! are not tests: nothing here asserts.
+
+use std::collections::HashMap;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+use rdkafka::config::ClientConfig;
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::producer::{FutureProducer, FutureRecord};
+
+/// hrms benchmark steps (see scripts/bench.sh).
+#[derive(Parser)]
+#[command(name = "hrms-bench")]
+struct Cli {
+    #[command(subcommand)]
+    step: Step,
+}
+
+#[derive(Subcommand)]
+enum Step {
+    /// Fill the outbox with `count` pending events of about `payload_bytes` each.
+    Preload {
+        /// postgres://... or a SQLite file path.
+        #[arg(long)]
+        database: String,
+        #[arg(long, default_value_t = 1_000_000)]
+        count: u64,
+        #[arg(long, default_value_t = 500)]
+        payload_bytes: usize,
+    },
+    /// Start `replicas` hrms processes on the database and time the drain.
+    Drain {
+        #[arg(long)]
+        database: String,
+        #[arg(long)]
+        hrms: String,
+        #[arg(long)]
+        bootstrap: String,
+        #[arg(long, default_value_t = 1)]
+        replicas: usize,
+        #[arg(long, default_value_t = 5000)]
+        batch_size: u32,
+        #[arg(long, default_value_t = 5)]
+        linger_ms: u64,
+    },
+    /// A plain rdkafka producer with the relay's settings: the ceiling.
+    Ceiling {
+        #[arg(long)]
+        bootstrap: String,
+        #[arg(long, default_value_t = 1_000_000)]
+        count: u64,
+        #[arg(long, default_value_t = 500)]
+        payload_bytes: usize,
+        #[arg(long, default_value = "bench-ceiling")]
+        topic: String,
+        #[arg(long, default_value_t = 5)]
+        linger_ms: u64,
+    },
+    /// Steady API writes at `rate` requests/s; commit-to-ack latency from the outbox.
+    Latency {
+        /// Base URL of a running hrms.
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        database: String,
+        #[arg(long, default_value_t = 500)]
+        rate: u64,
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+    },
+    /// POST /api/v1/employees at fixed concurrency: requests/s and latency.
+    Write {
+        #[arg(long)]
+        url: String,
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        #[arg(long, default_value_t = 5)]
+        warmup: u64,
+        /// Label printed with the result.
+        #[arg(long, default_value = "write")]
+        label: String,
+    },
+}
+
+const ADMIN_EMAIL: &str = "bench-admin@hrms.bench";
+const ADMIN_PASSWORD: &str = "bench admin password";
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().step {
+        Step::Preload { database, count, payload_bytes } => preload(&database, count, payload_bytes),
+        Step::Drain { database, hrms, bootstrap, replicas, batch_size, linger_ms } => {
+            drain(&database, &hrms, &bootstrap, replicas, batch_size, linger_ms)
+        }
+        Step::Ceiling { bootstrap, count, payload_bytes, topic, linger_ms } => {
+            actix_rt::System::new().block_on(ceiling(&bootstrap, count, payload_bytes, &topic, linger_ms))
+        }
+        Step::Latency { url, database, rate, seconds } => {
+            actix_rt::System::new().block_on(latency(&url, &database, rate, seconds))
+        }
+        Step::Write { url, concurrency, seconds, warmup, label } => {
+            actix_rt::System::new().block_on(write(&url, concurrency, seconds, warmup, &label))
+        }
+    }
+}
+
+enum Conn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+fn connect(database: &str) -> anyhow::Result<Conn> {
+    if database.starts_with("postgres") {
+        Ok(Conn::Pg(PgConnection::establish(database).context("connect to PostgreSQL")?))
+    } else {
+        let mut c = SqliteConnection::establish(database).context("open SQLite")?;
+        diesel::sql_query("PRAGMA busy_timeout = 10000").execute(&mut c)?;
+        Ok(Conn::Sqlite(c))
+    }
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+fn pending(conn: &mut Conn) -> anyhow::Result<i64> {
+    let q = "SELECT COUNT(*) AS n FROM outbox_events WHERE delivered_at IS NULL";
+    Ok(match conn {
+        Conn::Pg(c) => diesel::sql_query(q).get_result::<Count>(c)?.n,
+        Conn::Sqlite(c) => diesel::sql_query(q).get_result::<Count>(c)?.n,
+    })
+}
+
+/// Migrates the database by running `hrms migrate`, so the schema is the real one.
+fn migrate(hrms: &str, database: &str) -> anyhow::Result<()> {
+    let status = hrms_command(hrms, database)
+        .arg("migrate")
+        .stdout(Stdio::null())
+        .status()
+        .context("run hrms migrate")?;
+    if !status.success() {
+        bail!("hrms migrate failed");
+    }
+    Ok(())
+}
+
+fn hrms_command(hrms: &str, database: &str) -> Command {
+    let mut cmd = Command::new(hrms);
+    cmd.env("HRMS_PROFILE", "production")
+        .env("HRMS_JWT_SECRET", "bench-signing-secret-0123456789abcdef")
+        .env("HRMS_LOG_LEVEL", "warn");
+    if database.starts_with("postgres") {
+        cmd.env("DATABASE_URL", database);
+    } else {
+        cmd.env("DATABASE_URL", "").env("HRMS_SQLITE_PATH", database);
+    }
+    cmd
+}
+
+fn preload(database: &str, count: u64, payload_bytes: usize) -> anyhow::Result<()> {
+    let hrms = std::env::var("HRMS_BIN").unwrap_or_else(|_| "target/release/hrms".into());
+    migrate(&hrms, database)?;
+    let mut conn = connect(database)?;
+    let now = hrms::db::now_micros();
+    // A realistic EMPLOYEE_UPDATED body, padded to the requested size; one
+    // aggregate per event so the measurement is the relay, not the order guard.
+    let pad = payload_bytes.saturating_sub(330).max(1);
+    let started = Instant::now();
+    match &mut conn {
+        Conn::Pg(c) => {
+            let sql = format!(
+                "INSERT INTO outbox_events (event_id, event_type, family, source_module, destination, aggregate_id, payload, traceparent, created_at, attempts, next_attempt_at) \
+                 SELECT md5(i::text || 'e'), 'EMPLOYEE_UPDATED', 'employee', 'employee', 'kafka', md5(i::text), \
+                 json_build_object('event_id', md5(i::text || 'e'), 'event_type', 'EMPLOYEE_UPDATED', 'source', 'employee', \
+                   'timestamp', '2026-11-26T12:00:00.000Z', 'correlation_id', 'bench', 'schema_version', 1, 'employee_id', md5(i::text), \
+                   'changed_fields', json_build_array('position'), 'data', json_build_object('id', md5(i::text), 'position', repeat('x', {pad})))::text, \
+                 NULL, {now}, 0, {now} FROM generate_series(1, {count}) AS s(i)"
+            );
+            diesel::sql_query(sql).execute(c)?;
+            diesel::sql_query("ANALYZE outbox_events").execute(c)?;
+        }
+        Conn::Sqlite(c) => {
+            let sql = format!(
+                "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {count}) \
+                 INSERT INTO outbox_events (event_id, event_type, family, source_module, destination, aggregate_id, payload, traceparent, created_at, attempts, next_attempt_at) \
+                 SELECT printf('bench-e-%d', i), 'EMPLOYEE_UPDATED', 'employee', 'employee', 'kafka', printf('bench-a-%d', i), \
+                 json_object('event_id', printf('bench-e-%d', i), 'event_type', 'EMPLOYEE_UPDATED', 'source', 'employee', \
+                   'timestamp', '2026-11-26T12:00:00.000Z', 'correlation_id', 'bench', 'schema_version', 1, 'employee_id', printf('bench-a-%d', i), \
+                   'changed_fields', json_array('position'), 'data', json_object('id', printf('bench-a-%d', i), 'position', substr(hex(zeroblob({pad})), 1, {pad}))), \
+                 NULL, {now}, 0, {now} FROM s"
+            );
+            diesel::sql_query(sql).execute(c)?;
+        }
+    }
+    let n = pending(&mut conn)?;
+    println!(
+        "RESULT step=preload pending={n} payload_bytes={payload_bytes} seconds={:.1}",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+fn drain(database: &str, hrms: &str, bootstrap: &str, replicas: usize, batch: u32, linger: u64) -> anyhow::Result<()> {
+    let mut conn = connect(database)?;
+    let total = pending(&mut conn)?;
+    if total == 0 {
+        bail!("nothing to drain: run preload first");
+    }
+    let mut children: Vec<Child> = Vec::new();
+    for r in 0..replicas {
+        let child = hrms_command(hrms, database)
+            .env("PORT", (18300 + r).to_string())
+            .env("KAFKA_BOOTSTRAP_SERVERS", bootstrap)
+            .env("KAFKA_LINGER_MS", linger.to_string())
+            .env("HRMS_RELAY_BATCH_SIZE", batch.to_string())
+            .env("HRMS_RELAY_POLL_INTERVAL_MS", "50")
+            .env("HRMS_DB_POOL_SIZE", "8")
+            .stdout(Stdio::null())
+            .spawn()
+            .context("start hrms")?;
+        children.push(child);
+    }
+    let started = Instant::now();
+    let mut peak: u64 = 0;
+    let mut samples: Vec<(f64, u64, i64)> = Vec::new();
+    let result = loop {
+        std::thread::sleep(Duration::from_millis(500));
+        let rss: u64 = children.iter().filter_map(|c| rss_kib(c.id())).max().unwrap_or(0);
+        peak = peak.max(rss);
+        let left = pending(&mut conn)?;
+        samples.push((started.elapsed().as_secs_f64(), rss, left));
+        if left == 0 {
+            break Ok(started.elapsed());
+        }
+        if started.elapsed() > Duration::from_secs(1800) {
+            break Err(anyhow::anyhow!("drain did not finish in 30 minutes ({left} left)"));
+        }
+    };
+    for mut c in children {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+    let elapsed = result?;
+    // RSS at a quarter and at three quarters of the drain: flat means no growth with backlog.
+    let at = |frac: f64| {
+        let t = elapsed.as_secs_f64() * frac;
+        samples.iter().find(|s| s.0 >= t).map(|s| s.1).unwrap_or(0)
+    };
+    println!(
+        "RESULT step=drain replicas={replicas} events={total} seconds={:.2} events_per_sec={:.0} peak_rss_mib={:.1} rss_q1_mib={:.1} rss_q3_mib={:.1}",
+        elapsed.as_secs_f64(),
+        total as f64 / elapsed.as_secs_f64(),
+        peak as f64 / 1024.0,
+        at(0.25) as f64 / 1024.0,
+        at(0.75) as f64 / 1024.0,
+    );
+    Ok(())
+}
+
+async fn ceiling(bootstrap: &str, count: u64, payload_bytes: usize, topic: &str, linger: u64) -> anyhow::Result<()> {
+    let producer: FutureProducer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("enable.idempotence", "true")
+        .set("acks", "all")
+        .set("compression.type", "lz4")
+        .set("linger.ms", linger.to_string())
+        .set("batch.size", "1000000")
+        .set("message.timeout.ms", "0")
+        .set("queue.buffering.max.messages", "200000")
+        .set("queue.buffering.max.kbytes", "262144")
+        .create()?;
+    let payload = format!("{{\"event_type\":\"EMPLOYEE_UPDATED\",\"data\":\"{}\"}}", "x".repeat(payload_bytes.saturating_sub(45)));
+    let started = Instant::now();
+    let chunk = 5000u64;
+    let mut sent = 0u64;
+    while sent < count {
+        let n = chunk.min(count - sent);
+        let mut futures = Vec::with_capacity(n as usize);
+        for i in sent..sent + n {
+            let key = format!("k{i}");
+            let mut record = FutureRecord::to(topic).key(&key).payload(&payload);
+            loop {
+                match producer.send_result(record) {
+                    Ok(f) => {
+                        futures.push(f);
+                        break;
+                    }
+                    Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                        record = back;
+                        actix_rt::time::sleep(Duration::from_millis(2)).await;
+                    }
+                    Err((e, _)) => bail!("send failed: {e}"),
+                }
+            }
+        }
+        // Same shape as the relay: a batch in flight, the next handed over meanwhile.
+        for f in futures {
+            f.await.context("producer gone")?.map_err(|(e, _)| anyhow::anyhow!("delivery failed: {e}"))?;
+        }
+        sent += n;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!("RESULT step=ceiling events={count} seconds={secs:.2} events_per_sec={:.0}", count as f64 / secs);
+    Ok(())
+}
+
+async fn login(client: &awc::Client, url: &str) -> anyhow::Result<String> {
+    let mut resp = client
+        .post(format!("{url}/api/v1/auth/login"))
+        .send_json(&serde_json::json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+        .await
+        .map_err(|e| anyhow::anyhow!("login request: {e}"))?;
+    let body: serde_json::Value = resp.json().await.map_err(|e| anyhow::anyhow!("login body: {e}"))?;
+    body["access_token"]
+        .as_str()
+        .map(str::to_owned)
+        .context("no token: start hrms with HRMS_BOOTSTRAP_ADMIN_EMAIL=bench-admin@hrms.bench")
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}
+
+static SEQ: AtomicU64 = AtomicU64::new(0);
+
+fn employee_body() -> serde_json::Value {
+    let n = SEQ.fetch_add(1, Ordering::Relaxed);
+    serde_json::json!({"name": format!("Bench {n}"), "age": 30, "department": "Bench", "position": "Load"})
+}
+
+#[derive(QueryableByName)]
+struct Lat {
+    #[diesel(sql_type = BigInt)]
+    ms: i64,
+}
+
+async fn latency(url: &str, database: &str, rate: u64, seconds: u64) -> anyhow::Result<()> {
+    let client = awc::Client::builder().timeout(Duration::from_secs(10)).finish();
+    let token = login(&client, url).await?;
+    let since = hrms::db::now_micros();
+    let interval = Duration::from_secs_f64(1.0 / rate as f64);
+    let started = Instant::now();
+    let mut next = Instant::now();
+    let mut sent = 0u64;
+    let failures = Arc::new(AtomicU64::new(0));
+    while started.elapsed() < Duration::from_secs(seconds) {
+        let now = Instant::now();
+        if now < next {
+            actix_rt::time::sleep(next - now).await;
+        }
+        next += interval;
+        let req = client
+            .post(format!("{url}/api/v1/employees"))
+            .insert_header(("authorization", format!("Bearer {token}")));
+        let failures = failures.clone();
+        actix_rt::spawn(async move {
+            match req.send_json(&employee_body()).await {
+                Ok(r) if r.status().as_u16() == 201 => {}
+                _ => {
+                    failures.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        });
+        sent += 1;
+    }
+    // Let the last events be acknowledged.
+    actix_rt::time::sleep(Duration::from_secs(3)).await;
+    let q = format!(
+        "SELECT (delivered_at - created_at) / 1000 AS ms FROM outbox_events WHERE created_at >= {since} AND delivered_at IS NOT NULL AND transport = 'kafka'"
+    );
+    let mut rows: Vec<f64> = match connect(database)? {
+        Conn::Pg(mut c) => diesel::sql_query(q).load::<Lat>(&mut c)?,
+        Conn::Sqlite(mut c) => diesel::sql_query(q).load::<Lat>(&mut c)?,
+    }
+    .into_iter()
+    .map(|l| l.ms as f64)
+    .collect();
+    rows.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "RESULT step=latency requests={sent} failed={} events={} events_per_sec={:.0} p50_ms={:.1} p99_ms={:.1} max_ms={:.1}",
+        failures.load(Ordering::Relaxed),
+        rows.len(),
+        rows.len() as f64 / seconds as f64,
+        percentile(&rows, 0.5),
+        percentile(&rows, 0.99),
+        rows.last().copied().unwrap_or(f64::NAN)
+    );
+    Ok(())
+}
+
+async fn write(url: &str, concurrency: usize, seconds: u64, warmup: u64, label: &str) -> anyhow::Result<()> {
+    let client = awc::Client::builder().timeout(Duration::from_secs(10)).finish();
+    let token = login(&client, url).await?;
+    let recording = Arc::new(AtomicBool::new(false));
+    let stop = Arc::new(AtomicBool::new(false));
+    let latencies = Arc::new(Mutex::new(Vec::<f64>::new()));
+    let statuses = Arc::new(Mutex::new(HashMap::<u16, u64>::new()));
+    let mut workers = Vec::new();
+    for _ in 0..concurrency {
+        let (client, url, token) = (client.clone(), url.to_owned(), token.clone());
+        let (recording, stop, latencies, statuses) = (recording.clone(), stop.clone(), latencies.clone(), statuses.clone());
+        workers.push(actix_rt::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                let t = Instant::now();
+                let status = client
+                    .post(format!("{url}/api/v1/employees"))
+                    .insert_header(("authorization", format!("Bearer {token}")))
+                    .send_json(&employee_body())
+                    .await
+                    .map(|r| r.status().as_u16())
+                    .unwrap_or(599);
+                if recording.load(Ordering::Relaxed) {
+                    latencies.lock().map(|mut l| l.push(t.elapsed().as_secs_f64() * 1000.0)).ok();
+                    statuses.lock().map(|mut s| *s.entry(status).or_default() += 1).ok();
+                }
+            }
+        }));
+    }
+    actix_rt::time::sleep(Duration::from_secs(warmup)).await;
+    recording.store(true, Ordering::Relaxed);
+    let started = Instant::now();
+    actix_rt::time::sleep(Duration::from_secs(seconds)).await;
+    recording.store(false, Ordering::Relaxed);
+    let elapsed = started.elapsed().as_secs_f64();
+    stop.store(true, Ordering::Relaxed);
+    for w in workers {
+        let _ = w.await;
+    }
+    let mut l = latencies.lock().map(|l| l.clone()).unwrap_or_default();
+    l.sort_by(|a, b| a.total_cmp(b));
+    let statuses = statuses.lock().map(|s| s.clone()).unwrap_or_default();
+    let errors: u64 = statuses.iter().filter(|(s, _)| **s != 201).map(|(_, n)| n).sum();
+    println!(
+        "RESULT step=write label={label} concurrency={concurrency} requests={} errors={errors} req_per_sec={:.0} p50_ms={:.2} p99_ms={:.2}",
+        l.len(),
+        l.len() as f64 / elapsed,
+        percentile(&l, 0.5),
+        percentile(&l, 0.99)
+    );
+    Ok(())
+}
