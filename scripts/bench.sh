@@ -12,6 +12,7 @@ PORT_KAFKA=${HRMS_BENCH_KAFKA_PORT:-19092}
 BOOT=127.0.0.1:$PORT_KAFKA
 OUT=${HRMS_BENCH_OUT:-target/bench-results.txt}
 WORK=$(mktemp -d /tmp/hrms-bench.XXXXXX)
+chmod 755 "$WORK" # the postgres user must reach its data folder
 export HRMS_PG_DIR=$WORK/pg HRMS_PG_PORT=${HRMS_BENCH_PG_PORT:-55440} HRMS_PG_DURABLE=1
 export HRMS_BIN=target/release/hrms
 : >"$OUT"

@@ -50,7 +50,7 @@ enum Step {
         replicas: usize,
         #[arg(long, default_value_t = 5000)]
         batch_size: u32,
-        #[arg(long, default_value_t = 5)]
+        #[arg(long, default_value_t = 1)]
         linger_ms: u64,
     },
     /// A plain rdkafka producer with the relay's settings: the ceiling.
@@ -63,7 +63,7 @@ enum Step {
         payload_bytes: usize,
         #[arg(long, default_value = "bench-ceiling")]
         topic: String,
-        #[arg(long, default_value_t = 5)]
+        #[arg(long, default_value_t = 1)]
         linger_ms: u64,
     },
     /// Steady API writes at `rate` requests/s; commit-to-ack latency from the outbox.

@@ -77,7 +77,7 @@ pub fn insert(conn: &mut DbConnection, rows: &[NewRow]) -> QueryResult<usize> {
 }
 
 /// A pending row, as the relay sees it.
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = outbox_events)]
 pub struct OutboxRow {
     /// Commit order.
@@ -199,6 +199,9 @@ pub fn claim(
     limit: i64,
     scope: &ClaimScope,
 ) -> QueryResult<Vec<OutboxRow>> {
+    if let DbConnection::Pg(pg) = conn {
+        return claim_pg(pg, holder, now, limit, scope);
+    }
     crate::db::write_tx(conn, |conn| {
         let earlier = diesel::alias!(outbox_events as earlier);
         let blocked = earlier
@@ -240,6 +243,41 @@ pub fn claim(
     })
 }
 
+/// PostgreSQL: the same claim in one statement (one round trip, one commit), with
+/// `FOR UPDATE SKIP LOCKED` as a second line of defence behind the lease.
+fn claim_pg(
+    pg: &mut diesel::PgConnection,
+    holder: &str,
+    now: i64,
+    limit: i64,
+    scope: &ClaimScope,
+) -> QueryResult<Vec<OutboxRow>> {
+    use diesel::sql_types::{Array, BigInt, Nullable, Text};
+    let families: Option<Vec<String>> = match scope {
+        ClaimScope::All => None,
+        ClaimScope::Families(f) => Some(f.clone()),
+    };
+    let mut rows: Vec<OutboxRow> = diesel::sql_query(
+        "UPDATE outbox_events SET claimed_by = $1 WHERE seq IN ( \
+           SELECT o.seq FROM outbox_events o \
+           WHERE o.delivered_at IS NULL AND o.claimed_by IS NULL AND o.next_attempt_at <= $2 \
+             AND ($4::text[] IS NULL OR o.family = ANY($4)) \
+             AND NOT EXISTS (SELECT 1 FROM outbox_events e \
+               WHERE e.aggregate_id = o.aggregate_id AND e.family = o.family \
+                 AND e.seq < o.seq AND e.delivered_at IS NULL) \
+           ORDER BY o.seq LIMIT $3 FOR UPDATE SKIP LOCKED) \
+         RETURNING seq, event_id, event_type, family, source_module, destination, aggregate_id, \
+           payload, traceparent, created_at, attempts, next_attempt_at, last_error, delivered_at, transport",
+    )
+    .bind::<Text, _>(holder)
+    .bind::<BigInt, _>(now)
+    .bind::<BigInt, _>(limit)
+    .bind::<Nullable<Array<Text>>, _>(families)
+    .load(pg)?;
+    rows.sort_by_key(|r| r.seq);
+    Ok(rows)
+}
+
 /// Bind parameters per statement stay well under both backends' limits.
 const CHUNK: usize = 5000;
 
@@ -250,6 +288,21 @@ pub fn mark_delivered(
     transport: &str,
     now: i64,
 ) -> QueryResult<usize> {
+    if seqs.is_empty() {
+        return Ok(0);
+    }
+    if let DbConnection::Pg(pg) = conn {
+        // One array parameter instead of thousands of binds.
+        use diesel::sql_types::{Array, BigInt, Text};
+        return diesel::sql_query(
+            "UPDATE outbox_events SET delivered_at = $1, transport = $2, claimed_by = NULL, \
+             last_error = NULL WHERE seq = ANY($3)",
+        )
+        .bind::<BigInt, _>(now)
+        .bind::<Text, _>(transport)
+        .bind::<Array<BigInt>, _>(seqs)
+        .execute(pg);
+    }
     let mut n = 0;
     for chunk in seqs.chunks(CHUNK) {
         n += diesel::update(outbox_events::table.filter(outbox_events::seq.eq_any(chunk)))

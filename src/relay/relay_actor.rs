@@ -52,6 +52,8 @@ pub struct Relay {
     circuit: Circuit,
     ready: bool,
     needs_recovery: bool,
+    /// Until when the lease is surely ours (renewed at a third of its TTL).
+    lease_renew_at: Option<Instant>,
     cycle_running: bool,
     wake_pending: bool,
     inflight_kafka: Rc<Cell<usize>>,
@@ -96,6 +98,7 @@ impl Relay {
             circuit,
             ready: false,
             needs_recovery: true,
+            lease_renew_at: None,
             cycle_running: false,
             wake_pending: false,
             inflight_kafka: Rc::new(Cell::new(0)),
@@ -186,6 +189,9 @@ impl Relay {
         let holder = self.holder.clone();
         let recover = self.needs_recovery;
         let ttl = secs_to_micros(self.settings.relay.lease_ttl_secs);
+        let renew = self.lease_renew_at.is_none_or(|t| Instant::now() >= t);
+        let renewed_until =
+            Instant::now() + Duration::from_secs(self.settings.relay.lease_ttl_secs) / 3;
         let limit = i64::from(self.settings.relay.batch_size);
         let panic_now = std::mem::take(&mut self.panic_next);
         let fut = async move {
@@ -195,10 +201,13 @@ impl Relay {
             blocking(move || {
                 let mut conn = db.get()?;
                 let now = now_micros();
-                let lease = repo::acquire_lease(&mut conn, &holder, now, ttl, recover)
-                    .context("cannot take the relay lease")?;
-                if lease == Lease::Elsewhere {
-                    return Ok(None);
+                // The lease is renewed well before it expires, not on every cycle.
+                if renew || recover {
+                    let lease = repo::acquire_lease(&mut conn, &holder, now, ttl, recover)
+                        .context("cannot take the relay lease")?;
+                    if lease == Lease::Elsewhere {
+                        return Ok(None);
+                    }
                 }
                 let rows = repo::claim(&mut conn, &holder, now, limit, &scope)
                     .context("cannot claim outbox rows")?;
@@ -214,10 +223,14 @@ impl Relay {
                     Ok(Err(err)) => act.cycle_failed(err, ctx),
                     Ok(Ok(None)) => {
                         act.consecutive_errors = 0;
+                        act.lease_renew_at = None;
                         act.status.update(|s| s.relay = "standby");
                     }
                     Ok(Ok(Some(rows))) => {
                         act.consecutive_errors = 0;
+                        if renew || act.needs_recovery {
+                            act.lease_renew_at = Some(renewed_until);
+                        }
                         act.needs_recovery = false;
                         act.status.update(|s| s.relay = "leader");
                         let full = rows.len() as i64 >= limit;
@@ -755,6 +768,7 @@ impl Supervised for Relay {
         self.consecutive_errors = 0;
         self.panic_next = false;
         self.needs_recovery = true;
+        self.lease_renew_at = None;
     }
 }
 
