@@ -9,13 +9,16 @@ use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// One invalid field of a request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FieldError {
     /// JSON field name.
+    #[schema(value_type = String, example = "age")]
     pub field: Cow<'static, str>,
     /// Stable snake_case reason, e.g. `out_of_range`.
+    #[schema(example = "out_of_range")]
     pub code: &'static str,
     /// Human-readable explanation (never echoes personal data).
     pub message: String,
@@ -37,14 +40,17 @@ impl FieldError {
 }
 
 /// The JSON body of every error response.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody<'a> {
-    /// Stable machine-readable code.
+    /// Stable machine-readable code (snake_case); each operation lists its codes.
+    #[schema(pattern = "^[a-z][a-z0-9_]*$", example = "validation_failed")]
     pub code: &'a str,
     /// Human-readable message.
+    #[schema(example = "age must be between 16 and 100")]
     pub message: &'a str,
-    /// Per-field problems, for validation errors.
+    /// Per-field problems, for validation errors (`validation_failed`); absent otherwise.
     #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
+    #[schema(value_type = Vec<FieldError>)]
     pub details: &'a [FieldError],
 }
 
@@ -214,11 +220,24 @@ pub async fn not_found_route(req: HttpRequest) -> Result<HttpResponse, AppError>
     ))
 }
 
-/// Fallback for a known route called with an unsupported method.
-pub async fn method_not_allowed(req: HttpRequest) -> Result<HttpResponse, AppError> {
-    Err(AppError::new(
+/// Fallback for a known route called with an unsupported method: 405 with the
+/// `Allow` header RFC 9110 asks for, listing the methods the API document
+/// gives the route.
+pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
+    let err = AppError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
         format!("{} is not allowed on {}", req.method(), req.path()),
-    ))
+    );
+    let mut resp = err.error_response();
+    let allowed = req
+        .match_pattern()
+        .and_then(|pattern| crate::http::openapi::allowed_methods(&pattern));
+    if let Some(value) =
+        allowed.and_then(|a| actix_web::http::header::HeaderValue::from_str(&a).ok())
+    {
+        resp.headers_mut()
+            .insert(actix_web::http::header::ALLOW, value);
+    }
+    resp
 }

@@ -153,6 +153,7 @@ impl Application {
                 .app_data(web::PathConfig::default().error_handler(error::path_error))
                 .app_data(web::QueryConfig::default().error_handler(error::query_error))
                 .configure(crate::http::health::routes)
+                .configure(crate::http::openapi::routes)
                 .configure(move |cfg| {
                     if let Some(addr) = mounted.employee {
                         cfg.app_data(web::Data::new(addr));

@@ -21,7 +21,7 @@ use crate::error::AppError;
 pub use token::TokenService;
 
 /// What a user may do, coarsely; object-level rules refine it per module.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Everything.

@@ -99,19 +99,47 @@ const ADMIN_PASSWORD: &str = "bench admin password";
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().step {
-        Step::Preload { database, count, payload_bytes } => preload(&database, count, payload_bytes),
-        Step::Drain { database, hrms, bootstrap, replicas, batch_size, linger_ms } => {
-            drain(&database, &hrms, &bootstrap, replicas, batch_size, linger_ms)
-        }
-        Step::Ceiling { bootstrap, count, payload_bytes, topic, linger_ms } => {
-            actix_rt::System::new().block_on(ceiling(&bootstrap, count, payload_bytes, &topic, linger_ms))
-        }
-        Step::Latency { url, database, rate, seconds } => {
-            actix_rt::System::new().block_on(latency(&url, &database, rate, seconds))
-        }
-        Step::Write { url, concurrency, seconds, warmup, label } => {
-            actix_rt::System::new().block_on(write(&url, concurrency, seconds, warmup, &label))
-        }
+        Step::Preload {
+            database,
+            count,
+            payload_bytes,
+        } => preload(&database, count, payload_bytes),
+        Step::Drain {
+            database,
+            hrms,
+            bootstrap,
+            replicas,
+            batch_size,
+            linger_ms,
+        } => drain(
+            &database, &hrms, &bootstrap, replicas, batch_size, linger_ms,
+        ),
+        Step::Ceiling {
+            bootstrap,
+            count,
+            payload_bytes,
+            topic,
+            linger_ms,
+        } => actix_rt::System::new().block_on(ceiling(
+            &bootstrap,
+            count,
+            payload_bytes,
+            &topic,
+            linger_ms,
+        )),
+        Step::Latency {
+            url,
+            database,
+            rate,
+            seconds,
+        } => actix_rt::System::new().block_on(latency(&url, &database, rate, seconds)),
+        Step::Write {
+            url,
+            concurrency,
+            seconds,
+            warmup,
+            label,
+        } => actix_rt::System::new().block_on(write(&url, concurrency, seconds, warmup, &label)),
     }
 }
 
@@ -122,7 +150,9 @@ enum Conn {
 
 fn connect(database: &str) -> anyhow::Result<Conn> {
     if database.starts_with("postgres") {
-        Ok(Conn::Pg(PgConnection::establish(database).context("connect to PostgreSQL")?))
+        Ok(Conn::Pg(
+            PgConnection::establish(database).context("connect to PostgreSQL")?,
+        ))
     } else {
         let mut c = SqliteConnection::establish(database).context("open SQLite")?;
         diesel::sql_query("PRAGMA busy_timeout = 10000").execute(&mut c)?;
@@ -165,7 +195,8 @@ fn hrms_command(hrms: &str, database: &str) -> Command {
     if database.starts_with("postgres") {
         cmd.env("DATABASE_URL", database);
     } else {
-        cmd.env("DATABASE_URL", "").env("HRMS_SQLITE_PATH", database);
+        cmd.env("DATABASE_URL", "")
+            .env("HRMS_SQLITE_PATH", database);
     }
     cmd
 }
@@ -224,7 +255,14 @@ fn rss_kib(pid: u32) -> Option<u64> {
         .ok()
 }
 
-fn drain(database: &str, hrms: &str, bootstrap: &str, replicas: usize, batch: u32, linger: u64) -> anyhow::Result<()> {
+fn drain(
+    database: &str,
+    hrms: &str,
+    bootstrap: &str,
+    replicas: usize,
+    batch: u32,
+    linger: u64,
+) -> anyhow::Result<()> {
     let mut conn = connect(database)?;
     let total = pending(&mut conn)?;
     if total == 0 {
@@ -249,7 +287,11 @@ fn drain(database: &str, hrms: &str, bootstrap: &str, replicas: usize, batch: u3
     let mut samples: Vec<(f64, u64, i64)> = Vec::new();
     let result = loop {
         std::thread::sleep(Duration::from_millis(500));
-        let rss: u64 = children.iter().filter_map(|c| rss_kib(c.id())).max().unwrap_or(0);
+        let rss: u64 = children
+            .iter()
+            .filter_map(|c| rss_kib(c.id()))
+            .max()
+            .unwrap_or(0);
         peak = peak.max(rss);
         let left = pending(&mut conn)?;
         samples.push((started.elapsed().as_secs_f64(), rss, left));
@@ -257,7 +299,9 @@ fn drain(database: &str, hrms: &str, bootstrap: &str, replicas: usize, batch: u3
             break Ok(started.elapsed());
         }
         if started.elapsed() > Duration::from_secs(1800) {
-            break Err(anyhow::anyhow!("drain did not finish in 30 minutes ({left} left)"));
+            break Err(anyhow::anyhow!(
+                "drain did not finish in 30 minutes ({left} left)"
+            ));
         }
     };
     for mut c in children {
@@ -281,7 +325,13 @@ fn drain(database: &str, hrms: &str, bootstrap: &str, replicas: usize, batch: u3
     Ok(())
 }
 
-async fn ceiling(bootstrap: &str, count: u64, payload_bytes: usize, topic: &str, linger: u64) -> anyhow::Result<()> {
+async fn ceiling(
+    bootstrap: &str,
+    count: u64,
+    payload_bytes: usize,
+    topic: &str,
+    linger: u64,
+) -> anyhow::Result<()> {
     let producer: FutureProducer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
         .set("enable.idempotence", "true")
@@ -293,7 +343,10 @@ async fn ceiling(bootstrap: &str, count: u64, payload_bytes: usize, topic: &str,
         .set("queue.buffering.max.messages", "200000")
         .set("queue.buffering.max.kbytes", "262144")
         .create()?;
-    let payload = format!("{{\"event_type\":\"EMPLOYEE_UPDATED\",\"data\":\"{}\"}}", "x".repeat(payload_bytes.saturating_sub(45)));
+    let payload = format!(
+        "{{\"event_type\":\"EMPLOYEE_UPDATED\",\"data\":\"{}\"}}",
+        "x".repeat(payload_bytes.saturating_sub(45))
+    );
     let started = Instant::now();
     let chunk = 5000u64;
     let mut sent = 0u64;
@@ -319,12 +372,17 @@ async fn ceiling(bootstrap: &str, count: u64, payload_bytes: usize, topic: &str,
         }
         // Same shape as the relay: a batch in flight, the next handed over meanwhile.
         for f in futures {
-            f.await.context("producer gone")?.map_err(|(e, _)| anyhow::anyhow!("delivery failed: {e}"))?;
+            f.await
+                .context("producer gone")?
+                .map_err(|(e, _)| anyhow::anyhow!("delivery failed: {e}"))?;
         }
         sent += n;
     }
     let secs = started.elapsed().as_secs_f64();
-    println!("RESULT step=ceiling events={count} seconds={secs:.2} events_per_sec={:.0}", count as f64 / secs);
+    println!(
+        "RESULT step=ceiling events={count} seconds={secs:.2} events_per_sec={:.0}",
+        count as f64 / secs
+    );
     Ok(())
 }
 
@@ -334,7 +392,10 @@ async fn login(client: &awc::Client, url: &str) -> anyhow::Result<String> {
         .send_json(&serde_json::json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
         .await
         .map_err(|e| anyhow::anyhow!("login request: {e}"))?;
-    let body: serde_json::Value = resp.json().await.map_err(|e| anyhow::anyhow!("login body: {e}"))?;
+    let body: serde_json::Value = resp
+        .json()
+        .await
+        .map_err(|e| anyhow::anyhow!("login body: {e}"))?;
     body["access_token"]
         .as_str()
         .map(str::to_owned)
@@ -363,7 +424,9 @@ struct Lat {
 }
 
 async fn latency(url: &str, database: &str, rate: u64, seconds: u64) -> anyhow::Result<()> {
-    let client = awc::Client::builder().timeout(Duration::from_secs(10)).finish();
+    let client = awc::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .finish();
     let token = login(&client, url).await?;
     let since = hrms::db::now_micros();
     let interval = Duration::from_secs_f64(1.0 / rate as f64);
@@ -416,8 +479,16 @@ async fn latency(url: &str, database: &str, rate: u64, seconds: u64) -> anyhow::
     Ok(())
 }
 
-async fn write(url: &str, concurrency: usize, seconds: u64, warmup: u64, label: &str) -> anyhow::Result<()> {
-    let client = awc::Client::builder().timeout(Duration::from_secs(10)).finish();
+async fn write(
+    url: &str,
+    concurrency: usize,
+    seconds: u64,
+    warmup: u64,
+    label: &str,
+) -> anyhow::Result<()> {
+    let client = awc::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .finish();
     let token = login(&client, url).await?;
     let recording = Arc::new(AtomicBool::new(false));
     let stop = Arc::new(AtomicBool::new(false));
@@ -426,7 +497,12 @@ async fn write(url: &str, concurrency: usize, seconds: u64, warmup: u64, label: 
     let mut workers = Vec::new();
     for _ in 0..concurrency {
         let (client, url, token) = (client.clone(), url.to_owned(), token.clone());
-        let (recording, stop, latencies, statuses) = (recording.clone(), stop.clone(), latencies.clone(), statuses.clone());
+        let (recording, stop, latencies, statuses) = (
+            recording.clone(),
+            stop.clone(),
+            latencies.clone(),
+            statuses.clone(),
+        );
         workers.push(actix_rt::spawn(async move {
             while !stop.load(Ordering::Relaxed) {
                 let t = Instant::now();
@@ -438,8 +514,14 @@ async fn write(url: &str, concurrency: usize, seconds: u64, warmup: u64, label: 
                     .map(|r| r.status().as_u16())
                     .unwrap_or(599);
                 if recording.load(Ordering::Relaxed) {
-                    latencies.lock().map(|mut l| l.push(t.elapsed().as_secs_f64() * 1000.0)).ok();
-                    statuses.lock().map(|mut s| *s.entry(status).or_default() += 1).ok();
+                    latencies
+                        .lock()
+                        .map(|mut l| l.push(t.elapsed().as_secs_f64() * 1000.0))
+                        .ok();
+                    statuses
+                        .lock()
+                        .map(|mut s| *s.entry(status).or_default() += 1)
+                        .ok();
                 }
             }
         }));
@@ -457,7 +539,11 @@ async fn write(url: &str, concurrency: usize, seconds: u64, warmup: u64, label: 
     let mut l = latencies.lock().map(|l| l.clone()).unwrap_or_default();
     l.sort_by(|a, b| a.total_cmp(b));
     let statuses = statuses.lock().map(|s| s.clone()).unwrap_or_default();
-    let errors: u64 = statuses.iter().filter(|(s, _)| **s != 201).map(|(_, n)| n).sum();
+    let errors: u64 = statuses
+        .iter()
+        .filter(|(s, _)| **s != 201)
+        .map(|(_, n)| n)
+        .sum();
     println!(
         "RESULT step=write label={label} concurrency={concurrency} requests={} errors={errors} req_per_sec={:.0} p50_ms={:.2} p99_ms={:.2}",
         l.len(),

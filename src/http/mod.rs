@@ -1,7 +1,9 @@
 //! Cross-cutting HTTP pieces: the request context middleware (request id, trace
-//! context, access log, metrics), health, readiness and metrics endpoints.
+//! context, access log, metrics), health, readiness and metrics endpoints, and
+//! the OpenAPI document with Swagger UI.
 
 pub mod health;
+pub mod openapi;
 
 use std::future::{ready, Ready};
 use std::time::Instant;

@@ -97,8 +97,10 @@ fn item(r: OutboxRow, now: i64) -> OutboxItem {
 /// `GET /api/v1/admin/outbox`
 pub async fn list_outbox(
     db: web::Data<Db>,
+    user: AuthUser,
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
+    admin_only(&user)?;
     let q = q.into_inner();
     let now = now_micros();
     let filter = match (q.state.as_deref(), q.older_than_secs) {
@@ -166,8 +168,10 @@ async fn retry(db: web::Data<Db>, event_id: Option<String>) -> Result<usize, App
 /// `POST /api/v1/admin/outbox/{event_id}/retry`
 pub async fn retry_event(
     db: web::Data<Db>,
+    user: AuthUser,
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, AppError> {
+    admin_only(&user)?;
     let n = retry(db, Some(id.into_inner().to_string())).await?;
     if n == 0 {
         return Err(AppError::not_found(

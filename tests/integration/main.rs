@@ -5,6 +5,7 @@
 mod auth;
 mod common;
 mod employees;
+mod openapi;
 mod operator;
 mod outbox;
 mod relay;

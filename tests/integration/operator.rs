@@ -18,6 +18,35 @@ async fn the_admin_outbox_endpoints_are_off_unless_enabled() {
 }
 
 #[actix_web::test]
+async fn only_admins_reach_the_admin_outbox_endpoints() {
+    // Listing and retrying one event used to need no token at all: found by
+    // scripts/fuzz-api.sh (schemathesis's ignored_auth check).
+    let app = spawn_app_with(&[("HRMS_ADMIN_API_ENABLED", "true")]).await;
+    let (_, hr_token) = app.account("hr", None).await;
+    let one = "/api/v1/admin/outbox/0191e0c0-0000-7000-8000-000000000000/retry";
+    for (method, path) in [
+        ("GET", "/api/v1/admin/outbox"),
+        ("POST", one),
+        ("POST", "/api/v1/admin/outbox/retry-failing"),
+    ] {
+        let r = app.request_as(None, method, path, None).await;
+        assert_error(&r, 401, "unauthorized");
+        let r = app
+            .request_as(Some("not-a-token"), method, path, None)
+            .await;
+        assert_error(&r, 401, "unauthorized");
+        let r = app.request_as(Some(&hr_token), method, path, None).await;
+        assert_error(&r, 403, "forbidden");
+    }
+    assert_eq!(app.get("/api/v1/admin/outbox").await.status.as_u16(), 200);
+    assert_error(
+        &app.request("POST", one, None).await,
+        404,
+        "outbox_event_not_found",
+    );
+}
+
+#[actix_web::test]
 async fn an_operator_sees_failing_events_and_retries_them() {
     let peer = Peer::start();
     peer.set_down(true);

@@ -16,6 +16,19 @@ use crate::http::RequestMeta;
 pub type Employees = web::Data<Addr<EmployeeActor>>;
 
 /// `POST /api/v1/employees`
+#[utoipa::path(
+    post,
+    path = "/api/v1/employees",
+    tag = "employees",
+    request_body = CreateEmployeeRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created.", body = EmployeeResponse, headers(("Location" = String, description = "`/api/v1/employees/{id}` of the new record."))),
+        (status = 403, description = "- `forbidden`: only admin and hr create employee records"),
+        (status = 409, description = "- `email_taken`: another employee already uses this e-mail address"),
+        (status = 422, description = "- `validation_failed`: fields are invalid (`details` names each)\n- `manager_not_found`: `manager_id` names no employee\n- `manager_terminated`: the manager has been terminated"),
+    )
+)]
 pub async fn create_employee(
     actor: Employees,
     user: AuthUser,
@@ -39,6 +52,17 @@ pub async fn create_employee(
 }
 
 /// `GET /api/v1/employees/{id}`
+#[utoipa::path(
+    get,
+    path = "/api/v1/employees/{id}",
+    tag = "employees",
+    params(("id" = EmployeeId, Path, description = "The employee's id.")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The record.", body = EmployeeResponse),
+        (status = 404, description = "- `employee_not_found`: no employee with this id that you may see"),
+    )
+)]
 pub async fn get_employee(
     actor: Employees,
     user: AuthUser,
@@ -54,6 +78,17 @@ pub async fn get_employee(
 }
 
 /// `GET /api/v1/employees`
+#[utoipa::path(
+    get,
+    path = "/api/v1/employees",
+    tag = "employees",
+    params(ListEmployeesQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The records you may see, oldest first.", body = EmployeePage),
+        (status = 422, description = "- `validation_failed`: a filter or the page window is invalid (`details` names each)"),
+    )
+)]
 pub async fn list_employees(
     actor: Employees,
     user: AuthUser,
@@ -77,6 +112,21 @@ pub async fn list_employees(
 }
 
 /// `PATCH /api/v1/employees/{id}`
+#[utoipa::path(
+    patch,
+    path = "/api/v1/employees/{id}",
+    tag = "employees",
+    params(("id" = EmployeeId, Path, description = "The employee's id.")),
+    request_body = UpdateEmployeeRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The record after the change.", body = EmployeeResponse),
+        (status = 403, description = "- `forbidden`: only admin and hr change employee records"),
+        (status = 404, description = "- `employee_not_found`: no employee with this id that you may see"),
+        (status = 409, description = "- `email_taken`: another employee already uses this e-mail address\n- `employee_terminated`: a terminated record cannot be changed"),
+        (status = 422, description = "- `validation_failed`: fields are invalid (`details` names each)\n- `manager_not_found`: `manager_id` names no employee\n- `manager_terminated`: the manager has been terminated\n- `manager_is_self`: an employee cannot manage themself\n- `manager_cycle`: the manager reports to this employee"),
+    )
+)]
 pub async fn update_employee(
     actor: Employees,
     user: AuthUser,
@@ -99,6 +149,20 @@ pub async fn update_employee(
 }
 
 /// `DELETE /api/v1/employees/{id}`: terminates; the record stays.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/employees/{id}",
+    tag = "employees",
+    params(("id" = EmployeeId, Path, description = "The employee's id."), TerminateQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Terminated: status `terminated` and `termination_date` set; HR keeps the record.", body = EmployeeResponse),
+        (status = 403, description = "- `forbidden`: only admin and hr terminate employees"),
+        (status = 404, description = "- `employee_not_found`: no employee with this id that you may see"),
+        (status = 409, description = "- `already_terminated`: the employee is already terminated"),
+        (status = 422, description = "- `validation_failed`: `termination_date` is not a date, is out of range or precedes the hire date"),
+    )
+)]
 pub async fn terminate_employee(
     actor: Employees,
     user: AuthUser,

@@ -7,6 +7,9 @@ use std::str::FromStr;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
+use utoipa::openapi::RefOr;
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 use uuid::Uuid;
 
 use crate::db::schema::employees;
@@ -50,8 +53,20 @@ impl Serialize for EmployeeId {
     }
 }
 
+impl PartialSchema for EmployeeId {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
+            .description(Some("An employee id (UUID)."))
+            .into()
+    }
+}
+
+impl ToSchema for EmployeeId {}
+
 /// Employment status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EmployeeStatus {
     /// Working.
@@ -126,6 +141,37 @@ pub const NAME_MAX: usize = 200;
 pub const LABEL_MAX: usize = 100;
 /// Longest accepted e-mail address (RFC 5321 path limit).
 pub const EMAIL_MAX: usize = 254;
+
+impl PartialSchema for PersonName {
+    fn schema() -> RefOr<Schema> {
+        crate::http::openapi::schema::trimmed_text(NAME_MAX, "A person's name as they write it;")
+    }
+}
+
+impl ToSchema for PersonName {}
+
+impl PartialSchema for Label {
+    fn schema() -> RefOr<Schema> {
+        crate::http::openapi::schema::trimmed_text(LABEL_MAX, "A department or position name;")
+    }
+}
+
+impl ToSchema for Label {}
+
+impl PartialSchema for WorkEmail {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
+            .max_length(Some(EMAIL_MAX))
+            .description(Some(
+                "A work e-mail address (HTML5 rules), at most 254 bytes; trimmed and stored lower-cased.",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for WorkEmail {}
 
 impl PersonName {
     /// Trims; rejects empty, over-long or control characters.
@@ -300,62 +346,123 @@ impl EmployeeRow {
 }
 
 /// `POST /api/v1/employees` body. `name` and `age` keep the old API's meaning.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateEmployeeRequest {
     /// Full name.
+    #[schema(value_type = PersonName)]
     pub name: String,
-    /// Age in years.
+    /// Age in years, 16 to 100.
+    #[serde(deserialize_with = "whole_number")]
+    #[schema(minimum = 16, maximum = 100)]
     pub age: i64,
-    /// Work e-mail (unique).
+    /// Work e-mail, unique among employees (409 `email_taken`).
     #[serde(default)]
+    #[schema(value_type = Option<WorkEmail>)]
     pub email: Option<String>,
     /// Department.
     #[serde(default)]
+    #[schema(value_type = Option<Label>)]
     pub department: Option<String>,
     /// Position.
     #[serde(default)]
+    #[schema(value_type = Option<Label>)]
     pub position: Option<String>,
-    /// Manager's employee id.
+    /// Manager's employee id: an existing, not terminated employee.
     #[serde(default)]
+    #[schema(value_type = Option<EmployeeId>)]
     pub manager_id: Option<String>,
-    /// `YYYY-MM-DD`; default today.
+    /// Hire date, from 1900-01-01 to one year from today; default today.
     #[serde(default)]
+    #[schema(value_type = Option<NaiveDate>)]
     pub hire_date: Option<String>,
-    /// `active` (default) or `on_leave`.
+    /// `active` (default) or `on_leave`; `terminated` only through DELETE.
     #[serde(default)]
+    #[schema(value_type = Option<NewEmployeeStatus>)]
     pub status: Option<String>,
+}
+
+/// The status a record may be given directly: terminating is `DELETE`.
+#[derive(Debug, Clone, Copy, ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum NewEmployeeStatus {
+    /// Working.
+    Active,
+    /// On long leave; still employed.
+    OnLeave,
 }
 
 /// `PATCH /api/v1/employees/{id}` body: only the fields present change; `null`
 /// clears an optional field.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateEmployeeRequest {
-    /// Full name.
+    /// Full name (cannot be cleared).
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = PersonName)]
     pub name: Option<Option<String>>,
-    /// Age.
-    #[serde(default, deserialize_with = "present")]
+    /// Age in years, 16 to 100 (cannot be cleared).
+    #[serde(default, deserialize_with = "present_whole_number")]
+    #[schema(value_type = i64, minimum = 16, maximum = 100)]
     pub age: Option<Option<i64>>,
-    /// Work e-mail.
+    /// Work e-mail; `null` clears it.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<WorkEmail>)]
     pub email: Option<Option<String>>,
-    /// Department.
+    /// Department; `null` clears it.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Label>)]
     pub department: Option<Option<String>>,
-    /// Position.
+    /// Position; `null` clears it.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Label>)]
     pub position: Option<Option<String>>,
-    /// Manager's employee id.
+    /// Manager's employee id; `null` clears it.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<EmployeeId>)]
     pub manager_id: Option<Option<String>>,
-    /// `YYYY-MM-DD`.
+    /// Hire date, from 1900-01-01 to one year from today (cannot be cleared).
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = NaiveDate)]
     pub hire_date: Option<Option<String>>,
-    /// `active` or `on_leave` (terminate with DELETE).
+    /// `active` or `on_leave` (terminate with DELETE; cannot be cleared).
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = NewEmployeeStatus)]
     pub status: Option<Option<String>>,
+}
+
+/// An integer field: any JSON number without a fractional part (`36` or
+/// `36.0`, which JSON Schema's `integer` also allows) within `i64`.
+fn whole_number<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    struct Whole;
+    impl serde::de::Visitor<'_> for Whole {
+        type Value = i64;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an integer")
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<i64, E> {
+            Ok(v)
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<i64, E> {
+            i64::try_from(v).map_err(|_| E::custom("integer out of range"))
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<i64, E> {
+            // i64::MAX as f64 rounds up to 2^63, which is out of range.
+            if v.fract() == 0.0 && v >= i64::MIN as f64 && v < i64::MAX as f64 {
+                Ok(v as i64)
+            } else {
+                Err(E::invalid_type(serde::de::Unexpected::Float(v), &self))
+            }
+        }
+    }
+    d.deserialize_any(Whole)
+}
+
+/// [`whole_number`] for a field that may be absent or null.
+fn present_whole_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
+    #[derive(Deserialize)]
+    struct W(#[serde(deserialize_with = "whole_number")] i64);
+    Option::<W>::deserialize(d).map(|w| Some(w.map(|W(v)| v)))
 }
 
 /// Tells "field absent" (`None`) from "field is null" (`Some(None)`).
@@ -366,51 +473,66 @@ fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
 }
 
 /// `GET /api/v1/employees` query.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListEmployeesQuery {
-    /// Exact department.
+    /// Only this department (exact match, after trimming).
+    #[param(value_type = Label, required = false)]
     pub department: Option<String>,
-    /// `active`, `on_leave` or `terminated`.
+    /// Only this status.
+    #[param(value_type = EmployeeStatus, required = false)]
     pub status: Option<String>,
-    /// Direct manager's id.
+    /// Only the direct reports of this employee.
+    #[param(value_type = EmployeeId, required = false)]
     pub manager_id: Option<String>,
-    /// Page size (default 50, capped at 200).
+    /// Page size: default 50; values above 200 are capped to 200 (not rejected).
+    #[param(value_type = i64, minimum = 1, required = false)]
     pub limit: Option<i64>,
     /// Items to skip (default 0).
+    #[param(value_type = i64, minimum = 0, required = false)]
     pub offset: Option<i64>,
 }
 
 /// `DELETE /api/v1/employees/{id}` query.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct TerminateQuery {
-    /// `YYYY-MM-DD`; default today.
+    /// Last day of employment, from the hire date to one year from today; default today.
+    #[param(value_type = NaiveDate, required = false)]
     pub termination_date: Option<String>,
 }
 
 /// An employee as the API returns it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct EmployeeResponse {
     /// Id.
+    #[schema(value_type = EmployeeId)]
     pub id: String,
     /// Name.
     pub name: String,
     /// Age.
     pub age: i32,
-    /// Work e-mail.
+    /// Work e-mail, lower-cased.
+    #[schema(required = true, format = Email)]
     pub email: Option<String>,
     /// Department.
+    #[schema(required = true)]
     pub department: Option<String>,
     /// Position.
+    #[schema(required = true)]
     pub position: Option<String>,
     /// Manager's id.
+    #[schema(required = true, value_type = Option<EmployeeId>)]
     pub manager_id: Option<String>,
     /// Hire date.
     pub hire_date: NaiveDate,
     /// Status.
+    #[schema(value_type = EmployeeStatus)]
     pub status: String,
-    /// Termination date.
+    /// Termination date (set when terminated).
+    #[schema(required = true)]
     pub termination_date: Option<NaiveDate>,
     /// Creation time (UTC).
     pub created_at: DateTime<Utc>,
@@ -438,14 +560,17 @@ impl From<EmployeeRow> for EmployeeResponse {
 }
 
 /// One page of employees.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct EmployeePage {
     /// The page.
     pub items: Vec<EmployeeResponse>,
     /// Matching records in all pages.
+    #[schema(minimum = 0)]
     pub total: i64,
-    /// Page size used.
+    /// Page size used (the requested one, capped at 200).
+    #[schema(minimum = 1, maximum = 200)]
     pub limit: i64,
     /// Offset used.
+    #[schema(minimum = 0)]
     pub offset: i64,
 }

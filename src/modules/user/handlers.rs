@@ -47,6 +47,17 @@ fn too_many(retry_after: std::time::Duration) -> HttpResponse {
 /// `POST /api/v1/auth/login`: e-mail and password for a short-lived token.
 /// Failed attempts are counted per account and per client address and checked
 /// before the password is hashed.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "A bearer token.", body = TokenResponse, headers(("Cache-Control" = String, description = "`no-store`: the token must not be cached."))),
+        (status = 401, description = "- `invalid_credentials`: e-mail or password is not correct, or the account is inactive (one answer for every failure)"),
+        (status = 429, description = "- `too_many_attempts`: too many failed logins for this account or from this address; try again after `Retry-After` seconds", headers(("Retry-After" = String, description = "Seconds to wait before the next attempt (an integer, at least 1)."))),
+    )
+)]
 pub async fn login(
     actor: Users,
     guard: web::Data<LoginGuard>,
@@ -54,7 +65,7 @@ pub async fn login(
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
-    if body.password.len() > crate::auth::password::MAX_PASSWORD_LENGTH || body.email.len() > 254 {
+    if !rules::login_is_plausible(&body.email, &body.password) {
         return Err(UserError::InvalidCredentials.into());
     }
     let account = body.email.trim().to_lowercase();
@@ -100,6 +111,13 @@ pub async fn login(
 }
 
 /// `GET /api/v1/auth/me`
+#[utoipa::path(
+    get,
+    path = "/api/v1/auth/me",
+    tag = "auth",
+    security(("bearer" = [])),
+    responses((status = 200, description = "The caller's account.", body = UserResponse))
+)]
 pub async fn get_me(actor: Users, user: AuthUser) -> Result<HttpResponse, AppError> {
     let id = user.0.user_id.clone();
     let row = actor.send(GetUser { by: user.0, id }).await??;
@@ -129,7 +147,20 @@ async fn check_employee(
     }
 }
 
-/// `POST /api/v1/users`
+/// `POST /api/v1/users`: also sends the `account_created` notification.
+#[utoipa::path(
+    post,
+    path = "/api/v1/users",
+    tag = "users",
+    request_body = CreateUserRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created.", body = UserResponse, headers(("Location" = String, description = "`/api/v1/users/{id}` of the new account."))),
+        (status = 403, description = "- `forbidden`: only admin and hr create accounts, and only an admin creates admins"),
+        (status = 409, description = "- `email_taken`: another account already uses this e-mail address\n- `employee_already_linked`: another account is already linked to this employee"),
+        (status = 422, description = "- `validation_failed`: fields are invalid (`details` names each)\n- `employee_not_found`: `employee_id` names no employee\n- `employee_module_unavailable`: the employee module is not mounted, so accounts cannot be linked"),
+    )
+)]
 pub async fn create_user(
     actor: Users,
     guard: web::Data<LoginGuard>,
@@ -156,6 +187,18 @@ pub async fn create_user(
 }
 
 /// `GET /api/v1/users`
+#[utoipa::path(
+    get,
+    path = "/api/v1/users",
+    tag = "users",
+    params(ListUsersQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The accounts you may see (hr: all but admins'), oldest first.", body = UserPage),
+        (status = 403, description = "- `forbidden`: only admin and hr list accounts"),
+        (status = 422, description = "- `validation_failed`: a filter or the page window is invalid (`details` names each)"),
+    )
+)]
 pub async fn list_users(
     actor: Users,
     user: AuthUser,
@@ -178,6 +221,17 @@ pub async fn list_users(
 }
 
 /// `GET /api/v1/users/{id}`
+#[utoipa::path(
+    get,
+    path = "/api/v1/users/{id}",
+    tag = "users",
+    params(("id" = uuid::Uuid, Path, description = "The account's id.")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The account.", body = UserResponse),
+        (status = 404, description = "- `user_not_found`: no account with this id that you may see"),
+    )
+)]
 pub async fn get_user(
     actor: Users,
     user: AuthUser,
@@ -193,6 +247,21 @@ pub async fn get_user(
 }
 
 /// `PATCH /api/v1/users/{id}`
+#[utoipa::path(
+    patch,
+    path = "/api/v1/users/{id}",
+    tag = "users",
+    params(("id" = uuid::Uuid, Path, description = "The account's id.")),
+    request_body = UpdateUserRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The account after the change.", body = UserResponse),
+        (status = 403, description = "- `forbidden`: your role may not make this change, you tried to change your own role, link or active flag, or to change your own password without `current_password`"),
+        (status = 404, description = "- `user_not_found`: no account with this id that you may see"),
+        (status = 409, description = "- `employee_already_linked`: another account is already linked to this employee"),
+        (status = 422, description = "- `validation_failed`: fields are invalid (`details` names each)\n- `employee_not_found`: `employee_id` names no employee\n- `employee_module_unavailable`: the employee module is not mounted, so accounts cannot be linked\n- `wrong_current_password`: `current_password` is not correct"),
+    )
+)]
 pub async fn update_user(
     actor: Users,
     guard: web::Data<LoginGuard>,
@@ -219,6 +288,18 @@ pub async fn update_user(
 }
 
 /// `DELETE /api/v1/users/{id}`
+#[utoipa::path(
+    delete,
+    path = "/api/v1/users/{id}",
+    tag = "users",
+    params(("id" = uuid::Uuid, Path, description = "The account's id.")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 403, description = "- `forbidden`: only admin and hr delete accounts, and nobody deletes their own"),
+        (status = 404, description = "- `user_not_found`: no account with this id that you may see"),
+    )
+)]
 pub async fn delete_user(
     actor: Users,
     user: AuthUser,

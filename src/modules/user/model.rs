@@ -4,9 +4,48 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::openapi::schema::Schema;
+use utoipa::openapi::RefOr;
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use crate::auth::Role;
 use crate::db::schema::users;
+use crate::modules::employee::model::{EmployeeId, WorkEmail};
+
+/// The shape of a display name (documentation only: the rules check it).
+pub struct DisplayName;
+
+impl PartialSchema for DisplayName {
+    fn schema() -> RefOr<Schema> {
+        crate::http::openapi::schema::trimmed_text(
+            super::rules::DISPLAY_NAME_MAX,
+            "The name shown for an account;",
+        )
+    }
+}
+
+impl ToSchema for DisplayName {}
+
+/// The shape of a new password under the default policy (documentation only).
+pub struct NewPassword;
+
+impl PartialSchema for NewPassword {
+    fn schema() -> RefOr<Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .format(Some(utoipa::openapi::schema::SchemaFormat::Custom(
+                "password".into(),
+            )))
+            .min_length(Some(12))
+            .max_length(Some(crate::auth::password::MAX_PASSWORD_LENGTH))
+            .description(Some(
+                "At least `HRMS_MIN_PASSWORD_LENGTH` characters (12 by default) and at most 1024 bytes of UTF-8.",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for NewPassword {}
 
 /// The `users` row.
 #[derive(Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
@@ -103,43 +142,55 @@ impl UserPatch {
 }
 
 /// `POST /api/v1/users` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
-    /// Login e-mail.
+    /// Login e-mail, unique among accounts (409 `email_taken`).
+    #[schema(value_type = WorkEmail)]
     pub email: String,
     /// Display name.
+    #[schema(value_type = DisplayName)]
     pub display_name: String,
-    /// `admin`, `hr`, `manager` or `employee`.
+    /// Role; only an admin creates admins.
+    #[schema(value_type = Role)]
     pub role: String,
-    /// Linked employee id.
+    /// The employee record this account belongs to (at most one account each).
     #[serde(default)]
+    #[schema(value_type = Option<EmployeeId>)]
     pub employee_id: Option<String>,
     /// Initial password.
+    #[schema(value_type = NewPassword)]
     pub password: String,
 }
 
-/// `PATCH /api/v1/users/{id}` body.
-#[derive(Debug, Default, Deserialize)]
+/// `PATCH /api/v1/users/{id}` body: only the fields present change. Nobody
+/// changes their own role, employee link or active flag.
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
-    /// Display name.
+    /// Display name (cannot be cleared).
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = DisplayName)]
     pub display_name: Option<Option<String>>,
-    /// Role.
+    /// Role (cannot be cleared); only an admin grants admin.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Role)]
     pub role: Option<Option<String>>,
     /// Linked employee id; `null` unlinks.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<EmployeeId>)]
     pub employee_id: Option<Option<String>>,
-    /// Active flag.
+    /// Whether the account can log in (cannot be cleared).
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = bool)]
     pub active: Option<Option<bool>>,
-    /// New password.
+    /// New password (cannot be cleared); your own needs `current_password`.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = NewPassword)]
     pub password: Option<Option<String>>,
-    /// Current password, to change one's own.
+    /// Your current password, to change your own; `null` is the same as absent.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 1024)]
     pub current_password: Option<Option<String>>,
 }
 
@@ -150,16 +201,21 @@ fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
 }
 
 /// `GET /api/v1/users` query.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListUsersQuery {
-    /// Role filter.
+    /// Only accounts with this role.
+    #[param(value_type = Role, required = false)]
     pub role: Option<String>,
-    /// Active filter.
+    /// Only active (`true`) or inactive (`false`) accounts.
+    #[param(value_type = bool, required = false)]
     pub active: Option<bool>,
-    /// Page size (default 50, capped at 200).
+    /// Page size: default 50; values above 200 are capped to 200 (not rejected).
+    #[param(value_type = i64, minimum = 1, required = false)]
     pub limit: Option<i64>,
-    /// Items to skip.
+    /// Items to skip (default 0).
+    #[param(value_type = i64, minimum = 0, required = false)]
     pub offset: Option<i64>,
 }
 
@@ -173,38 +229,45 @@ pub struct UserFilter {
 }
 
 /// `POST /api/v1/auth/login` body.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
-    /// Login e-mail.
+    /// Login e-mail (case does not matter).
+    #[schema(max_length = 254)]
     pub email: String,
     /// Password.
+    #[schema(format = Password, max_length = 1024)]
     pub password: String,
 }
 
 /// A successful login.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct TokenResponse {
-    /// The bearer token.
+    /// The bearer token, for `Authorization: Bearer <token>`.
     pub access_token: String,
     /// Always `Bearer`.
+    #[schema(value_type = String, pattern = "^Bearer$")]
     pub token_type: &'static str,
-    /// Seconds until it expires.
+    /// Seconds until it expires (`HRMS_TOKEN_TTL_SECS`).
     pub expires_in: u64,
 }
 
-/// An account as the API returns it.
-#[derive(Debug, Clone, Serialize)]
+/// An account as the API returns it (never the password or its hash).
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UserResponse {
-    /// Id.
+    /// Id (UUID).
+    #[schema(format = Uuid)]
     pub id: String,
-    /// Login e-mail.
+    /// Login e-mail, lower-cased.
+    #[schema(format = Email)]
     pub email: String,
     /// Display name.
     pub display_name: String,
     /// Role.
+    #[schema(value_type = Role)]
     pub role: String,
-    /// Linked employee.
+    /// Linked employee record.
+    #[schema(required = true, value_type = Option<EmployeeId>)]
     pub employee_id: Option<String>,
     /// Can log in.
     pub active: bool,
@@ -212,7 +275,8 @@ pub struct UserResponse {
     pub created_at: DateTime<Utc>,
     /// UTC.
     pub updated_at: DateTime<Utc>,
-    /// UTC.
+    /// UTC; `null` before the first login.
+    #[schema(required = true)]
     pub last_login_at: Option<DateTime<Utc>>,
 }
 
@@ -233,14 +297,17 @@ impl From<UserRow> for UserResponse {
 }
 
 /// One page of accounts.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct UserPage {
     /// The page.
     pub items: Vec<UserResponse>,
     /// Matches in all pages.
+    #[schema(minimum = 0)]
     pub total: i64,
-    /// Page size used.
+    /// Page size used (the requested one, capped at 200).
+    #[schema(minimum = 1, maximum = 200)]
     pub limit: i64,
     /// Offset used.
+    #[schema(minimum = 0)]
     pub offset: i64,
 }

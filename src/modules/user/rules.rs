@@ -93,6 +93,17 @@ pub fn may_delete(who: &Principal, target: &UserRow) -> Result<(), Denied> {
     }
 }
 
+/// Whether login input could belong to an account at all: an e-mail of at
+/// most 254 bytes without control characters once trimmed, as lookups trim it
+/// (PostgreSQL cannot even compare
+/// a text with a NUL byte) and a password within the hashing bound. Anything
+/// else is refused as invalid credentials without a lookup or a hash.
+pub fn login_is_plausible(email: &str, password: &str) -> bool {
+    email.len() <= crate::modules::employee::model::EMAIL_MAX
+        && !email.trim().chars().any(char::is_control)
+        && password.len() <= crate::auth::password::MAX_PASSWORD_LENGTH
+}
+
 fn display_name(raw: &str) -> Result<String, FieldError> {
     let s = raw.trim();
     if s.is_empty() || s.chars().count() > DISPLAY_NAME_MAX || s.chars().any(char::is_control) {
@@ -406,6 +417,15 @@ mod tests {
             scope_for(&who(Role::Employee, "e")),
             UserScope::Own("e".into())
         );
+    }
+
+    #[test]
+    fn login_input_no_account_could_have_is_refused_early() {
+        assert!(login_is_plausible("ada@example.com", "a password"));
+        assert!(login_is_plausible(" ada@example.com\n", "a password"));
+        assert!(!login_is_plausible("ada\u{0}@example.com", "a password"));
+        assert!(!login_is_plausible(&"a".repeat(255), "a password"));
+        assert!(!login_is_plausible("ada@example.com", &"p".repeat(1025)));
     }
 
     #[test]
