@@ -13,5 +13,6 @@ pub mod metrics;
 pub mod modules;
 pub mod outbox;
 pub mod relay;
+pub mod shared;
 pub mod startup;
 pub mod telemetry;

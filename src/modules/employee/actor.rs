@@ -3,7 +3,6 @@
 //! async HTTP workers. Each change commits together with its outbox events.
 
 use actix::{Actor, Handler, Message, SyncContext};
-use chrono::{DateTime, SubsecRound, Utc};
 
 use super::errors::EmployeeError;
 use super::model::{EmployeeFilter, EmployeeId, EmployeePatch, EmployeeRow, NewEmployee, Page};
@@ -12,6 +11,7 @@ use super::{events, repository as repo, rules};
 use crate::db::{write_tx, Db, DbConnection};
 use crate::events::EventContext;
 use crate::outbox::Outbox;
+use crate::shared::stored_now as now;
 
 /// The employee module's actor.
 pub struct EmployeeActor {
@@ -28,12 +28,6 @@ impl EmployeeActor {
     fn conn(&self) -> Result<crate::db::PooledConn, EmployeeError> {
         Ok(self.db.get()?)
     }
-}
-
-/// The current time at the precision both backends store (PostgreSQL keeps
-/// microseconds), so a response shows the same timestamps a later read does.
-fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(6)
 }
 
 impl Actor for EmployeeActor {

@@ -13,6 +13,8 @@ use utoipa::{IntoParams, PartialSchema, ToSchema};
 use uuid::Uuid;
 
 use crate::db::schema::employees;
+use crate::shared::present;
+pub use crate::shared::{Page, WorkEmail, EMAIL_MAX};
 
 /// Id of an employee record (UUID v7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -106,10 +108,6 @@ pub struct PersonName(String);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Age(i32);
 
-/// A work e-mail address, lower-cased.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WorkEmail(String);
-
 /// A department or position name: trimmed, 1 to 100 characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Label(String);
@@ -130,7 +128,6 @@ macro_rules! string_newtype {
     };
 }
 string_newtype!(PersonName);
-string_newtype!(WorkEmail);
 string_newtype!(Label);
 
 /// Youngest and oldest accepted age.
@@ -139,8 +136,6 @@ pub const AGE_RANGE: std::ops::RangeInclusive<i64> = 16..=100;
 pub const NAME_MAX: usize = 200;
 /// Longest accepted department or position.
 pub const LABEL_MAX: usize = 100;
-/// Longest accepted e-mail address (RFC 5321 path limit).
-pub const EMAIL_MAX: usize = 254;
 
 impl PartialSchema for PersonName {
     fn schema() -> RefOr<Schema> {
@@ -157,21 +152,6 @@ impl PartialSchema for Label {
 }
 
 impl ToSchema for Label {}
-
-impl PartialSchema for WorkEmail {
-    fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
-            .max_length(Some(EMAIL_MAX))
-            .description(Some(
-                "A work e-mail address (HTML5 rules), at most 254 bytes; trimmed and stored lower-cased.",
-            ))
-            .into()
-    }
-}
-
-impl ToSchema for WorkEmail {}
 
 impl PersonName {
     /// Trims; rejects empty, over-long or control characters.
@@ -203,21 +183,6 @@ impl Age {
     /// The age.
     pub fn get(self) -> i32 {
         self.0
-    }
-}
-
-impl WorkEmail {
-    /// Trims, lower-cases and checks the address shape (HTML5 / WHATWG rules).
-    pub fn parse(raw: &str) -> Result<Self, &'static str> {
-        use validator::ValidateEmail;
-        let s = raw.trim().to_lowercase();
-        if s.len() > EMAIL_MAX {
-            return Err("must be at most 254 characters");
-        }
-        if !s.validate_email() {
-            return Err("is not a valid e-mail address");
-        }
-        Ok(Self(s))
     }
 }
 
@@ -289,22 +254,6 @@ pub struct EmployeeFilter {
     pub status: Option<EmployeeStatus>,
     /// Direct manager.
     pub manager_id: Option<EmployeeId>,
-}
-
-/// A page window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Page {
-    /// Items per page, 1 to [`Page::MAX_LIMIT`].
-    pub limit: i64,
-    /// Items skipped.
-    pub offset: i64,
-}
-
-impl Page {
-    /// Default page size.
-    pub const DEFAULT_LIMIT: i64 = 50;
-    /// Largest page size; larger requests are capped to it.
-    pub const MAX_LIMIT: i64 = 200;
 }
 
 /// The `employees` row.
@@ -463,13 +412,6 @@ fn present_whole_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option
     #[derive(Deserialize)]
     struct W(#[serde(deserialize_with = "whole_number")] i64);
     Option::<W>::deserialize(d).map(|w| Some(w.map(|W(v)| v)))
-}
-
-/// Tells "field absent" (`None`) from "field is null" (`Some(None)`).
-fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
 }
 
 /// `GET /api/v1/employees` query.

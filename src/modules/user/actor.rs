@@ -2,7 +2,6 @@
 //! hashing and diesel calls stay off the async HTTP workers.
 
 use actix::{Actor, Handler, Message, SyncContext};
-use chrono::{SubsecRound, Utc};
 
 use super::errors::UserError;
 use super::model::{NewUser, UserFilter, UserPatch, UserRow};
@@ -11,8 +10,8 @@ use super::{events, repository as repo};
 use crate::auth::{password, Principal};
 use crate::db::{write_tx, Db};
 use crate::events::EventContext;
-use crate::modules::employee::model::Page;
 use crate::outbox::Outbox;
+use crate::shared::Page;
 
 /// The user module's actor.
 pub struct UserActor {
@@ -32,7 +31,7 @@ impl Actor for UserActor {
 }
 
 fn now() -> chrono::NaiveDateTime {
-    Utc::now().trunc_subsecs(6).naive_utc()
+    crate::shared::stored_now().naive_utc()
 }
 
 fn denied(d: Denied) -> UserError {

@@ -3,14 +3,15 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::openapi::schema::Schema;
 use utoipa::openapi::RefOr;
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use crate::auth::Role;
 use crate::db::schema::users;
-use crate::modules::employee::model::{EmployeeId, WorkEmail};
+use crate::modules::employee::model::EmployeeId;
+use crate::shared::{present, WorkEmail};
 
 /// The shape of a display name (documentation only: the rules check it).
 pub struct DisplayName;
@@ -192,12 +193,6 @@ pub struct UpdateUserRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, max_length = 1024)]
     pub current_password: Option<Option<String>>,
-}
-
-fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
 }
 
 /// `GET /api/v1/users` query.

@@ -6,7 +6,7 @@ use super::model::{UserFilter, UserRow};
 use super::rules::UserScope;
 use crate::db::schema::users;
 use crate::db::{DbBackend, DbConnection};
-use crate::modules::employee::model::Page;
+use crate::shared::Page;
 
 fn scoped<'a>(scope: &'a UserScope) -> users::BoxedQuery<'a, DbBackend> {
     let query = users::table.into_boxed();

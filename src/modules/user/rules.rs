@@ -5,7 +5,7 @@
 
 use crate::auth::{Principal, Role};
 use crate::error::FieldError;
-use crate::modules::employee::model::{Page, WorkEmail};
+use crate::shared::{Page, WorkEmail};
 
 use super::model::*;
 
@@ -99,7 +99,7 @@ pub fn may_delete(who: &Principal, target: &UserRow) -> Result<(), Denied> {
 /// a text with a NUL byte) and a password within the hashing bound. Anything
 /// else is refused as invalid credentials without a lookup or a hash.
 pub fn login_is_plausible(email: &str, password: &str) -> bool {
-    email.len() <= crate::modules::employee::model::EMAIL_MAX
+    email.len() <= crate::shared::EMAIL_MAX
         && !email.trim().chars().any(char::is_control)
         && password.len() <= crate::auth::password::MAX_PASSWORD_LENGTH
 }
@@ -250,35 +250,19 @@ pub fn validate_list(q: ListUsersQuery) -> Result<(UserFilter, Page), Vec<FieldE
         None => None,
         Some(raw) => collect(&mut errors, role(raw)),
     };
-    let limit = q.limit.unwrap_or(Page::DEFAULT_LIMIT);
-    if limit < 1 {
-        errors.push(FieldError::new(
-            "limit",
-            "out_of_range",
-            "limit must be at least 1",
-        ));
+    let page = Page::parse(q.limit, q.offset)
+        .map_err(|e| errors.extend(e))
+        .ok();
+    match page {
+        Some(page) if errors.is_empty() => Ok((
+            UserFilter {
+                role,
+                active: q.active,
+            },
+            page,
+        )),
+        _ => Err(errors),
     }
-    let offset = q.offset.unwrap_or(0);
-    if offset < 0 {
-        errors.push(FieldError::new(
-            "offset",
-            "out_of_range",
-            "offset must not be negative",
-        ));
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    Ok((
-        UserFilter {
-            role,
-            active: q.active,
-        },
-        Page {
-            limit: limit.min(Page::MAX_LIMIT),
-            offset,
-        },
-    ))
 }
 
 /// Applies a validated patch (password already hashed into `new_hash`); returns
