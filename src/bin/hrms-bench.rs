@@ -77,6 +77,9 @@ enum Step {
         rate: u64,
         #[arg(long, default_value_t = 30)]
         seconds: u64,
+        /// Seconds of load before measuring (connections, broker metadata).
+        #[arg(long, default_value_t = 5)]
+        warmup: u64,
     },
     /// POST /api/v1/employees at fixed concurrency: requests/s and latency.
     Write {
@@ -471,7 +474,7 @@ async fn latency(url: &str, database: &str, rate: u64, seconds: u64) -> anyhow::
         "RESULT step=latency requests={sent} failed={} events={} events_per_sec={:.0} p50_ms={:.1} p99_ms={:.1} max_ms={:.1}",
         failures.load(Ordering::Relaxed),
         rows.len(),
-        rows.len() as f64 / seconds as f64,
+        rows.len() as f64 / (seconds - warmup) as f64,
         percentile(&rows, 0.5),
         percentile(&rows, 0.99),
         rows.last().copied().unwrap_or(f64::NAN)
