@@ -135,7 +135,8 @@ fn main() -> anyhow::Result<()> {
             database,
             rate,
             seconds,
-        } => actix_rt::System::new().block_on(latency(&url, &database, rate, seconds)),
+            warmup,
+        } => actix_rt::System::new().block_on(latency(&url, &database, rate, seconds, warmup)),
         Step::Write {
             url,
             concurrency,
@@ -426,12 +427,20 @@ struct Lat {
     ms: i64,
 }
 
-async fn latency(url: &str, database: &str, rate: u64, seconds: u64) -> anyhow::Result<()> {
+async fn latency(
+    url: &str,
+    database: &str,
+    rate: u64,
+    seconds: u64,
+    warmup: u64,
+) -> anyhow::Result<()> {
     let client = awc::Client::builder()
         .timeout(Duration::from_secs(10))
         .finish();
     let token = login(&client, url).await?;
-    let since = hrms::db::now_micros();
+    // Events created during the warm-up are not measured.
+    let since = hrms::db::now_micros() + i64::try_from(warmup * 1_000_000).unwrap_or(0);
+    let seconds = seconds + warmup;
     let interval = Duration::from_secs_f64(1.0 / rate as f64);
     let started = Instant::now();
     let mut next = Instant::now();
