@@ -193,19 +193,26 @@ EOF
 }
 
 # tansu from crates.io, compiled once into the cache and reused afterwards.
+# The features the cached binary was built with are recorded next to it: a
+# binary installed into the same folder with fewer features (scripts/bench.sh
+# installs dynostore only) is replaced, since the suite needs sqlite://.
 ensure_tansu() {
-    if [[ -x "$TANSU_BIN" ]] && [[ "$("$TANSU_BIN" --version 2>/dev/null || true)" == *"$TANSU_VERSION"* ]]; then
-        log "tansu $TANSU_VERSION cached at $TANSU_BIN"
+    local marker="$TANSU_ROOT/.hrms-features"
+    if [[ -x "$TANSU_BIN" ]] \
+        && [[ "$("$TANSU_BIN" --version 2>/dev/null || true)" == *"$TANSU_VERSION"* ]] \
+        && [[ "$(cat "$marker" 2>/dev/null || true)" == "$TANSU_FEATURES" ]]; then
+        log "tansu $TANSU_VERSION ($TANSU_FEATURES) cached at $TANSU_BIN"
         return
     fi
     log "cargo install tansu $TANSU_VERSION --features $TANSU_FEATURES (compiles for a while; cached afterwards)"
     mkdir -p "$CACHE"
     # A target dir in the cache lets an interrupted build resume; it is removed
     # once the binary is installed.
-    cargo install tansu --version "=$TANSU_VERSION" --locked --features "$TANSU_FEATURES" \
+    cargo install tansu --version "=$TANSU_VERSION" --locked --force --features "$TANSU_FEATURES" \
         --root "$TANSU_ROOT" --target-dir "$CACHE/tansu-target" >&2
     rm -rf "$CACHE/tansu-target"
     [[ -x "$TANSU_BIN" ]] || die "cargo install did not produce $TANSU_BIN"
+    echo "$TANSU_FEATURES" >"$marker"
 }
 
 build_kafka() {

@@ -71,6 +71,10 @@ impl Broker {
         b
     }
 
+    fn tansu_storage(&self) -> String {
+        env_or("HRMS_TEST_TANSU_STORAGE", "sqlite://tansu.db")
+    }
+
     /// `host:port` for `bootstrap.servers`.
     pub fn bootstrap(&self) -> String {
         format!("127.0.0.1:{}", self.port)
@@ -92,21 +96,30 @@ impl Broker {
                 let request = match self.flavor {
                     // Durable storage (an SQLite file in the container's /data),
                     // so a stopped and started broker keeps its topics, records
-                    // and idempotent-producer state; `memory://` would lose them.
-                    Flavor::Tansu => request.with_cmd([
-                        "broker".to_owned(),
-                        "--listener-url".to_owned(),
-                        "tcp://0.0.0.0:9092".to_owned(),
-                        "--advertised-listener-url".to_owned(),
-                        format!("tcp://{advertised}"),
-                        "--storage-engine".to_owned(),
-                        env_or("HRMS_TEST_TANSU_STORAGE", "sqlite://tansu.db"),
-                    ]),
+                    // and idempotent-producer state. With memory:// a restarted
+                    // broker answers the relay's producer UNKNOWN_PRODUCER_ID
+                    // forever; tansu's postgres:// engine needs a schema its
+                    // crate does not ship.
+                    Flavor::Tansu => request
+                        .with_env_var("RUST_LOG", env_or("HRMS_TEST_BROKER_LOG", "warn"))
+                        .with_env_var("RUST_BACKTRACE", "1")
+                        .with_cmd([
+                            "broker".to_owned(),
+                            "--listener-url".to_owned(),
+                            "tcp://0.0.0.0:9092".to_owned(),
+                            "--advertised-listener-url".to_owned(),
+                            format!("tcp://{advertised}"),
+                            "--storage-engine".to_owned(),
+                            self.tansu_storage(),
+                        ]),
                     // As in the image's documented single-node KRaft example; any
                     // KAFKA_ variable replaces the image's default properties, so
                     // all required ones are set. The log dir is inside the
                     // container: it survives stop and start.
                     Flavor::Apache => request
+                        // Required by the image's start script in KRaft mode
+                        // (a base64 UUID; any fixed one will do).
+                        .with_env_var("CLUSTER_ID", "AZOitB4tfD6fQGhybXMyAg")
                         .with_env_var("KAFKA_NODE_ID", "1")
                         .with_env_var("KAFKA_PROCESS_ROLES", "broker,controller")
                         .with_env_var("KAFKA_LISTENERS", "PLAINTEXT://:9092,CONTROLLER://:9093")
@@ -130,21 +143,48 @@ impl Broker {
                         .with_env_var("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false")
                         .with_env_var("KAFKA_LOG_DIRS", "/tmp/kraft-combined-logs"),
                 };
-                let container = request.start().await.unwrap_or_else(|e| {
-                    panic!("cannot start the broker from {}: {e}", self.image)
-                });
+                let container = request
+                    .start()
+                    .await
+                    .unwrap_or_else(|e| panic!("cannot start the broker from {}: {e}", self.image));
                 self.container = Some(container);
             }
         }
         self.wait_ready().await;
     }
 
-    /// Stops the container (SIGTERM, then SIGKILL after 10 s); data stays.
+    /// Ends the broker process; its data stays for [`Broker::start`].
+    /// Apache Kafka gets a graceful `docker stop` (SIGTERM, 10 s, SIGKILL).
+    /// tansu is killed (SIGKILL): on SIGTERM tansu 0.6.0 first answers the
+    /// in-flight produce requests with UNKNOWN_SERVER_ERROR, and after the
+    /// restart its sqlite engine panics on the next request of that idempotent
+    /// producer ("more or less than one row" in idempotent_message_check), so
+    /// the broker answers nothing any more: a broker defect, not one of ours.
     pub async fn stop(&self) {
-        self.container()
-            .stop_with_timeout(Some(10))
-            .await
-            .expect("stop the broker");
+        match self.flavor {
+            Flavor::Apache => self
+                .container()
+                .stop_with_timeout(Some(10))
+                .await
+                .expect("stop the broker"),
+            Flavor::Tansu => self.kill().await,
+        }
+    }
+
+    /// Kills the broker with SIGKILL (a crash: no goodbye to clients); its
+    /// data stays. Through the docker CLI: testcontainers has no kill call.
+    pub async fn kill(&self) {
+        let id = self.container().id().to_owned();
+        let status = tokio::task::spawn_blocking(move || {
+            std::process::Command::new("docker")
+                .args(["kill", "--signal", "KILL", &id])
+                .stdout(std::process::Stdio::null())
+                .status()
+        })
+        .await
+        .expect("docker kill task")
+        .expect("run docker kill");
+        assert!(status.success(), "docker kill failed: {status}");
     }
 
     /// Freezes every process of the container: connections stay open, nothing answers.
@@ -154,7 +194,18 @@ impl Broker {
 
     /// Thaws a paused container.
     pub async fn unpause(&self) {
-        self.container().unpause().await.expect("unpause the broker");
+        self.container()
+            .unpause()
+            .await
+            .expect("unpause the broker");
+    }
+
+    /// Writes the container's output to `target/tier2-logs/<scenario>/broker.log`.
+    pub async fn save_logs(&self, scenario: &str) {
+        let Some(c) = &self.container else { return };
+        let mut out = c.stdout_to_vec().await.unwrap_or_default();
+        out.extend(c.stderr_to_vec().await.unwrap_or_default());
+        let _ = std::fs::write(super::log_dir(scenario).join("broker.log"), out);
     }
 
     fn container(&self) -> &ContainerAsync<GenericImage> {

@@ -16,10 +16,6 @@ use std::net::TcpListener;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-/// Topic of employee events (the service's default).
-pub const EMPLOYEE_TOPIC: &str = "employee-queue";
-/// Topic of audit events (the service's default).
-pub const AUDIT_TOPIC: &str = "audit-queue";
 /// Every topic the service may publish to; the suite creates them all, since a
 /// broker may not create topics on demand.
 pub const ALL_TOPICS: [&str; 7] = [
@@ -92,6 +88,37 @@ pub async fn sleep(d: Duration) {
     actix_web::rt::time::sleep(d).await;
 }
 
+/// Waits until every row of the outbox at `db` is marked
+/// delivered and `reader` holds every row expected on Kafka, then until the
+/// topics are quiet (late duplicates show up). Returns the final outbox.
+pub async fn wait_for_delivery(
+    db: &str,
+    reader: &consumer::TopicReader,
+    timeout: Duration,
+) -> Vec<postgres::OutboxRecord> {
+    let start = Instant::now();
+    loop {
+        let rows = postgres::outbox(db);
+        let read: std::collections::HashSet<String> =
+            reader.records().iter().map(|r| r.event_id()).collect();
+        let done = rows.iter().all(|r| {
+            r.delivered_at.is_some() && (!check::on_kafka(r) || read.contains(&r.event_id))
+        });
+        if done || start.elapsed() > timeout {
+            if !done {
+                println!(
+                    "wait_for_delivery: not complete after {timeout:?}; checking what arrived"
+                );
+            }
+            reader
+                .settle(Duration::from_secs(3), Duration::from_secs(20))
+                .await;
+            return postgres::outbox(db);
+        }
+        sleep(Duration::from_millis(500)).await;
+    }
+}
+
 /// Prints the scenario's one-line summary and appends it to
 /// `target/tier2-logs/summary.txt` (which `scripts/test-tier2.sh` prints at the end).
 pub fn summary(line: &str) {
@@ -116,10 +143,7 @@ mod tests {
 
     #[test]
     fn image_references_split_into_name_and_tag() {
-        assert_eq!(
-            split_image("postgres:16"),
-            ("postgres".into(), "16".into())
-        );
+        assert_eq!(split_image("postgres:16"), ("postgres".into(), "16".into()));
         assert_eq!(
             split_image("hrms-test/kafka:local"),
             ("hrms-test/kafka".into(), "local".into())

@@ -101,8 +101,6 @@ pub struct OutboxRecord {
     pub transport: Option<String>,
     /// The relay incarnation that has it in flight.
     pub claimed_by: Option<String>,
-    /// Failed attempts.
-    pub attempts: i32,
 }
 
 /// Every row of the service's outbox (the committed events), in commit order.
@@ -120,7 +118,6 @@ pub fn outbox(url: &str) -> Vec<OutboxRecord> {
             delivered_at,
             transport,
             claimed_by,
-            attempts,
         ))
         .load::<OutboxRecord>(&mut conn)
         .expect("outbox query")
