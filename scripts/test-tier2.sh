@@ -46,7 +46,6 @@ if [[ -z "${HRMS_TEST_KAFKA_IMAGE:-}" ]]; then
 fi
 export HRMS_TEST_POSTGRES_IMAGE HRMS_TEST_KAFKA_IMAGE
 [[ -n "${HRMS_TEST_KAFKA_FLAVOR:-}" ]] && export HRMS_TEST_KAFKA_FLAVOR
-export HRMS_TIER2=1
 log "postgres image: $HRMS_TEST_POSTGRES_IMAGE"
 log "kafka image:    $HRMS_TEST_KAFKA_IMAGE (${HRMS_TEST_KAFKA_FLAVOR:-flavor from the image name})"
 

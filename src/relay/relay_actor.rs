@@ -355,22 +355,26 @@ impl Relay {
                         marks.kafka.push((topic, row.seq));
                     }
                     Outcome::NotSent => marks.released.push(row.seq),
-                    Outcome::Failed(err) => match family.filter(|f| f.has_http_fallback()) {
-                        Some(f) => {
-                            tracing::warn!(
-                                event.id = %row.event_id,
-                                error = %err,
-                                "Failed to send {} event via Kafka, falling back to HTTP",
-                                f.as_str()
-                            );
-                            fell_back.push((f, row));
+                    Outcome::Failed(err) => {
+                        match family.filter(|f| http.as_ref().is_some_and(|h| h.serves(*f))) {
+                            Some(f) => {
+                                tracing::warn!(
+                                    event.id = %row.event_id,
+                                    error = %err,
+                                    "Failed to send {} event via Kafka, falling back to HTTP",
+                                    f.as_str()
+                                );
+                                fell_back.push((f, row));
+                            }
+                            None => {
+                                // Counted in metrics and kept on the row; no log line per event.
+                                tracing::debug!(event.id = %row.event_id, error = %err, "Kafka delivery failed; event kept for retry");
+                                let retry_at = now_micros() + retry_delay(&settings, row.attempts);
+                                marks.failed.push((row.seq, err, retry_at));
+                                marks.failed_topics.push(topic);
+                            }
                         }
-                        None => {
-                            let retry_at = now_micros() + retry_delay(&settings, row.attempts);
-                            marks.failed.push((row.seq, err, retry_at));
-                            marks.failed_topics.push(topic);
-                        }
-                    },
+                    }
                 }
             }
             for (family, row) in fell_back {

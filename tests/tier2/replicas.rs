@@ -159,8 +159,9 @@ async fn two_replicas_taking_a_free_lease_at_the_same_moment_publish_a_backlog_o
     let reader = TopicReader::start(&broker.bootstrap(), &ALL_TOPICS);
     let rows = wait_for_delivery(&db, &reader, Duration::from_secs(120)).await;
     let verdict = verify(&rows, &reader.records());
+    let (by_a, by_b) = (a.delivered_count().await, b.delivered_count().await);
     summary(&format!(
-        "tier2 e2 lease contention: sent={} ok={} relays_queued_on_lease={:?} {}",
+        "tier2 e2 lease contention: sent={} ok={} relays_queued_on_lease={:?} delivered_by_a={by_a} delivered_by_b={by_b} {}",
         report.sent(),
         report.ok(),
         waiting,

@@ -232,6 +232,26 @@ impl Service {
         .await
     }
 
+    /// Events this process's relay delivered (`hrms_events_delivered_total`, all labels).
+    pub async fn delivered_count(&self) -> u64 {
+        let client = awc::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .finish();
+        let Ok(mut resp) = client
+            .get(format!("{}/metrics", self.base_url()))
+            .send()
+            .await
+        else {
+            return 0;
+        };
+        let body = resp.body().await.unwrap_or_default();
+        String::from_utf8_lossy(&body)
+            .lines()
+            .filter(|l| l.starts_with("hrms_events_delivered_total"))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum::<f64>() as u64
+    }
+
     /// SIGKILL, then reap.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
