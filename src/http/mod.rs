@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use tracing::Instrument;
@@ -48,16 +48,16 @@ impl RequestMeta {
         }
     }
 
-    fn from_headers(req: &ServiceRequest) -> Self {
-        let request_id = req
-            .headers()
+    /// From the `X-Request-Id` and `traceparent` headers, generating what is
+    /// missing or invalid.
+    fn from_headers(headers: &HeaderMap) -> Self {
+        let request_id = headers
             .get(REQUEST_ID_HEADER)
             .and_then(|v| v.to_str().ok())
             .filter(|v| valid_request_id(v))
             .map(str::to_owned)
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-        let trace_id = req
-            .headers()
+        let trace_id = headers
             .get("traceparent")
             .and_then(|v| v.to_str().ok())
             .and_then(parse_trace_id)
@@ -98,18 +98,12 @@ impl FromRequest for RequestMeta {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // The middleware has put it there; built here only outside it.
         let meta = req
             .extensions()
             .get::<RequestMeta>()
             .cloned()
-            .unwrap_or_else(|| RequestMeta {
-                request_id: uuid::Uuid::new_v4().to_string(),
-                traceparent: format!(
-                    "00-{}-{}-01",
-                    uuid::Uuid::new_v4().simple(),
-                    &uuid::Uuid::new_v4().simple().to_string()[..16]
-                ),
-            });
+            .unwrap_or_else(|| RequestMeta::from_headers(req.headers()));
         ready(Ok(meta))
     }
 }
@@ -121,7 +115,7 @@ pub async fn request_context(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let meta = RequestMeta::from_headers(&req);
+    let meta = RequestMeta::from_headers(req.headers());
     let request_id = meta.request_id.clone();
     let method = req.method().to_string();
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
