@@ -36,7 +36,6 @@ diesel::table! {
         last_error -> Nullable<Text>,
         delivered_at -> Nullable<BigInt>,
         transport -> Nullable<Text>,
-        claimed_by -> Nullable<Text>,
     }
 }
 

@@ -126,42 +126,41 @@ pub enum Lease {
 
 /// Takes or renews the relay lease for `holder` until `now + ttl`. Only the holder
 /// claims rows, which keeps each aggregate's events in order across replicas.
-/// On a fresh take-over, or when `recover` is set (a restarted relay), rows left
-/// claimed by an earlier holder or incarnation are freed to be sent again.
+/// The write is conditional (held by us, or free, or expired) and its row count
+/// decides, so two relays racing for an expired lease cannot both win it.
 pub fn acquire_lease(
     conn: &mut DbConnection,
     holder: &str,
     now: i64,
     ttl_micros: i64,
-    recover: bool,
 ) -> QueryResult<Lease> {
     crate::db::write_tx(conn, |conn| {
-        let (current, expires): (Option<String>, i64) = relay_leases::table
+        let current: Option<String> = relay_leases::table
             .filter(relay_leases::name.eq(LEASE))
-            .select((relay_leases::holder, relay_leases::expires_at))
+            .select(relay_leases::holder)
             .first(conn)?;
-        let ours = current.as_deref() == Some(holder);
-        if !ours && expires > now && current.is_some() {
-            return Ok(Lease::Elsewhere);
-        }
-        diesel::update(relay_leases::table.filter(relay_leases::name.eq(LEASE)))
-            .set((
-                relay_leases::holder.eq(holder),
-                relay_leases::expires_at.eq(now + ttl_micros),
-            ))
-            .execute(conn)?;
-        if !ours || recover {
-            // The previous holder is gone: whatever it had claimed is unacknowledged
-            // and must be sent again (consumers deduplicate by event id).
-            diesel::update(
-                outbox_events::table
-                    .filter(outbox_events::delivered_at.is_null())
-                    .filter(outbox_events::claimed_by.is_not_null()),
-            )
-            .set(outbox_events::claimed_by.eq(None::<String>))
-            .execute(conn)?;
-        }
-        Ok(Lease::Held { fresh: !ours })
+        let taken = diesel::update(
+            relay_leases::table
+                .filter(relay_leases::name.eq(LEASE))
+                .filter(
+                    relay_leases::holder
+                        .eq(holder)
+                        .or(relay_leases::holder.is_null())
+                        .or(relay_leases::expires_at.le(now)),
+                ),
+        )
+        .set((
+            relay_leases::holder.eq(holder),
+            relay_leases::expires_at.eq(now + ttl_micros),
+        ))
+        .execute(conn)?;
+        Ok(if taken == 1 {
+            Lease::Held {
+                fresh: current.as_deref() != Some(holder),
+            }
+        } else {
+            Lease::Elsewhere
+        })
     })
 }
 
@@ -185,69 +184,146 @@ pub enum ClaimScope {
     Families(Vec<String>),
 }
 
-/// Claims up to `limit` due rows for `holder`, oldest first, taking only the
-/// head of each aggregate's queue (per family, so per topic): a row waits while
-/// any earlier row of its aggregate is undelivered, claimed, or waiting for a
-/// retry. So an aggregate's next event is handed to a sink only after the one
+/// The rows one relay incarnation has claimed and not yet settled (marked
+/// delivered or failed, or handed back). Claims live in memory, not in the rows:
+/// only the lease holder claims, and a new holder or a restarted relay starts
+/// with none, so whatever an earlier one had in flight is claimable again (it may
+/// be sent twice, never lost; consumers deduplicate by event id).
+///
+/// It also keeps a cursor: while claims come back full (a backlog), the next one
+/// starts after the highest row ever claimed and needs no exclusion list; once a
+/// claim comes back short, the next one scans from the head again, which picks
+/// up rows due for a retry, rows handed back, and rows committed late with a
+/// lower sequence number.
+#[derive(Debug, Default)]
+pub struct Claims {
+    in_flight: std::collections::HashSet<i64>,
+    highest: i64,
+    cursor: Option<ClaimScope>,
+}
+
+/// Where the next claim looks: rows after `after`, except `exclude`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClaimWindow {
+    /// Only rows with a higher sequence number.
+    pub after: i64,
+    /// Rows in flight, which the claim must skip.
+    pub exclude: Vec<i64>,
+}
+
+impl Claims {
+    /// The window for the next claim in `scope`.
+    pub fn window(&self, scope: &ClaimScope) -> ClaimWindow {
+        if self.cursor.as_ref() == Some(scope) {
+            return ClaimWindow {
+                after: self.highest,
+                exclude: Vec::new(),
+            };
+        }
+        let mut exclude: Vec<i64> = self.in_flight.iter().copied().collect();
+        exclude.sort_unstable();
+        ClaimWindow { after: 0, exclude }
+    }
+
+    /// Records the rows a claim in `scope` with `limit` returned.
+    pub fn claimed(&mut self, scope: &ClaimScope, rows: &[OutboxRow], limit: i64) {
+        for row in rows {
+            self.in_flight.insert(row.seq);
+            self.highest = self.highest.max(row.seq);
+        }
+        self.cursor = (rows.len() as i64 >= limit).then(|| scope.clone());
+    }
+
+    /// Forgets rows whose outcome is recorded (or that were handed back).
+    pub fn settled(&mut self, seqs: impl IntoIterator<Item = i64>) {
+        for seq in seqs {
+            self.in_flight.remove(&seq);
+        }
+    }
+
+    /// Rows claimed and not settled.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.len()
+    }
+
+    /// Claims on `conn` at once: [`Claims::window`], [`claim`], [`Claims::claimed`].
+    pub fn claim_now(
+        &mut self,
+        conn: &mut DbConnection,
+        now: i64,
+        limit: i64,
+        scope: &ClaimScope,
+    ) -> QueryResult<Vec<OutboxRow>> {
+        let window = self.window(scope);
+        let rows = claim(conn, &window, now, limit, scope)?;
+        self.claimed(scope, &rows, limit);
+        Ok(rows)
+    }
+}
+
+/// Reads up to `limit` due rows in `window`, oldest first, taking only the head
+/// of each aggregate's queue (per family, so per topic): a row waits while any
+/// earlier row of its aggregate is undelivered (in flight, or waiting for a
+/// retry). So an aggregate's next event is handed to a sink only after the one
 /// before it was acknowledged, and a failed event can never be overtaken by a
 /// later one: order per aggregate holds even across definite failures. The cost
 /// is one event per aggregate per round trip, which HR records never approach.
+/// Writes nothing: the caller records the claim in its [`Claims`].
 pub fn claim(
     conn: &mut DbConnection,
-    holder: &str,
+    window: &ClaimWindow,
     now: i64,
     limit: i64,
     scope: &ClaimScope,
 ) -> QueryResult<Vec<OutboxRow>> {
     if let DbConnection::Pg(pg) = conn {
-        return claim_pg(pg, holder, now, limit, scope);
+        return claim_pg(pg, window, now, limit, scope);
     }
-    crate::db::write_tx(conn, |conn| {
-        let earlier = diesel::alias!(outbox_events as earlier);
-        let blocked = earlier
-            .filter(
-                earlier
-                    .field(outbox_events::aggregate_id)
-                    .eq(outbox_events::aggregate_id),
+    let earlier = diesel::alias!(outbox_events as earlier);
+    let blocked = earlier
+        .filter(
+            earlier
+                .field(outbox_events::aggregate_id)
+                .eq(outbox_events::aggregate_id),
+        )
+        .filter(
+            earlier
+                .field(outbox_events::family)
+                .eq(outbox_events::family),
+        )
+        .filter(earlier.field(outbox_events::seq).lt(outbox_events::seq))
+        .filter(earlier.field(outbox_events::delivered_at).is_null());
+    let mut query = outbox_events::table
+        .filter(outbox_events::delivered_at.is_null())
+        .filter(outbox_events::seq.gt(window.after))
+        .filter(outbox_events::next_attempt_at.le(now))
+        .filter(not(exists(blocked)))
+        .order(outbox_events::seq)
+        .limit(limit)
+        .select(OutboxRow::as_select())
+        .into_boxed();
+    if !window.exclude.is_empty() {
+        // One JSON parameter, however many rows are in flight.
+        let json = serde_json::to_string(&window.exclude)
+            .map_err(|e| DieselError::SerializationError(Box::new(e)))?;
+        query = query.filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>(
+                "outbox_events.seq NOT IN (SELECT value FROM json_each(",
             )
-            .filter(
-                earlier
-                    .field(outbox_events::family)
-                    .eq(outbox_events::family),
-            )
-            .filter(earlier.field(outbox_events::seq).lt(outbox_events::seq))
-            .filter(earlier.field(outbox_events::delivered_at).is_null());
-        let mut query = outbox_events::table
-            .filter(outbox_events::delivered_at.is_null())
-            .filter(outbox_events::claimed_by.is_null())
-            .filter(outbox_events::next_attempt_at.le(now))
-            .filter(not(exists(blocked)))
-            .order(outbox_events::seq)
-            .limit(limit)
-            .select(OutboxRow::as_select())
-            .into_boxed();
-        if let ClaimScope::Families(families) = &scope {
-            query = query.filter(outbox_events::family.eq_any(families));
-        }
-        let rows = query.load(conn)?;
-        if rows.is_empty() {
-            return Ok(rows);
-        }
-        let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
-        for chunk in seqs.chunks(CHUNK) {
-            diesel::update(outbox_events::table.filter(outbox_events::seq.eq_any(chunk)))
-                .set(outbox_events::claimed_by.eq(holder))
-                .execute(conn)?;
-        }
-        Ok(rows)
-    })
+            .bind::<diesel::sql_types::Text, _>(json)
+            .sql("))"),
+        );
+    }
+    if let ClaimScope::Families(families) = &scope {
+        query = query.filter(outbox_events::family.eq_any(families));
+    }
+    query.load(conn)
 }
 
-/// PostgreSQL: the same claim in one statement (one round trip, one commit), with
-/// `FOR UPDATE SKIP LOCKED` as a second line of defence behind the lease.
+/// PostgreSQL: the same read with array parameters.
 fn claim_pg(
     pg: &mut diesel::PgConnection,
-    holder: &str,
+    window: &ClaimWindow,
     now: i64,
     limit: i64,
     scope: &ClaimScope,
@@ -257,25 +333,25 @@ fn claim_pg(
         ClaimScope::All => None,
         ClaimScope::Families(f) => Some(f.clone()),
     };
-    let mut rows: Vec<OutboxRow> = diesel::sql_query(
-        "UPDATE outbox_events SET claimed_by = $1 WHERE seq IN ( \
-           SELECT o.seq FROM outbox_events o \
-           WHERE o.delivered_at IS NULL AND o.claimed_by IS NULL AND o.next_attempt_at <= $2 \
-             AND ($4::text[] IS NULL OR o.family = ANY($4)) \
-             AND NOT EXISTS (SELECT 1 FROM outbox_events e \
-               WHERE e.aggregate_id = o.aggregate_id AND e.family = o.family \
-                 AND e.seq < o.seq AND e.delivered_at IS NULL) \
-           ORDER BY o.seq LIMIT $3 FOR UPDATE SKIP LOCKED) \
-         RETURNING seq, event_id, event_type, family, source_module, destination, aggregate_id, \
-           payload, traceparent, created_at, attempts, next_attempt_at, last_error, delivered_at, transport",
+    diesel::sql_query(
+        "SELECT seq, event_id, event_type, family, source_module, destination, aggregate_id, \
+           payload, traceparent, created_at, attempts, next_attempt_at, last_error, delivered_at, \
+           transport \
+         FROM outbox_events o \
+         WHERE o.delivered_at IS NULL AND o.seq > $1 AND o.next_attempt_at <= $2 \
+           AND o.seq <> ALL($3) \
+           AND ($5::text[] IS NULL OR o.family = ANY($5)) \
+           AND NOT EXISTS (SELECT 1 FROM outbox_events e \
+             WHERE e.aggregate_id = o.aggregate_id AND e.family = o.family \
+               AND e.seq < o.seq AND e.delivered_at IS NULL) \
+         ORDER BY o.seq LIMIT $4",
     )
-    .bind::<Text, _>(holder)
+    .bind::<BigInt, _>(window.after)
     .bind::<BigInt, _>(now)
+    .bind::<Array<BigInt>, _>(&window.exclude)
     .bind::<BigInt, _>(limit)
     .bind::<Nullable<Array<Text>>, _>(families)
-    .load(pg)?;
-    rows.sort_by_key(|r| r.seq);
-    Ok(rows)
+    .load(pg)
 }
 
 /// Bind parameters per statement stay well under both backends' limits.
@@ -295,8 +371,8 @@ pub fn mark_delivered(
         // One array parameter instead of thousands of binds.
         use diesel::sql_types::{Array, BigInt, Text};
         return diesel::sql_query(
-            "UPDATE outbox_events SET delivered_at = $1, transport = $2, claimed_by = NULL, \
-             last_error = NULL WHERE seq = ANY($3)",
+            "UPDATE outbox_events SET delivered_at = $1, transport = $2, last_error = NULL \
+             WHERE seq = ANY($3)",
         )
         .bind::<BigInt, _>(now)
         .bind::<Text, _>(transport)
@@ -309,7 +385,6 @@ pub fn mark_delivered(
             .set((
                 outbox_events::delivered_at.eq(now),
                 outbox_events::transport.eq(transport),
-                outbox_events::claimed_by.eq(None::<String>),
                 outbox_events::last_error.eq(None::<String>),
             ))
             .execute(conn)?;
@@ -329,21 +404,8 @@ pub fn mark_failed(
             outbox_events::attempts.eq(outbox_events::attempts + 1),
             outbox_events::next_attempt_at.eq(retry_at),
             outbox_events::last_error.eq(truncate(error, 500)),
-            outbox_events::claimed_by.eq(None::<String>),
         ))
         .execute(conn)
-}
-
-/// Returns claimed rows that were never attempted (purged from the client's
-/// queue before sending) to the pending pool, without counting an attempt.
-pub fn release(conn: &mut DbConnection, seqs: &[i64]) -> QueryResult<usize> {
-    let mut n = 0;
-    for chunk in seqs.chunks(CHUNK) {
-        n += diesel::update(outbox_events::table.filter(outbox_events::seq.eq_any(chunk)))
-            .set(outbox_events::claimed_by.eq(None::<String>))
-            .execute(conn)?;
-    }
-    Ok(n)
 }
 
 /// Deletes up to `limit` rows delivered before `before`; returns how many.

@@ -21,7 +21,7 @@ use crate::config::Settings;
 use crate::db::{now_micros, Db};
 use crate::events::{Family, SourceModule};
 use crate::metrics::Metrics;
-use crate::outbox::repository::{self as repo, ClaimScope, Lease};
+use crate::outbox::repository::{self as repo, ClaimScope, Claims, Lease};
 use crate::outbox::OutboxRow;
 
 /// Batches handed to one sink and not yet marked; with the batch size this bounds
@@ -42,7 +42,7 @@ pub struct Relay {
     db: Db,
     metrics: Metrics,
     status: RelayStatus,
-    /// Names this process in the lease and in `claimed_by`.
+    /// Names this process in the lease.
     holder: String,
     kafka_wanted: bool,
     // Per incarnation:
@@ -51,7 +51,8 @@ pub struct Relay {
     http: Option<Rc<HttpSink>>,
     circuit: Circuit,
     ready: bool,
-    needs_recovery: bool,
+    /// Rows handed to a sink and not yet settled.
+    claims: Claims,
     /// Until when the lease is surely ours (renewed at a third of its TTL).
     lease_renew_at: Option<Instant>,
     cycle_running: bool,
@@ -97,7 +98,7 @@ impl Relay {
             http: None,
             circuit,
             ready: false,
-            needs_recovery: true,
+            claims: Claims::default(),
             lease_renew_at: None,
             cycle_running: false,
             wake_pending: false,
@@ -135,7 +136,7 @@ impl Relay {
         self.metrics.set_circuit_open(false);
         self.kafka_seen_up = false;
         self.ready = true;
-        self.needs_recovery = true;
+        self.claims = Claims::default();
         self.started_at = Instant::now();
         self.status.update(|s| {
             s.relay = "standby";
@@ -187,7 +188,8 @@ impl Relay {
         self.wake_pending = false;
         let db = self.db.clone();
         let holder = self.holder.clone();
-        let recover = self.needs_recovery;
+        let window = self.claims.window(&scope);
+        let claim_scope = scope.clone();
         let ttl = secs_to_micros(self.settings.relay.lease_ttl_secs);
         let renew = self.lease_renew_at.is_none_or(|t| Instant::now() >= t);
         let renewed_until =
@@ -202,14 +204,14 @@ impl Relay {
                 let mut conn = db.get()?;
                 let now = now_micros();
                 // The lease is renewed well before it expires, not on every cycle.
-                if renew || recover {
-                    let lease = repo::acquire_lease(&mut conn, &holder, now, ttl, recover)
+                if renew {
+                    let lease = repo::acquire_lease(&mut conn, &holder, now, ttl)
                         .context("cannot take the relay lease")?;
                     if lease == Lease::Elsewhere {
                         return Ok(None);
                     }
                 }
-                let rows = repo::claim(&mut conn, &holder, now, limit, &scope)
+                let rows = repo::claim(&mut conn, &window, now, limit, &scope)
                     .context("cannot claim outbox rows")?;
                 Ok(Some(rows))
             })
@@ -228,11 +230,11 @@ impl Relay {
                     }
                     Ok(Ok(Some(rows))) => {
                         act.consecutive_errors = 0;
-                        if renew || act.needs_recovery {
+                        if renew {
                             act.lease_renew_at = Some(renewed_until);
                         }
-                        act.needs_recovery = false;
                         act.status.update(|s| s.relay = "leader");
+                        act.claims.claimed(&claim_scope, &rows, limit);
                         let full = rows.len() as i64 >= limit;
                         if !rows.is_empty() {
                             act.dispatch(rows, ctx);
@@ -315,14 +317,15 @@ impl Relay {
         if !to_http.is_empty() {
             self.spawn_http_batch(to_http, ctx);
         }
-        if !deferred.is_empty() || !released.is_empty() {
+        // Handed back untouched: claimable again at the next scan from the head.
+        self.claims.settled(released);
+        if !deferred.is_empty() {
             let retry_at = now_micros() + ms_to_micros(self.settings.relay.retry_max_ms);
             let marks = Marks {
                 failed: deferred
                     .into_iter()
                     .map(|(seq, err)| (seq, err, retry_at))
                     .collect(),
-                released,
                 ..Marks::default()
             };
             self.spawn_marks(marks, ctx);
@@ -425,20 +428,23 @@ impl Relay {
         let full = async move {
             let marks = fut.await;
             let summary = marks.summary();
+            let settled = marks.seqs();
             let result = blocking(move || apply_marks(&db, &marks)).await;
-            (summary, result)
+            (summary, settled, result)
         };
         ctx.spawn(AssertUnwindSafe(full).catch_unwind().into_actor(self).map(
             move |res, act, ctx| {
                 inflight.set(inflight.get().saturating_sub(1));
                 match res {
                     Err(_) => act.panicked(ctx),
-                    Ok((summary, Ok(()))) => {
+                    Ok((summary, settled, Ok(()))) => {
+                        act.claims.settled(settled);
                         act.record(&summary);
                         act.schedule(ctx);
                     }
-                    Ok((_, Err(err))) => {
-                        // The rows stay claimed by us: restart so recovery frees them.
+                    Ok((_, _, Err(err))) => {
+                        // Restart: the new incarnation starts with no claims, so
+                        // these rows are claimable again.
                         tracing::error!(
                             error = format!("{err:#}"),
                             "cannot record deliveries; restarting the relay"
@@ -651,6 +657,17 @@ struct Summary {
 }
 
 impl Marks {
+    /// Every row this batch settles, whatever its outcome.
+    fn seqs(&self) -> Vec<i64> {
+        let failed = self.failed.iter().map(|(seq, _, _)| *seq);
+        let kafka = self.kafka.iter().map(|(_, seq)| *seq);
+        kafka
+            .chain(self.http.iter().copied())
+            .chain(self.released.iter().copied())
+            .chain(failed)
+            .collect()
+    }
+
     fn summary(&self) -> Summary {
         let mut kafka: Vec<(String, u64)> = Vec::new();
         for (topic, _) in &self.kafka {
@@ -675,7 +692,6 @@ fn apply_marks(db: &Db, marks: &Marks) -> anyhow::Result<()> {
         let kafka: Vec<i64> = marks.kafka.iter().map(|(_, s)| *s).collect();
         repo::mark_delivered(c, &kafka, "kafka", now)?;
         repo::mark_delivered(c, &marks.http, "http", now)?;
-        repo::release(c, &marks.released)?;
         for (seq, err, retry_at) in &marks.failed {
             repo::mark_failed(c, *seq, err, *retry_at)?;
         }
@@ -761,7 +777,7 @@ impl Supervised for Relay {
             s.relay = "restarting";
             s.restarts = restarts;
         });
-        // A fresh incarnation: new client, nothing in flight, claims recovered.
+        // A fresh incarnation: new client, nothing in flight, no claims.
         self.producer = None;
         self.http = None;
         self.ready = false;
@@ -771,7 +787,7 @@ impl Supervised for Relay {
         self.inflight_http = Rc::new(Cell::new(0));
         self.consecutive_errors = 0;
         self.panic_next = false;
-        self.needs_recovery = true;
+        self.claims = Claims::default();
         self.lease_renew_at = None;
     }
 }

@@ -9,7 +9,7 @@ use hrms::db::{now_micros, DbConnection};
 use hrms::events::{
     audit_event, employee_event, AuditAction, EventContext, EventType, SourceModule,
 };
-use hrms::outbox::repository::{self as repo, ClaimScope, Lease};
+use hrms::outbox::repository::{self as repo, ClaimScope, Claims, Lease};
 use serde_json::json;
 
 use crate::common::kafka::{consume, mock_cluster};
@@ -66,11 +66,20 @@ async fn claims_come_oldest_first_and_a_claimed_row_is_not_claimed_again() {
     let (first, second) = with_conn(&app, |c| {
         let now = now_micros();
         assert_eq!(
-            repo::acquire_lease(c, "r1", now, HOUR, false).unwrap(),
+            repo::acquire_lease(c, "r1", now, HOUR).unwrap(),
             Lease::Held { fresh: true }
         );
-        let first = repo::claim(c, "r1", now, 2, &ClaimScope::All).unwrap();
-        let second = repo::claim(c, "r1", now, 10, &ClaimScope::All).unwrap();
+        let mut claims = Claims::default();
+        let first = claims.claim_now(c, now, 2, &ClaimScope::All).unwrap();
+        let second = claims.claim_now(c, now, 10, &ClaimScope::All).unwrap();
+        assert!(
+            claims
+                .claim_now(c, now, 10, &ClaimScope::All)
+                .unwrap()
+                .is_empty(),
+            "a claimed row is not claimed again, also when scanning from the head"
+        );
+        assert_eq!(claims.in_flight(), 4);
         (first, second)
     })
     .await;
@@ -90,29 +99,34 @@ async fn a_later_event_of_an_aggregate_waits_while_an_earlier_one_is_in_flight_o
     write_events(&app, &["x", "y", "x", "x"]).await;
     with_conn(&app, |c| {
         let now = now_micros();
-        repo::acquire_lease(c, "r1", now, HOUR, false).unwrap();
+        repo::acquire_lease(c, "r1", now, HOUR).unwrap();
+        let mut claims = Claims::default();
         // Only the head of each aggregate's queue is claimed.
-        let rows = repo::claim(c, "r1", now, 10, &ClaimScope::All).unwrap();
+        let rows = claims.claim_now(c, now, 10, &ClaimScope::All).unwrap();
         let aggs: Vec<_> = rows.iter().map(|r| r.aggregate_id.as_str()).collect();
         assert_eq!(aggs, ["x", "y"]);
         // While x's first event is in flight, its later ones stay put.
-        assert!(repo::claim(c, "r1", now, 10, &ClaimScope::All)
+        assert!(claims
+            .claim_now(c, now, 10, &ClaimScope::All)
             .unwrap()
             .is_empty());
         // It failed: it waits for its retry, and so do the later ones.
         repo::mark_failed(c, rows[0].seq, "broker said no", now + HOUR).unwrap();
-        assert!(repo::claim(c, "r1", now, 10, &ClaimScope::All)
+        claims.settled([rows[0].seq]);
+        assert!(claims
+            .claim_now(c, now, 10, &ClaimScope::All)
             .unwrap()
             .is_empty());
         // Once it is due again, it goes first, alone.
         let later = now + HOUR + 1;
-        let retry = repo::claim(c, "r1", later, 10, &ClaimScope::All).unwrap();
+        let retry = claims.claim_now(c, later, 10, &ClaimScope::All).unwrap();
         assert_eq!(retry.len(), 1);
         assert_eq!(retry[0].seq, rows[0].seq);
         assert_eq!(retry[0].attempts, 1);
         assert_eq!(retry[0].last_error.as_deref(), Some("broker said no"));
         repo::mark_delivered(c, &[retry[0].seq], "kafka", later).unwrap();
-        let next = repo::claim(c, "r1", later, 10, &ClaimScope::All).unwrap();
+        claims.settled([retry[0].seq]);
+        let next = claims.claim_now(c, later, 10, &ClaimScope::All).unwrap();
         assert_eq!(next.len(), 1, "then the next x event");
         assert!(next[0].seq > retry[0].seq);
     })
@@ -120,40 +134,82 @@ async fn a_later_event_of_an_aggregate_waits_while_an_earlier_one_is_in_flight_o
 }
 
 #[actix_web::test]
-async fn only_the_lease_holder_relays_and_a_take_over_frees_the_dead_holders_claims() {
+async fn only_the_lease_holder_relays_and_a_take_over_claims_what_the_dead_holder_had_in_flight() {
     let app = spawn_app_with(&apps_without_relay()).await;
     write_events(&app, &["a", "b"]).await;
     with_conn(&app, |c| {
         let now = now_micros();
         assert_eq!(
-            repo::acquire_lease(c, "r1", now, 1_000_000, false).unwrap(),
+            repo::acquire_lease(c, "r1", now, 1_000_000).unwrap(),
             Lease::Held { fresh: true }
         );
         assert_eq!(
-            repo::acquire_lease(c, "r2", now, 1_000_000, false).unwrap(),
+            repo::acquire_lease(c, "r2", now, 1_000_000).unwrap(),
             Lease::Elsewhere
         );
         assert_eq!(
-            repo::acquire_lease(c, "r1", now + 10, 1_000_000, false).unwrap(),
+            repo::acquire_lease(c, "r1", now + 10, 1_000_000).unwrap(),
             Lease::Held { fresh: false }
         );
-        let claimed = repo::claim(c, "r1", now, 10, &ClaimScope::All).unwrap();
+        let claimed = Claims::default()
+            .claim_now(c, now, 10, &ClaimScope::All)
+            .unwrap();
         assert_eq!(claimed.len(), 2);
         // r1 dies; once its lease has expired r2 takes over and may send again
-        // what r1 had claimed but never marked.
+        // what r1 had claimed but never marked. A third relay finds it taken.
         let later = now + 2_000_000;
         assert_eq!(
-            repo::acquire_lease(c, "r2", later, 1_000_000, false).unwrap(),
+            repo::acquire_lease(c, "r2", later, 1_000_000).unwrap(),
             Lease::Held { fresh: true }
         );
-        let reclaimed = repo::claim(c, "r2", later, 10, &ClaimScope::All).unwrap();
+        assert_eq!(
+            repo::acquire_lease(c, "r3", later, 1_000_000).unwrap(),
+            Lease::Elsewhere
+        );
+        let reclaimed = Claims::default()
+            .claim_now(c, later, 10, &ClaimScope::All)
+            .unwrap();
         assert_eq!(reclaimed.len(), 2);
         // Releasing the lease lets another replica in at once.
         repo::release_lease(c, "r2").unwrap();
         assert_eq!(
-            repo::acquire_lease(c, "r1", later, 1_000_000, false).unwrap(),
+            repo::acquire_lease(c, "r1", later, 1_000_000).unwrap(),
             Lease::Held { fresh: true }
         );
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn during_a_backlog_claims_move_on_and_a_short_claim_goes_back_to_rows_left_behind() {
+    let app = spawn_app_with(&apps_without_relay()).await;
+    write_events(&app, &["a", "b", "c", "d"]).await;
+    with_conn(&app, |c| {
+        let now = now_micros();
+        let mut claims = Claims::default();
+        let aggs = |rows: &[hrms::outbox::OutboxRow]| {
+            rows.iter()
+                .map(|r| r.aggregate_id.clone())
+                .collect::<Vec<_>>()
+        };
+        let first = claims.claim_now(c, now, 2, &ClaimScope::All).unwrap();
+        assert_eq!(aggs(&first), ["a", "b"]);
+        // a failed and is due again at once; b is still in flight.
+        repo::mark_failed(c, first[0].seq, "timed out", now).unwrap();
+        claims.settled([first[0].seq]);
+        // The claim was full, so the next one continues after b: c and d first.
+        let second = claims.claim_now(c, now, 2, &ClaimScope::All).unwrap();
+        assert_eq!(aggs(&second), ["c", "d"]);
+        assert!(claims
+            .claim_now(c, now, 2, &ClaimScope::All)
+            .unwrap()
+            .is_empty());
+        // That claim came back short: the next one scans from the head, finds a
+        // and skips b, c and d, which are in flight.
+        let third = claims.claim_now(c, now, 2, &ClaimScope::All).unwrap();
+        assert_eq!(aggs(&third), ["a"]);
+        assert_eq!(third[0].attempts, 1);
+        assert_eq!(claims.in_flight(), 4);
     })
     .await;
 }
@@ -179,15 +235,10 @@ async fn a_claim_limited_to_fallback_families_leaves_domain_events_alone() {
         ];
         hrms::db::write_tx(c, |c| outbox.write(c, None, &events)).unwrap();
         let now = now_micros();
-        repo::acquire_lease(c, "r1", now, HOUR, false).unwrap();
-        let rows = repo::claim(
-            c,
-            "r1",
-            now,
-            10,
-            &ClaimScope::Families(vec!["audit".into()]),
-        )
-        .unwrap();
+        repo::acquire_lease(c, "r1", now, HOUR).unwrap();
+        let rows = Claims::default()
+            .claim_now(c, now, 10, &ClaimScope::Families(vec!["audit".into()]))
+            .unwrap();
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].event_type, "AUDIT_EMPLOYEE_ACTION");
     })
@@ -200,8 +251,10 @@ async fn delivered_rows_past_retention_are_purged_and_pending_ones_never() {
     write_events(&app, &["a", "b", "c"]).await;
     with_conn(&app, |c| {
         let now = now_micros();
-        repo::acquire_lease(c, "r1", now, HOUR, false).unwrap();
-        let rows = repo::claim(c, "r1", now, 10, &ClaimScope::All).unwrap();
+        repo::acquire_lease(c, "r1", now, HOUR).unwrap();
+        let rows = Claims::default()
+            .claim_now(c, now, 10, &ClaimScope::All)
+            .unwrap();
         repo::mark_delivered(c, &[rows[0].seq], "kafka", now - 2 * HOUR).unwrap();
         repo::mark_delivered(c, &[rows[1].seq], "kafka", now).unwrap();
         assert_eq!(repo::purge_delivered(c, now - HOUR, 100).unwrap(), 1);
@@ -308,7 +361,7 @@ async fn a_graceful_stop_with_the_broker_down_keeps_undelivered_events_pending()
     );
     // The lease was given up: another replica can take over at once.
     let lease = with_conn(&app, |c| {
-        repo::acquire_lease(c, "next", now_micros(), HOUR, false).unwrap()
+        repo::acquire_lease(c, "next", now_micros(), HOUR).unwrap()
     })
     .await;
     assert_eq!(lease, Lease::Held { fresh: true });

@@ -118,9 +118,9 @@ async fn two_replicas_taking_a_free_lease_at_the_same_moment_publish_a_backlog_o
 
     // Hold the lease row so that both relays read it free and then queue on it:
     // the moment two replicas start together, or two standbys see it expire.
-    // acquire_lease reads, then writes, so both end up believing they hold it
-    // for one cycle; the claim (FOR UPDATE SKIP LOCKED, head of each
-    // aggregate's queue) must still hand each event to one of them only.
+    // Both read it free; their conditional writes then queue on the lock, and
+    // the second finds it taken once the first commits, so only one relays.
+    // Whoever wins, each event must reach Kafka exactly once.
     let mut conn = <diesel::PgConnection as diesel::Connection>::establish(&db).expect("connect");
     use diesel::RunQueryDsl;
     diesel::sql_query("BEGIN")

@@ -99,8 +99,6 @@ pub struct OutboxRecord {
     pub delivered_at: Option<i64>,
     /// `kafka` or `http` once delivered.
     pub transport: Option<String>,
-    /// The relay incarnation that has it in flight.
-    pub claimed_by: Option<String>,
 }
 
 /// Every row of the service's outbox (the committed events), in commit order.
@@ -117,7 +115,6 @@ pub fn outbox(url: &str) -> Vec<OutboxRecord> {
             aggregate_id,
             delivered_at,
             transport,
-            claimed_by,
         ))
         .load::<OutboxRecord>(&mut conn)
         .expect("outbox query")
