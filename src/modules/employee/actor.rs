@@ -108,6 +108,7 @@ fn check_manager(
     if manager == employee {
         return Err(EmployeeError::ManagerIsSelf);
     }
+    repo::lock_record(conn, &manager, true)?;
     let row = repo::find(conn, &manager)?.ok_or(EmployeeError::ManagerNotFound)?;
     if row.is_terminated() {
         return Err(EmployeeError::ManagerTerminated);
@@ -127,8 +128,10 @@ impl Handler<CreateEmployee> for EmployeeActor {
     fn handle(&mut self, msg: CreateEmployee, _: &mut Self::Context) -> Self::Result {
         let mut conn = self.conn()?;
         let id = EmployeeId::generate();
+        // No module-wide lock: the new record is in nobody's reporting chain, the
+        // manager is share-locked by the check, and the e-mail index catches a
+        // concurrent duplicate.
         let row = write_tx(&mut conn, |c| {
-            repo::lock_for_write(c)?;
             if let Some(email) = &msg.input.email {
                 if repo::email_taken(c, email.as_str(), None)? {
                     return Err(EmployeeError::EmailTaken);
@@ -178,7 +181,10 @@ impl Handler<UpdateEmployee> for EmployeeActor {
         let mut conn = self.conn()?;
         let id = msg.id.to_string();
         let (row, changed) = write_tx(&mut conn, |c| {
-            repo::lock_for_write(c)?;
+            if matches!(msg.patch.manager_id, Some(Some(_))) {
+                repo::lock_reporting_lines(c)?;
+            }
+            repo::lock_record(c, &id, false)?;
             let mut row = repo::find_visible(c, &id, &msg.scope)?.ok_or(EmployeeError::NotFound)?;
             if !msg.may_write {
                 return Err(EmployeeError::Forbidden);
@@ -223,7 +229,7 @@ impl Handler<TerminateEmployee> for EmployeeActor {
         let id = msg.id.to_string();
         let now = now();
         let row = write_tx(&mut conn, |c| {
-            repo::lock_for_write(c)?;
+            repo::lock_record(c, &id, false)?;
             let mut row = repo::find_visible(c, &id, &msg.scope)?.ok_or(EmployeeError::NotFound)?;
             if !msg.may_write {
                 return Err(EmployeeError::Forbidden);

@@ -8,18 +8,36 @@ use super::rules::EmployeeScope;
 use crate::db::schema::employees;
 use crate::db::DbConnection;
 
-/// Advisory lock key of the employee module's writes on PostgreSQL.
-const WRITE_LOCK_ID: i64 = 0x6872_6d73_0001; // "hrms", employee module
+/// Advisory lock key of the employee module's reporting-line changes on PostgreSQL.
+const REPORTING_LINES_LOCK_ID: i64 = 0x6872_6d73_0001; // "hrms", employee module
 
-/// Serializes the module's write transactions on PostgreSQL, as `BEGIN IMMEDIATE`
-/// does on SQLite. Call first in the transaction. Without it, under READ COMMITTED,
-/// two updates of one record lose one another's fields (each saves the whole
-/// row), a record can be terminated twice, and two crossing manager assignments
-/// both pass the chain check and close a loop.
-pub fn lock_for_write(conn: &mut DbConnection) -> QueryResult<()> {
+/// Serializes changes of reporting lines (a manager assigned to an existing
+/// record) on PostgreSQL: under READ COMMITTED two crossing assignments would
+/// both pass the chain check and close a loop. Take it first in the
+/// transaction, before any row lock. On SQLite `BEGIN IMMEDIATE` already
+/// serializes every write.
+pub fn lock_reporting_lines(conn: &mut DbConnection) -> QueryResult<()> {
+    match conn {
+        DbConnection::Pg(pg) => diesel::sql_query(format!(
+            "SELECT pg_advisory_xact_lock({REPORTING_LINES_LOCK_ID})"
+        ))
+        .execute(pg)
+        .map(|_| ()),
+        DbConnection::Sqlite(_) => Ok(()),
+    }
+}
+
+/// Locks one record for the rest of the transaction on PostgreSQL, before it is
+/// read and saved whole: a concurrent change waits, then reads this one's
+/// result, so no update is lost and no record is terminated twice. `share`
+/// takes a shared lock instead, for a record that must not change meanwhile
+/// (a manager being assigned must not be terminated under our feet).
+pub fn lock_record(conn: &mut DbConnection, id: &str, share: bool) -> QueryResult<()> {
     match conn {
         DbConnection::Pg(pg) => {
-            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({WRITE_LOCK_ID})"))
+            let mode = if share { "SHARE" } else { "UPDATE" };
+            diesel::sql_query(format!("SELECT 1 FROM employees WHERE id = $1 FOR {mode}"))
+                .bind::<diesel::sql_types::Text, _>(id)
                 .execute(pg)
                 .map(|_| ())
         }
