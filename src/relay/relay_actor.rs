@@ -62,6 +62,8 @@ pub struct Relay {
     consecutive_errors: u32,
     panic_next: bool,
     kafka_seen_up: bool,
+    /// Last answer from Kafka to an in-flight batch (or when one was first sent).
+    kafka_progress_at: Instant,
     // Across incarnations:
     consecutive_restarts: u32,
     restart_delay: Duration,
@@ -107,6 +109,7 @@ impl Relay {
             consecutive_errors: 0,
             panic_next: false,
             kafka_seen_up: false,
+            kafka_progress_at: Instant::now(),
             consecutive_restarts: 0,
             restart_delay: Duration::ZERO,
             started_at: Instant::now(),
@@ -339,6 +342,9 @@ impl Relay {
         let http = self.http.clone();
         let settings = self.settings.clone();
         let slot = self.inflight_kafka.clone();
+        if slot.get() == 0 {
+            self.kafka_progress_at = Instant::now();
+        }
         let fut = async move {
             let outcomes = kafka::send_batch(&producer, &rows).await;
             let mut marks = Marks::default();
@@ -465,6 +471,9 @@ impl Relay {
         for (topic, n) in &summary.kafka {
             self.metrics.events_delivered(topic, "kafka", *n);
         }
+        if !summary.kafka.is_empty() || !summary.failed_topics.is_empty() {
+            self.kafka_progress_at = Instant::now();
+        }
         if summary.http > 0 {
             self.metrics
                 .events_delivered("fallback", "http", summary.http);
@@ -515,12 +524,31 @@ impl Relay {
                 ctx.stop();
                 return;
             }
-            if self.signals.brokers_down.load(Ordering::SeqCst)
+            let stalled = self.ack_stalled(now);
+            if let Some(stalled) = stalled {
+                if stalled >= 4 * self.ack_stall() {
+                    tracing::error!(
+                        stalled_secs = stalled.as_secs(),
+                        batches = self.inflight_kafka.get(),
+                        "Kafka answered none of the batches in flight for {}s; restarting the relay with a fresh client",
+                        stalled.as_secs()
+                    );
+                    ctx.stop();
+                    return;
+                }
+            }
+            let brokers_down = self.signals.brokers_down.load(Ordering::SeqCst);
+            if (brokers_down || stalled.is_some())
                 && self.circuit.failure(now) == Transition::Opened
             {
                 let pending = self.status.snapshot().pending;
                 tracing::warn!(
                     outbox.pending = pending,
+                    reason = if brokers_down {
+                        "all brokers down"
+                    } else {
+                        "no acknowledgement"
+                    },
                     "Kafka unreachable, events kept in outbox ({pending} pending)"
                 );
                 self.metrics.set_circuit_open(true);
@@ -535,7 +563,9 @@ impl Relay {
                     kafka::probe(&producer, Duration::from_secs(2)).map_err(anyhow::Error::from)
                 });
                 ctx.spawn(fut.into_actor(self).map(|res, act, ctx| {
-                    if res.is_ok() {
+                    // A broker that answers metadata but acknowledges nothing
+                    // (paused partitions, lost producer state) stays "unreachable".
+                    if res.is_ok() && act.ack_stalled(Instant::now()).is_none() {
                         act.kafka_ok();
                         act.schedule(ctx);
                     }
@@ -594,6 +624,23 @@ impl Relay {
                 ),
             }));
         }
+    }
+}
+
+impl Relay {
+    fn ack_stall(&self) -> Duration {
+        Duration::from_secs(self.settings.relay.ack_stall_secs)
+    }
+
+    /// How long Kafka batches have been in flight without any answer, once that
+    /// exceeds the configured stall time.
+    fn ack_stalled(&self, now: Instant) -> Option<Duration> {
+        let limit = self.ack_stall();
+        if limit.is_zero() || self.inflight_kafka.get() == 0 {
+            return None;
+        }
+        let stalled = now.saturating_duration_since(self.kafka_progress_at);
+        (stalled >= limit).then_some(stalled)
     }
 }
 

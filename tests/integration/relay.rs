@@ -462,3 +462,138 @@ async fn starting_without_a_broker_serves_reports_degraded_and_delivers_once_one
     let ready = app.get("/health/ready").await;
     assert_eq!(ready.body["status"], "ready", "{}", ready.raw);
 }
+
+/// Waits until the relay's view of Kafka is `status`.
+async fn wait_for_kafka_status(app: &TestApp, status: &str, within: Duration) {
+    let start = Instant::now();
+    while app.services.relay_status.snapshot().kafka != status {
+        assert!(
+            start.elapsed() < within,
+            "Kafka status never became {status:?}: {:?}",
+            app.services.relay_status.snapshot()
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[actix_web::test]
+async fn a_broker_that_stops_answering_opens_the_circuit_and_audit_takes_http_until_it_answers() {
+    let cluster = mock_cluster();
+    let bootstrap = cluster.bootstrap_servers();
+    let peer = Peer::start();
+    let audit_url = format!("{}/audit", peer.url);
+    let app = spawn_app_with(&kafka_env(
+        &bootstrap,
+        &[
+            ("AUDIT_SERVICE_URL", &audit_url),
+            ("HRMS_RELAY_ACK_STALL_SECS", "3"),
+        ],
+    ))
+    .await;
+    app.create_employee(json!({"name": "Ada", "age": 36})).await;
+    app.wait_for_outbox(WAIT, "first events delivered", |rows| {
+        rows.len() == 2 && rows.iter().all(|r| r.delivered)
+    })
+    .await;
+    wait_for_kafka_status(&app, "up", WAIT).await;
+
+    // The brokers keep their connections open but answer nothing: no "all
+    // brokers down" from librdkafka, only batches that are never acknowledged.
+    cluster
+        .broker_round_trip_time(-1, Duration::from_secs(60))
+        .unwrap();
+    let held = app
+        .create_employee(json!({"name": "Grace", "age": 40}))
+        .await;
+    wait_for_kafka_status(&app, "unreachable", Duration::from_secs(8)).await;
+    let ready = app.get("/health/ready").await;
+    assert_eq!(ready.body["status"], "degraded", "{}", ready.raw);
+
+    // A change made now sends its audit event over HTTP.
+    let later = app.create_employee(json!({"name": "Lin", "age": 29})).await;
+    let later_id = later["id"].as_str().unwrap().to_owned();
+    let start = Instant::now();
+    while peer.bodies("audit").is_empty() {
+        assert!(start.elapsed() < WAIT, "no audit event over HTTP");
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The broker answers again (before the relay would give up on its client).
+    cluster.broker_round_trip_time(-1, Duration::ZERO).unwrap();
+    let rows = app
+        .wait_for_outbox(WAIT, "every event delivered", |rows| {
+            rows.len() == 6 && rows.iter().all(|r| r.delivered)
+        })
+        .await;
+    let transport = |event_type: &str, id: &str| {
+        rows.iter()
+            .find(|r| r.event_type == event_type && r.aggregate_id == id)
+            .and_then(|r| r.transport.clone())
+    };
+    assert_eq!(
+        transport("AUDIT_EMPLOYEE_ACTION", &later_id).as_deref(),
+        Some("http")
+    );
+    assert_eq!(peer.bodies("audit").len(), 1);
+    // What was in flight when the broker went quiet stayed with the producer
+    // and went out on Kafka once it answered, as did the domain event.
+    let held_id = held["id"].as_str().unwrap();
+    assert_eq!(
+        transport("AUDIT_EMPLOYEE_ACTION", held_id).as_deref(),
+        Some("kafka")
+    );
+    assert_eq!(
+        transport("EMPLOYEE_CREATED", &later_id).as_deref(),
+        Some("kafka")
+    );
+    wait_for_kafka_status(&app, "up", WAIT).await;
+    assert_eq!(app.services.metrics.relay_restarts(), 0);
+    let records = read_topics(
+        &bootstrap,
+        &["employee-queue", "audit-queue"],
+        6,
+        Duration::from_secs(5),
+    )
+    .await;
+    let counts = count_by_id(&records);
+    assert_eq!(counts.len(), 5, "all but the HTTP audit event: {counts:?}");
+    assert!(counts.values().all(|n| *n == 1), "none twice: {counts:?}");
+}
+
+#[actix_web::test]
+async fn a_client_that_gets_no_answer_for_long_is_replaced_and_the_events_still_arrive() {
+    let cluster = mock_cluster();
+    let bootstrap = cluster.bootstrap_servers();
+    let app = spawn_app_with(&kafka_env(
+        &bootstrap,
+        &[("HRMS_RELAY_ACK_STALL_SECS", "1")],
+    ))
+    .await;
+    app.create_employee(json!({"name": "Ada", "age": 36})).await;
+    app.wait_for_outbox(WAIT, "first events delivered", |rows| {
+        rows.iter().all(|r| r.delivered)
+    })
+    .await;
+    // Answers now take an hour: the client would wait for them forever.
+    cluster
+        .broker_round_trip_time(-1, Duration::from_secs(3600))
+        .unwrap();
+    app.create_employee(json!({"name": "Grace", "age": 40}))
+        .await;
+    let start = Instant::now();
+    while app.services.metrics.relay_restarts() < 1 {
+        assert!(
+            start.elapsed() < WAIT,
+            "the stalled relay was never restarted"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        start.elapsed() >= Duration::from_secs(3),
+        "restarted only after four stall periods"
+    );
+    cluster.broker_round_trip_time(-1, Duration::ZERO).unwrap();
+    app.wait_for_outbox(WAIT, "every event delivered by the fresh client", |rows| {
+        rows.len() == 4 && rows.iter().all(|r| r.delivered)
+    })
+    .await;
+}
