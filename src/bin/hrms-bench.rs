@@ -173,7 +173,7 @@ struct Count {
 /// Whether any row is undelivered. Cheap next to a count, which on a large
 /// backlog would cost the database more than the relay's own claims.
 fn any_pending(conn: &mut Conn) -> anyhow::Result<bool> {
-    let q = "SELECT COUNT(*) AS n FROM (SELECT 1 FROM outbox_events WHERE delivered_at IS NULL LIMIT 1) t";
+    let q = "SELECT COUNT(*) AS n FROM (SELECT 1 FROM outbox_events LIMIT 1) t";
     Ok(match conn {
         Conn::Pg(c) => diesel::sql_query(q).get_result::<Count>(c)?.n,
         Conn::Sqlite(c) => diesel::sql_query(q).get_result::<Count>(c)?.n,
@@ -181,7 +181,7 @@ fn any_pending(conn: &mut Conn) -> anyhow::Result<bool> {
 }
 
 fn pending(conn: &mut Conn) -> anyhow::Result<i64> {
-    let q = "SELECT COUNT(*) AS n FROM outbox_events WHERE delivered_at IS NULL";
+    let q = "SELECT COUNT(*) AS n FROM outbox_events";
     Ok(match conn {
         Conn::Pg(c) => diesel::sql_query(q).get_result::<Count>(c)?.n,
         Conn::Sqlite(c) => diesel::sql_query(q).get_result::<Count>(c)?.n,
@@ -483,7 +483,7 @@ async fn latency(
     // Let the last events be acknowledged.
     actix_rt::time::sleep(Duration::from_secs(3)).await;
     let q = format!(
-        "SELECT (delivered_at - created_at) / 1000 AS ms FROM outbox_events WHERE created_at >= {since} AND delivered_at IS NOT NULL AND transport = 'kafka'"
+        "SELECT (delivered_at - created_at) / 1000 AS ms FROM outbox_deliveries WHERE created_at >= {since} AND transport = 'kafka'"
     );
     let mut rows: Vec<f64> = match connect(database)? {
         Conn::Pg(mut c) => diesel::sql_query(q).load::<Lat>(&mut c)?,

@@ -34,8 +34,21 @@ diesel::table! {
         attempts -> Integer,
         next_attempt_at -> BigInt,
         last_error -> Nullable<Text>,
-        delivered_at -> Nullable<BigInt>,
-        transport -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    outbox_deliveries (seq) {
+        seq -> BigInt,
+        event_id -> Text,
+        event_type -> Text,
+        family -> Text,
+        source_module -> Text,
+        aggregate_id -> Text,
+        created_at -> BigInt,
+        attempts -> Integer,
+        delivered_at -> BigInt,
+        transport -> Text,
     }
 }
 

@@ -5,7 +5,7 @@ use diesel::dsl::{exists, not};
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 
-use crate::db::schema::{outbox_events, relay_leases};
+use crate::db::schema::{outbox_deliveries, outbox_events, relay_leases};
 use crate::db::DbConnection;
 use crate::events::Event;
 
@@ -76,7 +76,8 @@ pub fn insert(conn: &mut DbConnection, rows: &[NewRow]) -> QueryResult<usize> {
     Ok(n)
 }
 
-/// A pending row, as the relay sees it.
+/// An undelivered row, as the relay sees it. Delivered rows leave this table
+/// for `outbox_deliveries` (see [`mark_delivered`]).
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = outbox_events)]
 pub struct OutboxRow {
@@ -106,10 +107,6 @@ pub struct OutboxRow {
     pub next_attempt_at: i64,
     /// Last failure.
     pub last_error: Option<String>,
-    /// Unix micros, once delivered.
-    pub delivered_at: Option<i64>,
-    /// `kafka` or `http`, once delivered.
-    pub transport: Option<String>,
 }
 
 /// Result of trying to take or keep the relay lease.
@@ -291,10 +288,8 @@ pub fn claim(
                 .field(outbox_events::family)
                 .eq(outbox_events::family),
         )
-        .filter(earlier.field(outbox_events::seq).lt(outbox_events::seq))
-        .filter(earlier.field(outbox_events::delivered_at).is_null());
+        .filter(earlier.field(outbox_events::seq).lt(outbox_events::seq));
     let mut query = outbox_events::table
-        .filter(outbox_events::delivered_at.is_null())
         .filter(outbox_events::seq.gt(window.after))
         .filter(outbox_events::next_attempt_at.le(now))
         .filter(not(exists(blocked)))
@@ -335,15 +330,14 @@ fn claim_pg(
     };
     diesel::sql_query(
         "SELECT seq, event_id, event_type, family, source_module, destination, aggregate_id, \
-           payload, traceparent, created_at, attempts, next_attempt_at, last_error, delivered_at, \
-           transport \
+           payload, traceparent, created_at, attempts, next_attempt_at, last_error \
          FROM outbox_events o \
-         WHERE o.delivered_at IS NULL AND o.seq > $1 AND o.next_attempt_at <= $2 \
+         WHERE o.seq > $1 AND o.next_attempt_at <= $2 \
            AND o.seq <> ALL($3) \
            AND ($5::text[] IS NULL OR o.family = ANY($5)) \
            AND NOT EXISTS (SELECT 1 FROM outbox_events e \
              WHERE e.aggregate_id = o.aggregate_id AND e.family = o.family \
-               AND e.seq < o.seq AND e.delivered_at IS NULL) \
+               AND e.seq < o.seq) \
          ORDER BY o.seq LIMIT $4",
     )
     .bind::<BigInt, _>(window.after)
@@ -357,38 +351,47 @@ fn claim_pg(
 /// Bind parameters per statement stay well under both backends' limits.
 const CHUNK: usize = 5000;
 
-/// Marks rows delivered through `transport` (one statement per chunk).
+/// Marks rows delivered through `transport`: moves them from the queue into
+/// `outbox_deliveries` (without the payload), in the caller's transaction.
 pub fn mark_delivered(
     conn: &mut DbConnection,
     seqs: &[i64],
     transport: &str,
     now: i64,
 ) -> QueryResult<usize> {
+    use diesel::sql_types::{Array, BigInt, Text};
     if seqs.is_empty() {
         return Ok(0);
     }
+    const COLUMNS: &str =
+        "seq, event_id, event_type, family, source_module, aggregate_id, created_at, attempts";
     if let DbConnection::Pg(pg) = conn {
-        // One array parameter instead of thousands of binds.
-        use diesel::sql_types::{Array, BigInt, Text};
-        return diesel::sql_query(
-            "UPDATE outbox_events SET delivered_at = $1, transport = $2, last_error = NULL \
-             WHERE seq = ANY($3)",
-        )
+        // One statement, one array parameter.
+        return diesel::sql_query(format!(
+            "WITH moved AS (DELETE FROM outbox_events WHERE seq = ANY($1) RETURNING {COLUMNS}) \
+             INSERT INTO outbox_deliveries ({COLUMNS}, delivered_at, transport) \
+             SELECT {COLUMNS}, $2, $3 FROM moved"
+        ))
+        .bind::<Array<BigInt>, _>(seqs)
         .bind::<BigInt, _>(now)
         .bind::<Text, _>(transport)
-        .bind::<Array<BigInt>, _>(seqs)
         .execute(pg);
     }
-    let mut n = 0;
-    for chunk in seqs.chunks(CHUNK) {
-        n += diesel::update(outbox_events::table.filter(outbox_events::seq.eq_any(chunk)))
-            .set((
-                outbox_events::delivered_at.eq(now),
-                outbox_events::transport.eq(transport),
-                outbox_events::last_error.eq(None::<String>),
-            ))
-            .execute(conn)?;
-    }
+    // SQLite: the same in two statements, the rows named by one JSON parameter.
+    let json =
+        serde_json::to_string(seqs).map_err(|e| DieselError::SerializationError(Box::new(e)))?;
+    let n = diesel::sql_query(format!(
+        "INSERT INTO outbox_deliveries ({COLUMNS}, delivered_at, transport) \
+         SELECT {COLUMNS}, ?, ? FROM outbox_events \
+         WHERE seq IN (SELECT value FROM json_each(?))"
+    ))
+    .bind::<BigInt, _>(now)
+    .bind::<Text, _>(transport)
+    .bind::<Text, _>(&json)
+    .execute(conn)?;
+    diesel::sql_query("DELETE FROM outbox_events WHERE seq IN (SELECT value FROM json_each(?))")
+        .bind::<Text, _>(&json)
+        .execute(conn)?;
     Ok(n)
 }
 
@@ -408,16 +411,16 @@ pub fn mark_failed(
         .execute(conn)
 }
 
-/// Deletes up to `limit` rows delivered before `before`; returns how many.
+/// Deletes up to `limit` delivery records older than `before`; returns how many.
 pub fn purge_delivered(conn: &mut DbConnection, before: i64, limit: i64) -> QueryResult<usize> {
-    let old: Vec<i64> = outbox_events::table
-        .filter(outbox_events::delivered_at.lt(before))
-        .select(outbox_events::seq)
+    let old: Vec<i64> = outbox_deliveries::table
+        .filter(outbox_deliveries::delivered_at.lt(before))
+        .select(outbox_deliveries::seq)
         .limit(limit)
         .load(conn)?;
     let mut n = 0;
     for chunk in old.chunks(CHUNK) {
-        n += diesel::delete(outbox_events::table.filter(outbox_events::seq.eq_any(chunk)))
+        n += diesel::delete(outbox_deliveries::table.filter(outbox_deliveries::seq.eq_any(chunk)))
             .execute(conn)?;
     }
     Ok(n)
@@ -436,18 +439,13 @@ pub struct OutboxStats {
 
 /// Counts the backlog.
 pub fn stats(conn: &mut DbConnection) -> QueryResult<OutboxStats> {
-    let pending: i64 = outbox_events::table
-        .filter(outbox_events::delivered_at.is_null())
-        .count()
-        .get_result(conn)?;
+    let pending: i64 = outbox_events::table.count().get_result(conn)?;
     let oldest: Option<i64> = outbox_events::table
-        .filter(outbox_events::delivered_at.is_null())
         .order(outbox_events::seq)
         .select(outbox_events::created_at)
         .first(conn)
         .optional()?;
     let failing: i64 = outbox_events::table
-        .filter(outbox_events::delivered_at.is_null())
         .filter(outbox_events::attempts.gt(0))
         .count()
         .get_result(conn)?;
@@ -476,7 +474,6 @@ pub fn list(
     limit: i64,
 ) -> QueryResult<Vec<OutboxRow>> {
     let mut query = outbox_events::table
-        .filter(outbox_events::delivered_at.is_null())
         .order(outbox_events::seq)
         .limit(limit)
         .select(OutboxRow::as_select())
@@ -492,9 +489,7 @@ pub fn list(
 /// Makes undelivered rows due now (operator retry): one event by id, or all
 /// failing ones. Returns how many rows changed.
 pub fn retry_now(conn: &mut DbConnection, event_id: Option<&str>, now: i64) -> QueryResult<usize> {
-    let mut query = diesel::update(outbox_events::table)
-        .filter(outbox_events::delivered_at.is_null())
-        .into_boxed();
+    let mut query = diesel::update(outbox_events::table).into_boxed();
     query = match event_id {
         Some(id) => query.filter(outbox_events::event_id.eq(id.to_owned())),
         None => query.filter(outbox_events::attempts.gt(0)),

@@ -294,30 +294,67 @@ impl TestApp {
     /// Rows in the outbox: (event_type, delivered, transport).
     pub fn outbox(&self) -> Vec<OutboxEntry> {
         use diesel::prelude::*;
-        use hrms::db::schema::outbox_events::dsl::*;
         let mut conn = self.services.db.get().expect("db connection");
-        outbox_events
-            .order(seq)
+        // Delivered rows have left the queue for outbox_deliveries; both are read
+        // in one snapshot, so a row moving meanwhile is seen exactly once.
+        let conn: &mut hrms::db::DbConnection = &mut conn;
+        conn.transaction(|c| {
+            if let hrms::db::DbConnection::Pg(_) = c {
+                diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute(c)?;
+            }
+            Self::outbox_in(c)
+        })
+        .expect("outbox query")
+    }
+
+    fn outbox_in(conn: &mut hrms::db::DbConnection) -> diesel::QueryResult<Vec<OutboxEntry>> {
+        use diesel::prelude::*;
+        use hrms::db::schema::{outbox_deliveries as d, outbox_events as q};
+        let mut rows: Vec<(i64, OutboxEntry)> = q::table
             .select((
-                event_id,
-                event_type,
-                aggregate_id,
-                delivered_at,
-                transport,
-                attempts,
+                q::seq,
+                q::event_id,
+                q::event_type,
+                q::aggregate_id,
+                q::attempts,
             ))
-            .load::<(String, String, String, Option<i64>, Option<String>, i32)>(&mut *conn)
-            .expect("outbox query")
+            .load::<(i64, String, String, String, i32)>(conn)?
             .into_iter()
-            .map(|(id, t, agg, d, tr, a)| OutboxEntry {
+            .map(|(seq, id, t, agg, a)| {
+                let entry = OutboxEntry {
+                    event_id: id,
+                    event_type: t,
+                    aggregate_id: agg,
+                    delivered: false,
+                    transport: None,
+                    attempts: a,
+                };
+                (seq, entry)
+            })
+            .collect();
+        let delivered = d::table
+            .select((
+                d::seq,
+                d::event_id,
+                d::event_type,
+                d::aggregate_id,
+                d::transport,
+                d::attempts,
+            ))
+            .load::<(i64, String, String, String, String, i32)>(conn)?;
+        rows.extend(delivered.into_iter().map(|(seq, id, t, agg, tr, a)| {
+            let entry = OutboxEntry {
                 event_id: id,
                 event_type: t,
                 aggregate_id: agg,
-                delivered: d.is_some(),
-                transport: tr,
+                delivered: true,
+                transport: Some(tr),
                 attempts: a,
-            })
-            .collect()
+            };
+            (seq, entry)
+        }));
+        rows.sort_by_key(|(seq, _)| *seq);
+        Ok(rows.into_iter().map(|(_, e)| e).collect())
     }
 
     /// Waits until `cond(outbox)` holds or panics after `timeout`.

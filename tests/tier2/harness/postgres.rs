@@ -83,7 +83,7 @@ impl Postgres {
 }
 
 /// One outbox row, as the checks need it.
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone)]
 pub struct OutboxRecord {
     /// Commit order.
     pub seq: i64,
@@ -101,21 +101,63 @@ pub struct OutboxRecord {
     pub transport: Option<String>,
 }
 
-/// Every row of the service's outbox (the committed events), in commit order.
+/// Every event the service committed, queued or delivered (delivered rows
+/// have moved to `outbox_deliveries`), in commit order.
 pub fn outbox(url: &str) -> Vec<OutboxRecord> {
-    use hrms::db::schema::outbox_events::dsl::*;
+    use hrms::db::schema::{outbox_deliveries as d, outbox_events as q};
     let mut conn = PgConnection::establish(url).expect("connect to the service database");
-    outbox_events
-        .order(seq)
-        .select((
-            seq,
-            event_id,
-            event_type,
-            family,
-            aggregate_id,
-            delivered_at,
-            transport,
-        ))
-        .load::<OutboxRecord>(&mut conn)
+    // Read in one snapshot, so a row moving between the tables is seen once.
+    conn.build_transaction()
+        .repeatable_read()
+        .read_only()
+        .run(|conn| {
+            let queued = q::table
+                .select((
+                    q::seq,
+                    q::event_id,
+                    q::event_type,
+                    q::family,
+                    q::aggregate_id,
+                ))
+                .load::<(i64, String, String, String, String)>(conn)?;
+            let delivered = d::table
+                .select((
+                    d::seq,
+                    d::event_id,
+                    d::event_type,
+                    d::family,
+                    d::aggregate_id,
+                    d::delivered_at,
+                    d::transport,
+                ))
+                .load::<(i64, String, String, String, String, i64, String)>(conn)?;
+            let mut rows: Vec<OutboxRecord> = queued
+                .into_iter()
+                .map(
+                    |(seq, event_id, event_type, family, aggregate_id)| OutboxRecord {
+                        seq,
+                        event_id,
+                        event_type,
+                        family,
+                        aggregate_id,
+                        delivered_at: None,
+                        transport: None,
+                    },
+                )
+                .collect();
+            rows.extend(delivered.into_iter().map(
+                |(seq, event_id, event_type, family, aggregate_id, at, transport)| OutboxRecord {
+                    seq,
+                    event_id,
+                    event_type,
+                    family,
+                    aggregate_id,
+                    delivered_at: Some(at),
+                    transport: Some(transport),
+                },
+            ));
+            rows.sort_by_key(|r| r.seq);
+            Ok::<_, diesel::result::Error>(rows)
+        })
         .expect("outbox query")
 }
