@@ -76,7 +76,7 @@ env_vars! {
     "HRMS_RELAY_RETRY_MAX_MS" => "relay.retry_max_ms": "Largest retry delay of a failed row (ms)",
     "HRMS_RELAY_RESTART_INITIAL_MS" => "relay.restart_initial_ms": "First restart delay of a stopped relay (ms)",
     "HRMS_RELAY_RESTART_MAX_MS" => "relay.restart_max_ms": "Largest restart delay of a stopped relay (ms)",
-    "HRMS_OUTBOX_RETENTION_HOURS" => "relay.retention_hours": "Hours delivered outbox rows are kept",
+    "HRMS_OUTBOX_RETENTION_HOURS" => "relay.retention_hours": "Hours delivery records (outbox_deliveries) are kept",
     "HRMS_RELAY_SHUTDOWN_FLUSH_SECS" => "relay.shutdown_flush_secs": "Seconds to flush in-flight events on shutdown",
     "AUDIT_SERVICE_URL" => "fallback.audit_service_url": "Audit service URL for the HTTP fallback",
     "NOTIFICATION_SERVICE_URL" => "fallback.notification_service_url": "Notification service URL for the HTTP fallback",
@@ -346,7 +346,7 @@ pub struct RelaySettings {
     pub restart_initial_ms: u64,
     /// Largest restart delay, ms.
     pub restart_max_ms: u64,
-    /// Hours delivered rows are kept.
+    /// Hours delivery records are kept.
     pub retention_hours: u64,
     /// Seconds to flush on shutdown.
     pub shutdown_flush_secs: u64,
