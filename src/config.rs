@@ -70,7 +70,7 @@ env_vars! {
     "HRMS_RELAY_POLL_INTERVAL_MS" => "relay.poll_interval_ms": "Relay poll interval when idle (ms)",
     "HRMS_RELAY_LEASE_TTL_SECS" => "relay.lease_ttl_secs": "Relay lease duration (s)",
     "HRMS_RELAY_CIRCUIT_OPEN_AFTER_SECS" => "relay.circuit_open_after_secs": "Unacknowledged seconds with brokers down before the circuit opens",
-    "HRMS_RELAY_ACK_STALL_SECS" => "relay.ack_stall_secs": "Seconds with Kafka batches in flight and no answer before Kafka counts as unreachable; 4x restarts the client; 0 = off",
+    "HRMS_RELAY_ACK_STALL_SECS" => "relay.ack_stall_secs": "Seconds with Kafka batches in flight and no answer before Kafka counts as unreachable; 12x restarts the client; 0 = off",
     "HRMS_RELAY_CIRCUIT_PROBE_SECS" => "relay.circuit_probe_secs": "Seconds between broker probes while the circuit is open",
     "HRMS_RELAY_RETRY_INITIAL_MS" => "relay.retry_initial_ms": "First retry delay of a failed row (ms)",
     "HRMS_RELAY_RETRY_MAX_MS" => "relay.retry_max_ms": "Largest retry delay of a failed row (ms)",
@@ -333,7 +333,7 @@ pub struct RelaySettings {
     /// Unacknowledged seconds with brokers down before the circuit opens.
     pub circuit_open_after_secs: u64,
     /// Seconds with Kafka batches in flight and no answer (a paused or wedged
-    /// broker) before Kafka counts as unreachable; four times this restarts the
+    /// broker) before Kafka counts as unreachable; twelve times this restarts the
     /// relay with a fresh client. 0 turns the check off.
     pub ack_stall_secs: u64,
     /// Seconds between broker probes while the circuit is open.

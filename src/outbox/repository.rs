@@ -323,11 +323,27 @@ fn claim_pg(
     limit: i64,
     scope: &ClaimScope,
 ) -> QueryResult<Vec<OutboxRow>> {
-    use diesel::sql_types::{Array, BigInt, Nullable, Text};
+    use diesel::Connection as _;
     let families: Option<Vec<String>> = match scope {
         ClaimScope::All => None,
         ClaimScope::Families(f) => Some(f.clone()),
     };
+    // A parallel plan costs two more processes and twice the time for a few
+    // thousand rows: this is an OLTP query.
+    pg.transaction(|pg| {
+        diesel::sql_query("SET LOCAL max_parallel_workers_per_gather = 0").execute(pg)?;
+        claim_pg_query(pg, window, now, limit, families)
+    })
+}
+
+fn claim_pg_query(
+    pg: &mut diesel::PgConnection,
+    window: &ClaimWindow,
+    now: i64,
+    limit: i64,
+    families: Option<Vec<String>>,
+) -> QueryResult<Vec<OutboxRow>> {
+    use diesel::sql_types::{Array, BigInt, Nullable, Text};
     diesel::sql_query(
         "SELECT seq, event_id, event_type, family, source_module, destination, aggregate_id, \
            payload, traceparent, created_at, attempts, next_attempt_at, last_error \

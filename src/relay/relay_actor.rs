@@ -33,6 +33,10 @@ const MAX_CONSECUTIVE_ERRORS: u32 = 5;
 const STABLE_AFTER: Duration = Duration::from_secs(60);
 /// How often backlog figures are refreshed.
 const STATS_EVERY: Duration = Duration::from_secs(5);
+/// A stall this many times `ack_stall_secs` long restarts the relay with a fresh
+/// client. Long, because what was in flight may then be sent twice: a paused
+/// broker should open the circuit, not cause duplicates.
+const RESTART_AFTER_STALLS: u32 = 12;
 /// How often delivered rows past retention are purged.
 const PURGE_EVERY: Duration = Duration::from_secs(600);
 
@@ -53,6 +57,10 @@ pub struct Relay {
     ready: bool,
     /// Rows handed to a sink and not yet settled.
     claims: Claims,
+    /// Sink outcomes waiting to be written.
+    marks: Marks,
+    /// A mark transaction is running.
+    marking: Rc<Cell<bool>>,
     /// Until when the lease is surely ours (renewed at a third of its TTL).
     lease_renew_at: Option<Instant>,
     cycle_running: bool,
@@ -101,6 +109,8 @@ impl Relay {
             circuit,
             ready: false,
             claims: Claims::default(),
+            marks: Marks::default(),
+            marking: Rc::new(Cell::new(false)),
             lease_renew_at: None,
             cycle_running: false,
             wake_pending: false,
@@ -179,10 +189,14 @@ impl Relay {
         } else {
             ClaimScope::All
         };
+        let limit = i64::from(self.settings.relay.batch_size);
+        // Claimed rows not yet marked bound memory, whatever the sinks do.
+        let unsettled = self.claims.in_flight() as i64;
         let busy = match scope {
             ClaimScope::All => self.inflight_kafka.get(),
             ClaimScope::Families(_) => self.inflight_http.get(),
-        } >= MAX_INFLIGHT_BATCHES;
+        } >= MAX_INFLIGHT_BATCHES
+            || unsettled >= MAX_INFLIGHT_BATCHES as i64 * limit;
         if self.cycle_running || busy {
             self.wake_pending = true;
             return;
@@ -197,7 +211,6 @@ impl Relay {
         let renew = self.lease_renew_at.is_none_or(|t| Instant::now() >= t);
         let renewed_until =
             Instant::now() + Duration::from_secs(self.settings.relay.lease_ttl_secs) / 3;
-        let limit = i64::from(self.settings.relay.batch_size);
         let panic_now = std::mem::take(&mut self.panic_next);
         let fut = async move {
             if panic_now {
@@ -331,7 +344,8 @@ impl Relay {
                     .collect(),
                 ..Marks::default()
             };
-            self.spawn_marks(marks, ctx);
+            self.marks.absorb(marks);
+            self.write_marks(ctx);
         }
     }
 
@@ -422,7 +436,8 @@ impl Relay {
         self.spawn_batch(fut, slot, ctx);
     }
 
-    /// Runs a sink future in one of `inflight`'s slots, then records its marks.
+    /// Runs a sink future in one of `inflight`'s slots. The slot is free again
+    /// as soon as the sink is done; its outcomes join the marks to be written.
     fn spawn_batch(
         &mut self,
         fut: impl std::future::Future<Output = Marks> + 'static,
@@ -430,49 +445,64 @@ impl Relay {
         ctx: &mut Context<Self>,
     ) {
         inflight.set(inflight.get() + 1);
-        let db = self.db.clone();
-        let full = async move {
-            let marks = fut.await;
-            let summary = marks.summary();
-            let settled = marks.seqs();
-            let result = blocking(move || apply_marks(&db, &marks)).await;
-            (summary, settled, result)
-        };
-        ctx.spawn(AssertUnwindSafe(full).catch_unwind().into_actor(self).map(
+        ctx.spawn(AssertUnwindSafe(fut).catch_unwind().into_actor(self).map(
             move |res, act, ctx| {
                 inflight.set(inflight.get().saturating_sub(1));
                 match res {
                     Err(_) => act.panicked(ctx),
-                    Ok((summary, settled, Ok(()))) => {
-                        act.claims.settled(settled);
-                        act.record(&summary);
+                    Ok(marks) => {
+                        let answered = !marks.kafka.is_empty() || !marks.failed_topics.is_empty();
+                        if answered && Rc::ptr_eq(&inflight, &act.inflight_kafka) {
+                            act.kafka_progress_at = Instant::now();
+                        }
+                        act.marks.absorb(marks);
+                        act.write_marks(ctx);
                         act.schedule(ctx);
-                    }
-                    Ok((_, _, Err(err))) => {
-                        // Restart: the new incarnation starts with no claims, so
-                        // these rows are claimable again.
-                        tracing::error!(
-                            error = format!("{err:#}"),
-                            "cannot record deliveries; restarting the relay"
-                        );
-                        ctx.stop();
                     }
                 }
             },
         ));
     }
 
-    fn spawn_marks(&mut self, marks: Marks, ctx: &mut Context<Self>) {
-        let slot = self.inflight_http.clone();
-        self.spawn_batch(async move { marks }, slot, ctx);
+    /// Writes every outcome gathered so far in one transaction, one writer at a
+    /// time: at a steady trickle many small batches share one commit, and a
+    /// sink slot never waits for the database. Rows stay claimed (and block
+    /// their aggregate's next event) until their mark is committed.
+    fn write_marks(&mut self, ctx: &mut Context<Self>) {
+        if self.marking.get() || self.marks.is_empty() {
+            return;
+        }
+        let marks = std::mem::take(&mut self.marks);
+        self.marking.set(true);
+        let summary = marks.summary();
+        let settled = marks.seqs();
+        let db = self.db.clone();
+        let fut = blocking(move || apply_marks(&db, &marks));
+        ctx.spawn(fut.into_actor(self).map(move |res, act, ctx| {
+            act.marking.set(false);
+            match res {
+                Ok(()) => {
+                    act.claims.settled(settled);
+                    act.record(&summary);
+                    act.write_marks(ctx);
+                    act.schedule(ctx);
+                }
+                Err(err) => {
+                    // Restart: the new incarnation starts with no claims, so
+                    // these rows are claimable again.
+                    tracing::error!(
+                        error = format!("{err:#}"),
+                        "cannot record deliveries; restarting the relay"
+                    );
+                    ctx.stop();
+                }
+            }
+        }));
     }
 
     fn record(&mut self, summary: &Summary) {
         for (topic, n) in &summary.kafka {
             self.metrics.events_delivered(topic, "kafka", *n);
-        }
-        if !summary.kafka.is_empty() || !summary.failed_topics.is_empty() {
-            self.kafka_progress_at = Instant::now();
         }
         if summary.http > 0 {
             self.metrics
@@ -526,7 +556,7 @@ impl Relay {
             }
             let stalled = self.ack_stalled(now);
             if let Some(stalled) = stalled {
-                if stalled >= 4 * self.ack_stall() {
+                if stalled >= RESTART_AFTER_STALLS * self.ack_stall() {
                     tracing::error!(
                         stalled_secs = stalled.as_secs(),
                         batches = self.inflight_kafka.get(),
@@ -684,7 +714,7 @@ async fn deliver_http(
     }
 }
 
-/// What a batch did, to be written in one go.
+/// What sinks did, to be written in one go.
 #[derive(Debug, Default)]
 struct Marks {
     kafka: Vec<(String, i64)>,
@@ -704,7 +734,23 @@ struct Summary {
 }
 
 impl Marks {
-    /// Every row this batch settles, whatever its outcome.
+    fn is_empty(&self) -> bool {
+        self.kafka.is_empty()
+            && self.http.is_empty()
+            && self.released.is_empty()
+            && self.failed.is_empty()
+    }
+
+    fn absorb(&mut self, other: Marks) {
+        self.kafka.extend(other.kafka);
+        self.http.extend(other.http);
+        self.released.extend(other.released);
+        self.failed.extend(other.failed);
+        self.failed_topics.extend(other.failed_topics);
+        self.http_failed += other.http_failed;
+    }
+
+    /// Every row these marks settle, whatever its outcome.
     fn seqs(&self) -> Vec<i64> {
         let failed = self.failed.iter().map(|(seq, _, _)| *seq);
         let kafka = self.kafka.iter().map(|(_, seq)| *seq);
@@ -835,6 +881,8 @@ impl Supervised for Relay {
         self.consecutive_errors = 0;
         self.panic_next = false;
         self.claims = Claims::default();
+        self.marks = Marks::default();
+        self.marking = Rc::new(Cell::new(false));
         self.lease_renew_at = None;
     }
 }
@@ -877,6 +925,7 @@ impl Handler<Shutdown> for Relay {
         let producer = self.producer.clone();
         let kafka_slots = self.inflight_kafka.clone();
         let http_slots = self.inflight_http.clone();
+        let marking = self.marking.clone();
         let db = self.db.clone();
         let holder = self.holder.clone();
         let fut = async move {
@@ -885,7 +934,9 @@ impl Handler<Shutdown> for Relay {
                 let _ = blocking(move || p.flush(left).map_err(anyhow::Error::from)).await;
             }
             // Let the batches record what was acknowledged.
-            while kafka_slots.get() + http_slots.get() > 0 && Instant::now() < deadline {
+            while (kafka_slots.get() + http_slots.get() > 0 || marking.get())
+                && Instant::now() < deadline
+            {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
             let unfinished = kafka_slots.get() + http_slots.get();

@@ -90,6 +90,9 @@ async fn outage(kind: Outage) {
         readiness["status"],
     ));
 
+    // Stopped: librdkafka reports all brokers down. Paused: the connections
+    // stay open and nothing is acknowledged (HRMS_RELAY_ACK_STALL_SECS).
+    assert!(degraded, "readiness said degraded during the outage");
     assert_eq!(report.server_errors(), 0, "5xx answers during the outage");
     assert_eq!(report.no_response(), 0, "requests without an answer");
     report.assert_no_unexpected();
