@@ -2,7 +2,7 @@
 # Reproduces every figure in BENCHMARKS.md: starts PostgreSQL (durable settings)
 # and the tansu broker, builds the release binaries, runs each measurement
 # RUNS times and prints min / median / max. Benchmarks are not tests: run by
-# hand on a quiet machine. Usage: scripts/bench.sh [COUNT] (default 1000000).
+# hand on a quiet machine. Usage: [RUNS=3] [STEPS="relay scaling latency write"] scripts/bench.sh [COUNT] (default 1000000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,6 +56,16 @@ fresh_pg() {
     psql -q "$PG_ADMIN" -c "CREATE DATABASE $name" >&2
     echo "${PG_ADMIN%/*}/$name"
 }
+# Drops the databases of earlier steps and checkpoints, so that a latency or write
+# measurement does not share the disk and CPU with autovacuum of a drained 1M-row
+# backlog or with the checkpoint that backlog's WAL triggers.
+quiesce_pg() {
+    local db
+    for db in $(psql -Atq "$PG_ADMIN" -c "SELECT datname FROM pg_database WHERE datname LIKE 'bench_%'"); do
+        psql -q "$PG_ADMIN" -c "DROP DATABASE $db WITH (FORCE)" >&2
+    done
+    psql -q "$PG_ADMIN" -c "CHECKPOINT" >&2
+}
 run() { # run <cmd...>: prints and records the RESULT line
     "$@" | tee -a "$OUT" | grep '^RESULT' >&2
 }
@@ -77,7 +87,11 @@ start_hrms() { # start_hrms <database> <extra env...>
 }
 stop_hrms() { kill "$HRMS_PID" 2>/dev/null; wait "$HRMS_PID" 2>/dev/null || true; HRMS_PID=; }
 
-for i in $(seq "$RUNS"); do
+# STEPS picks a subset (default all): relay scaling latency write.
+STEPS=${STEPS:-relay scaling latency write}
+want() { [[ " $STEPS " == *" $1 "* ]]; }
+
+want relay && for i in $(seq "$RUNS"); do
     log "relay throughput, PostgreSQL, run $i"
     start_broker
     db=$(fresh_pg)
@@ -93,7 +107,7 @@ for i in $(seq "$RUNS"); do
     run target/release/hrms-bench drain --database "$file" --hrms "$HRMS_BIN" --bootstrap "$BOOT"
 done
 
-for i in $(seq "$RUNS"); do
+want scaling && for i in $(seq "$RUNS"); do
     log "scaling: 2 replicas on one PostgreSQL, run $i"
     start_broker
     db=$(fresh_pg)
@@ -101,19 +115,21 @@ for i in $(seq "$RUNS"); do
     run target/release/hrms-bench drain --database "$db" --hrms "$HRMS_BIN" --bootstrap "$BOOT" --replicas 2
 done
 
-for i in $(seq "$RUNS"); do
+want latency && for i in $(seq "$RUNS"); do
     log "commit-to-ack latency at 1000 events/s (500 writes/s), run $i"
     start_broker
+    quiesce_pg
     db=$(fresh_pg)
     start_hrms "$db"
     run target/release/hrms-bench latency --url http://127.0.0.1:18280 --database "$db" --rate 500 --seconds 30
     stop_hrms
 done
 
-for i in $(seq "$RUNS"); do
+want write && for i in $(seq "$RUNS"); do
     for mode in broker_up producer_off broker_down; do
         log "write path: $mode, run $i"
         start_broker
+        quiesce_pg
         db=$(fresh_pg)
         case $mode in
             broker_up) start_hrms "$db" ;;

@@ -520,7 +520,10 @@ impl Relay {
     }
 
     fn kafka_ok(&mut self) {
-        self.signals.brokers_down.store(false, Ordering::SeqCst);
+        if self.signals.brokers_down.swap(false, Ordering::SeqCst) {
+            // The outage did not count as a stall; its time must not either.
+            self.kafka_progress_at = Instant::now();
+        }
         if !self.kafka_seen_up || self.circuit.is_open() {
             self.kafka_seen_up = true;
             self.status.update(|s| s.kafka = "up");
@@ -663,10 +666,15 @@ impl Relay {
     }
 
     /// How long Kafka batches have been in flight without any answer, once that
-    /// exceeds the configured stall time.
+    /// exceeds the configured stall time. Not while librdkafka reports every
+    /// broker down: that outage has its own signal, and the client reconnects
+    /// by itself, so a long one must not restart the relay over and over.
     fn ack_stalled(&self, now: Instant) -> Option<Duration> {
         let limit = self.ack_stall();
-        if limit.is_zero() || self.inflight_kafka.get() == 0 {
+        if limit.is_zero()
+            || self.inflight_kafka.get() == 0
+            || self.signals.brokers_down.load(Ordering::SeqCst)
+        {
             return None;
         }
         let stalled = now.saturating_duration_since(self.kafka_progress_at);
