@@ -368,11 +368,7 @@ async fn with_kafka_failing_audit_goes_over_http_and_waits_while_the_peer_is_dow
     ))
     .await;
     // Wait for the circuit to open, so new audit rows take the HTTP path.
-    let start = Instant::now();
-    while app.services.relay_status.snapshot().kafka != "unreachable" {
-        assert!(start.elapsed() < WAIT, "circuit never opened");
-        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_for_kafka_status(&app, "unreachable", WAIT).await;
     let ready = app.get("/health/ready").await;
     assert_eq!(
         ready.status.as_u16(),
