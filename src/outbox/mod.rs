@@ -12,7 +12,7 @@ use diesel::QueryResult;
 
 use crate::config::Settings;
 use crate::db::DbConnection;
-use crate::events::{Event, SourceModule};
+use crate::events::{Event, EventContext, SourceModule};
 use crate::metrics::Metrics;
 
 pub use repository::{OutboxRow, OutboxStats};
@@ -77,6 +77,36 @@ impl Outbox {
             self.metrics.event_enqueued(&row.family);
         }
         Ok(written)
+    }
+
+    /// The one write path of every module: runs `work` in one transaction on
+    /// `conn`, writes the events it returns into the outbox in that same
+    /// transaction, commits, and only then wakes the relay (never awaited).
+    /// An error from `work` rolls everything back and publishes nothing; an
+    /// empty event list (a no-op change) commits without waking the relay.
+    pub fn commit<T, E, F>(
+        &self,
+        conn: &mut DbConnection,
+        ctx: &EventContext,
+        work: F,
+    ) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<(T, Vec<Event>), E>,
+        E: From<diesel::result::Error>,
+    {
+        let (value, written) = crate::db::write_tx(conn, |c| {
+            let (value, events) = work(c)?;
+            let written = if events.is_empty() {
+                0
+            } else {
+                self.write(c, ctx.traceparent.as_deref(), &events)?
+            };
+            Ok::<_, E>((value, written))
+        })?;
+        if written > 0 {
+            self.wake();
+        }
+        Ok(value)
     }
 
     /// Tells the relay new rows are committed. Call after commit; returns at once.
