@@ -211,33 +211,3 @@ pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Err
     )
     .into()
 }
-
-/// Fallback for unknown routes.
-pub async fn not_found_route(req: HttpRequest) -> Result<HttpResponse, AppError> {
-    Err(AppError::not_found(
-        "route_not_found",
-        format!("no route for {} {}", req.method(), req.path()),
-    ))
-}
-
-/// Fallback for a known route called with an unsupported method: 405 with the
-/// `Allow` header RFC 9110 asks for, listing the methods the API document
-/// gives the route.
-pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
-    let err = AppError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        format!("{} is not allowed on {}", req.method(), req.path()),
-    );
-    let mut resp = err.error_response();
-    let allowed = req
-        .match_pattern()
-        .and_then(|pattern| crate::http::openapi::allowed_methods(&pattern));
-    if let Some(value) =
-        allowed.and_then(|a| actix_web::http::header::HeaderValue::from_str(&a).ok())
-    {
-        resp.headers_mut()
-            .insert(actix_web::http::header::ALLOW, value);
-    }
-    resp
-}

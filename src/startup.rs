@@ -10,14 +10,12 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::{middleware, web, App, HttpServer};
 use anyhow::Context;
 
-use crate::auth::limiter::FailureLimiter;
 use crate::auth::{AuthState, TokenService};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error;
 use crate::metrics::Metrics;
-use crate::modules::employee::{self, EmployeeActor};
-use crate::modules::user::{self, handlers::LoginGuard, UserActor};
+use crate::modules::{Handles, ModuleDeps, RouteConfig, MODULES};
 use crate::outbox::Outbox;
 use crate::relay::{self, RelayHandle, RelayStatus};
 
@@ -44,13 +42,6 @@ pub struct Services {
     /// The outbox handle modules write through.
     pub outbox: Outbox,
     relay_handle: Option<Arc<RelayHandle>>,
-}
-
-/// Mounted modules' actors.
-#[derive(Clone, Default)]
-struct Mounted {
-    employee: Option<Addr<EmployeeActor>>,
-    user: Option<Addr<UserActor>>,
 }
 
 impl Application {
@@ -90,37 +81,30 @@ impl Application {
             .map(|addr| Arc::new(move || addr.do_send(relay::Wake)) as crate::outbox::Waker);
         let outbox = Outbox::new(&settings, waker, metrics.clone());
 
-        let threads = settings.database.pool_size as usize;
-        let mounted = Mounted {
-            employee: settings
-                .modules
-                .employee
-                .enabled
-                .then(|| employee::start(db.clone(), outbox.clone(), threads)),
-            user: settings
-                .modules
-                .user
-                .enabled
-                .then(|| user::start(db.clone(), outbox.clone(), threads)),
-        };
         let tokens = Arc::new(TokenService::new(&settings.auth));
-        let auth_state = web::Data::new(AuthState {
+        let deps = ModuleDeps {
+            settings: settings.clone(),
+            db: db.clone(),
+            outbox: outbox.clone(),
+            metrics: metrics.clone(),
             tokens: tokens.clone(),
-            accounts: mounted
-                .user
-                .clone()
-                .map(|addr| Arc::new(user::Accounts(addr)) as Arc<dyn crate::auth::AccountLookup>),
-        });
-        let hour = Duration::from_secs(3600);
-        let login_guard = web::Data::new(LoginGuard {
-            tokens,
-            per_account: FailureLimiter::new(settings.auth.max_failures_per_account, hour),
-            per_client: FailureLimiter::new(settings.auth.max_failures_per_client, hour),
-            min_password_length: settings.auth.min_password_length,
-        });
-        if let Some(users) = &mounted.user {
-            bootstrap_admin(&settings, users).await?;
+            threads: settings.database.pool_size as usize,
+            handles: Handles::default(),
+        };
+        let mut mounted = Vec::new();
+        for entry in MODULES.iter().filter(|m| m.enabled(&settings)) {
+            let module = (entry.mount)(&deps)
+                .await
+                .with_context(|| format!("cannot mount the {} module", entry.name))?;
+            mounted.push(module);
         }
+        let auth_state = web::Data::new(AuthState {
+            tokens,
+            accounts: deps.handles.get::<Arc<dyn crate::auth::AccountLookup>>(),
+        });
+        let api_doc = web::Data::new(crate::http::openapi::served(&settings));
+        let module_names: Vec<&str> = mounted.iter().map(|m| m.name).collect();
+        let module_routes: Vec<RouteConfig> = mounted.into_iter().map(|m| m.routes).collect();
 
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .with_context(|| {
@@ -134,14 +118,13 @@ impl Application {
         let data_db = web::Data::new(db.clone());
         let data_metrics = web::Data::new(metrics.clone());
         let data_status = web::Data::new(relay_status.clone());
-        let server_mounted = mounted.clone();
         let admin_api = settings.admin.api_enabled;
         let mut server = HttpServer::new(move || {
-            let mounted = server_mounted.clone();
+            let module_routes = module_routes.clone();
             App::new()
                 .wrap(middleware::from_fn(crate::http::request_context))
                 .app_data(auth_state.clone())
-                .app_data(login_guard.clone())
+                .app_data(api_doc.clone())
                 .app_data(data_db.clone())
                 .app_data(data_metrics.clone())
                 .app_data(data_status.clone())
@@ -155,13 +138,8 @@ impl Application {
                 .configure(crate::http::health::routes)
                 .configure(crate::http::openapi::routes)
                 .configure(move |cfg| {
-                    if let Some(addr) = mounted.employee {
-                        cfg.app_data(web::Data::new(addr));
-                        employee::routes::routes(cfg);
-                    }
-                    if let Some(addr) = mounted.user {
-                        cfg.app_data(web::Data::new(addr));
-                        user::routes::routes(cfg);
+                    for routes in &module_routes {
+                        routes(cfg);
                     }
                 })
                 .configure(move |cfg| {
@@ -169,7 +147,7 @@ impl Application {
                         crate::outbox::admin::routes(cfg);
                     }
                 })
-                .default_service(web::to(error::not_found_route))
+                .default_service(web::to(crate::http::not_found_route))
         })
         .listen(listener)?
         .shutdown_timeout(settings.server.shutdown_timeout_secs);
@@ -180,7 +158,7 @@ impl Application {
         tracing::info!(
             port,
             db.backend = backend,
-            employee = settings.modules.employee.enabled,
+            modules = ?module_names,
             kafka = settings.kafka.enable_producer,
             "hrms listening"
         );
@@ -221,23 +199,6 @@ impl Application {
         self.services.shutdown().await;
         result
     }
-}
-
-/// Creates the first admin from `HRMS_BOOTSTRAP_ADMIN_*` when no account exists.
-async fn bootstrap_admin(settings: &Settings, users: &Addr<UserActor>) -> anyhow::Result<()> {
-    use secrecy::ExposeSecret;
-    let email = settings.auth.bootstrap_admin_email.trim();
-    if email.is_empty() {
-        return Ok(());
-    }
-    let password = settings.auth.bootstrap_admin_password.expose_secret();
-    match user::create_first_admin(users, email, password, settings.auth.min_password_length).await
-    {
-        Ok(true) => tracing::info!("bootstrap administrator created"),
-        Ok(false) => tracing::debug!("accounts exist; bootstrap administrator not needed"),
-        Err(err) => anyhow::bail!("cannot create the bootstrap administrator: {err}"),
-    }
-    Ok(())
 }
 
 impl Services {

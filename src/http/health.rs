@@ -14,17 +14,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/health/live")
             .route(web::get().to(live))
-            .default_service(web::to(crate::error::method_not_allowed)),
+            .default_service(web::to(crate::http::method_not_allowed)),
     )
     .service(
         web::resource("/health/ready")
             .route(web::get().to(ready))
-            .default_service(web::to(crate::error::method_not_allowed)),
+            .default_service(web::to(crate::http::method_not_allowed)),
     )
     .service(
         web::resource("/metrics")
             .route(web::get().to(metrics))
-            .default_service(web::to(crate::error::method_not_allowed)),
+            .default_service(web::to(crate::http::method_not_allowed)),
     );
 }
 

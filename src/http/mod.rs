@@ -2,8 +2,11 @@
 //! context, access log, metrics), health, readiness and metrics endpoints, and
 //! the OpenAPI document with Swagger UI.
 
+mod fallback;
 pub mod health;
 pub mod openapi;
+
+pub use fallback::{method_not_allowed, not_found_route};
 
 use std::future::{ready, Ready};
 use std::time::Instant;

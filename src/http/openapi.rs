@@ -29,7 +29,9 @@ pub const UI_PATH: &str = "/docs";
 /// Name of the bearer-token security scheme.
 pub const BEARER: &str = "bearer";
 
-/// The annotated operations and their types.
+/// The operations that belong to no module (health, this document), the
+/// shared error types and the security scheme; modules and the operator
+/// endpoints add their parts (see [`build`]).
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -47,34 +49,14 @@ capped at 200) and `offset`.",
         crate::http::health::ready,
         crate::http::health::metrics,
         openapi_json,
-        crate::modules::user::handlers::login,
-        crate::modules::user::handlers::get_me,
-        crate::modules::user::handlers::create_user,
-        crate::modules::user::handlers::list_users,
-        crate::modules::user::handlers::get_user,
-        crate::modules::user::handlers::update_user,
-        crate::modules::user::handlers::delete_user,
-        crate::modules::employee::handlers::create_employee,
-        crate::modules::employee::handlers::list_employees,
-        crate::modules::employee::handlers::get_employee,
-        crate::modules::employee::handlers::update_employee,
-        crate::modules::employee::handlers::terminate_employee,
-        admin_docs::list_outbox,
-        admin_docs::retry_event,
-        admin_docs::retry_failing,
     ),
-    components(schemas(ErrorBody, FieldError, admin_docs::OutboxState)),
+    components(schemas(ErrorBody, FieldError)),
     modifiers(&SecurityAddon),
     tags(
         (name = "health", description = "Liveness, readiness and metrics: open, for orchestrators and scrapers."),
-        (name = "auth", description = "Login and the caller's own account."),
-        (name = "users", description = "Accounts with roles: admin and hr manage them; everyone sees their own."),
-        (name = "employees", description = "Employee records: admin and hr write; a manager reads their reporting chain, an employee their own record."),
-        (name = "admin", description = "Operator endpoints for the event outbox: admins only, mounted when `HRMS_ADMIN_API_ENABLED=true`."),
-        (name = "docs", description = "This document."),
     )
 )]
-struct ApiDoc;
+struct BaseApi;
 
 struct SecurityAddon;
 
@@ -96,36 +78,93 @@ impl utoipa::Modify for SecurityAddon {
     }
 }
 
-/// The OpenAPI document, as served and as committed in `docs/openapi.json`.
-pub fn document() -> &'static Value {
-    static DOC: OnceLock<Value> = OnceLock::new();
-    DOC.get_or_init(|| {
-        let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_else(|_| json!({}));
-        add_standard_responses(&mut doc);
-        doc
-    })
+/// An OpenAPI document, as a JSON value and in its served (committed) text form.
+#[derive(Debug, Clone)]
+pub struct ApiDocument {
+    value: Value,
+    json: String,
 }
 
-/// The document as pretty-printed JSON with a final newline (the committed form).
-pub fn document_json() -> &'static str {
-    static JSON: OnceLock<String> = OnceLock::new();
-    JSON.get_or_init(|| {
-        let mut s = serde_json::to_string_pretty(document()).unwrap_or_default();
-        s.push('\n');
-        s
-    })
+impl ApiDocument {
+    /// The document as a JSON value.
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+
+    /// Pretty-printed JSON with a final newline (the committed form).
+    pub fn json(&self) -> &str {
+        &self.json
+    }
+
+    /// The methods the document lists for a route pattern (as actix names it,
+    /// e.g. `/api/v1/users/{id}`), for the `Allow` header of a 405.
+    pub fn allowed_methods(&self, pattern: &str) -> Option<String> {
+        let item = self.value.get("paths")?.get(pattern)?.as_object()?;
+        let methods: Vec<String> = ["get", "put", "post", "delete", "options", "head", "patch"]
+            .iter()
+            .filter(|m| item.contains_key(**m))
+            .map(|m| m.to_ascii_uppercase())
+            .collect();
+        (!methods.is_empty()).then(|| methods.join(", "))
+    }
 }
 
-/// The methods the document lists for a route pattern (as actix names it, e.g.
-/// `/api/v1/users/{id}`), for the `Allow` header of a 405.
-pub fn allowed_methods(pattern: &str) -> Option<String> {
-    let item = document().get("paths")?.get(pattern)?.as_object()?;
-    let methods: Vec<String> = ["get", "put", "post", "delete", "options", "head", "patch"]
+/// The document of the base operations plus `parts` (modules' and operator
+/// fragments, in order), with the framework's standard responses added.
+pub fn build(parts: impl IntoIterator<Item = utoipa::openapi::OpenApi>) -> ApiDocument {
+    let mut api = BaseApi::openapi();
+    for part in parts {
+        api.merge(part);
+    }
+    api.tags.get_or_insert_with(Vec::new).push(
+        utoipa::openapi::tag::TagBuilder::new()
+            .name("docs")
+            .description(Some("This document."))
+            .build(),
+    );
+    let mut value = serde_json::to_value(api).unwrap_or_else(|_| json!({}));
+    add_standard_responses(&mut value);
+    let mut json = serde_json::to_string_pretty(&value).unwrap_or_default();
+    json.push('\n');
+    ApiDocument { value, json }
+}
+
+/// The document of what `settings` mount: the enabled modules, and the operator
+/// endpoints when the admin API is on. This is what `/api-docs/openapi.json` serves.
+pub fn served(settings: &crate::config::Settings) -> ApiDocument {
+    let modules = crate::modules::MODULES
         .iter()
-        .filter(|m| item.contains_key(**m))
-        .map(|m| m.to_ascii_uppercase())
-        .collect();
-    (!methods.is_empty()).then(|| methods.join(", "))
+        .filter(|m| m.enabled(settings))
+        .map(|m| (m.api)());
+    let admin = settings
+        .admin
+        .api_enabled
+        .then(crate::outbox::admin::AdminApi::openapi);
+    build(modules.chain(admin))
+}
+
+/// The document with every module and the operator endpoints: what
+/// `docs/openapi.json` holds and clients are generated from.
+pub fn full() -> &'static ApiDocument {
+    static DOC: OnceLock<ApiDocument> = OnceLock::new();
+    DOC.get_or_init(|| {
+        build(
+            crate::modules::MODULES
+                .iter()
+                .map(|m| (m.api)())
+                .chain([crate::outbox::admin::AdminApi::openapi()]),
+        )
+    })
+}
+
+/// The everything-on document as a JSON value.
+pub fn document() -> &'static Value {
+    full().value()
+}
+
+/// The everything-on document as committed in `docs/openapi.json`.
+pub fn document_json() -> &'static str {
+    full().json()
 }
 
 /// Registers `GET /api-docs/openapi.json` and Swagger UI under `/docs`.
@@ -133,7 +172,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/api-docs/openapi.json")
             .route(web::get().to(openapi_json))
-            .default_service(web::to(crate::error::method_not_allowed)),
+            .default_service(web::to(crate::http::method_not_allowed)),
     )
     .service(
         web::resource("/docs")
@@ -142,7 +181,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .insert_header((header::LOCATION, "/docs/"))
                     .finish()
             }))
-            .default_service(web::to(crate::error::method_not_allowed)),
+            .default_service(web::to(crate::http::method_not_allowed)),
     )
     .service(
         utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")
@@ -150,7 +189,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// The OpenAPI 3.1 document of this API (what `docs/openapi.json` holds).
+/// The OpenAPI 3.1 document of what this instance mounts (all on: `docs/openapi.json`).
 #[utoipa::path(
     get,
     path = "/api-docs/openapi.json",
@@ -158,10 +197,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     operation_id = "openapi_json",
     responses((status = 200, description = "The OpenAPI 3.1 document.", content_type = "application/json", body = Object))
 )]
-pub async fn openapi_json() -> HttpResponse {
+pub async fn openapi_json(doc: web::Data<ApiDocument>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
-        .body(document_json())
+        .body(doc.json().to_owned())
 }
 
 /// Codes the framework answers, by where the bad input was.
@@ -380,138 +419,4 @@ pub mod schema {
             )))
             .into()
     }
-}
-
-/// The operator endpoints of `src/outbox/admin.rs`, documented here so that the
-/// outbox module stays free of documentation concerns while it is reworked.
-/// The route-coverage test keeps these in step with the routes actually served.
-pub mod admin_docs {
-    use utoipa::{IntoParams, ToSchema};
-
-    /// A `u64`: any integer from 0 to 2^64 - 1 (wider than `int64`).
-    fn whole_seconds() -> utoipa::openapi::Object {
-        utoipa::openapi::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::Integer)
-            .minimum(Some(0))
-            .maximum(Some(u64::MAX as usize))
-            .build()
-    }
-
-    /// Which undelivered events to list.
-    #[derive(ToSchema)]
-    #[schema(rename_all = "snake_case")]
-    pub enum OutboxState {
-        /// Every undelivered event (default).
-        Pending,
-        /// Undelivered events that failed at least once.
-        Failing,
-    }
-
-    /// Query of `GET /api/v1/admin/outbox`.
-    #[derive(IntoParams)]
-    #[into_params(parameter_in = Query)]
-    pub struct ListQuery {
-        /// `pending` (default) or `failing`.
-        #[param(value_type = OutboxState, required = false)]
-        pub state: Option<String>,
-        /// Only pending events older than this many seconds (ignored with `state=failing`).
-        #[param(schema_with = whole_seconds, required = false)]
-        pub older_than_secs: Option<u64>,
-        /// At most this many events (default 50).
-        #[param(value_type = i64, minimum = 1, maximum = 1000, required = false)]
-        pub limit: Option<i64>,
-    }
-
-    /// One undelivered event, without its payload (it may hold personal data).
-    #[derive(ToSchema)]
-    pub struct OutboxItem {
-        /// Event id (UUID v7).
-        #[schema(format = Uuid)]
-        pub event_id: String,
-        /// Event type, e.g. `EMPLOYEE_CREATED`.
-        pub event_type: String,
-        /// Event family (decides the topic).
-        pub family: String,
-        /// Kafka key (the aggregate's id).
-        pub aggregate_id: String,
-        /// Failed delivery attempts.
-        #[schema(minimum = 0)]
-        pub attempts: i32,
-        /// The last failure.
-        #[schema(required = true)]
-        pub last_error: Option<String>,
-        /// Seconds since the event was written.
-        #[schema(minimum = 0)]
-        pub age_secs: i64,
-        /// Seconds until the next attempt (0: due now).
-        #[schema(minimum = 0)]
-        pub next_attempt_in_secs: i64,
-    }
-
-    /// A page of undelivered events plus backlog figures.
-    #[derive(ToSchema)]
-    pub struct OutboxList {
-        /// The events, oldest first.
-        pub items: Vec<OutboxItem>,
-        /// Undelivered events in all.
-        #[schema(minimum = 0)]
-        pub pending: i64,
-        /// Undelivered events that failed at least once.
-        #[schema(minimum = 0)]
-        pub failing: i64,
-    }
-
-    /// Result of a retry request.
-    #[derive(ToSchema)]
-    pub struct Retried {
-        /// Events made due now.
-        #[schema(minimum = 0)]
-        pub retried: u64,
-    }
-
-    /// List undelivered events (pending or failing), oldest first, without payloads.
-    #[utoipa::path(
-        get,
-        path = "/api/v1/admin/outbox",
-        tag = "admin",
-        operation_id = "list_outbox",
-        params(ListQuery),
-        security(("bearer" = [])),
-        responses(
-            (status = 200, description = "Undelivered events and backlog figures.", body = OutboxList),
-            (status = 403, description = "- `forbidden`: only admins operate the outbox"),
-            (status = 422, description = "- `validation_failed`: `state` is not `pending` or `failing`, or `limit` is outside 1 to 1000"),
-        )
-    )]
-    pub fn list_outbox() {}
-
-    /// Make one undelivered event due now.
-    #[utoipa::path(
-        post,
-        path = "/api/v1/admin/outbox/{event_id}/retry",
-        tag = "admin",
-        operation_id = "retry_outbox_event",
-        params(("event_id" = uuid::Uuid, Path, description = "The event's id.")),
-        security(("bearer" = [])),
-        responses(
-            (status = 200, description = "The event is due now.", body = Retried),
-            (status = 403, description = "- `forbidden`: only admins operate the outbox"),
-            (status = 404, description = "- `outbox_event_not_found`: no undelivered event with this id"),
-        )
-    )]
-    pub fn retry_event() {}
-
-    /// Make every failing event due now.
-    #[utoipa::path(
-        post,
-        path = "/api/v1/admin/outbox/retry-failing",
-        tag = "admin",
-        operation_id = "retry_failing_outbox_events",
-        security(("bearer" = [])),
-        responses(
-            (status = 200, description = "How many events were made due.", body = Retried),
-            (status = 403, description = "- `forbidden`: only admins operate the outbox"),
-        )
-    )]
-    pub fn retry_failing() {}
 }

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::repository::{self, ListFilter, OutboxRow};
 use crate::auth::{forbidden, AuthUser, Role};
 use crate::db::{now_micros, Db};
-use crate::error::{method_not_allowed, AppError, FieldError};
+use crate::error::{AppError, FieldError};
+use crate::http::method_not_allowed;
 
 fn admin_only(user: &AuthUser) -> Result<(), AppError> {
     if user.0.role == Role::Admin {
@@ -187,4 +188,148 @@ pub async fn retry_failing(db: web::Data<Db>, user: AuthUser) -> Result<HttpResp
     admin_only(&user)?;
     let n = retry(db, None).await?;
     Ok(HttpResponse::Ok().json(Retried { retried: n }))
+}
+
+/// The operator endpoints' part of the OpenAPI document, mounted (and served)
+/// only with the admin API. The route-coverage test keeps it in step with the
+/// routes above.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(docs::list_outbox, docs::retry_event, docs::retry_failing),
+    components(schemas(docs::OutboxState)),
+    tags((name = "admin", description = "Operator endpoints for the event outbox: admins only, mounted when `HRMS_ADMIN_API_ENABLED=true`."))
+)]
+pub struct AdminApi;
+
+/// Documentation types of the operator endpoints (the handlers take the serde
+/// types above; these describe them).
+pub mod docs {
+    use utoipa::{IntoParams, ToSchema};
+
+    /// A `u64`: any integer from 0 to 2^64 - 1 (wider than `int64`).
+    fn whole_seconds() -> utoipa::openapi::Object {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Integer)
+            .minimum(Some(0))
+            .maximum(Some(u64::MAX as usize))
+            .build()
+    }
+
+    /// Which undelivered events to list.
+    #[derive(ToSchema)]
+    #[schema(rename_all = "snake_case")]
+    pub enum OutboxState {
+        /// Every undelivered event (default).
+        Pending,
+        /// Undelivered events that failed at least once.
+        Failing,
+    }
+
+    /// Query of `GET /api/v1/admin/outbox`.
+    #[derive(IntoParams)]
+    #[into_params(parameter_in = Query)]
+    pub struct ListQuery {
+        /// `pending` (default) or `failing`.
+        #[param(value_type = OutboxState, required = false)]
+        pub state: Option<String>,
+        /// Only pending events older than this many seconds (ignored with `state=failing`).
+        #[param(schema_with = whole_seconds, required = false)]
+        pub older_than_secs: Option<u64>,
+        /// At most this many events (default 50).
+        #[param(value_type = i64, minimum = 1, maximum = 1000, required = false)]
+        pub limit: Option<i64>,
+    }
+
+    /// One undelivered event, without its payload (it may hold personal data).
+    #[derive(ToSchema)]
+    pub struct OutboxItem {
+        /// Event id (UUID v7).
+        #[schema(format = Uuid)]
+        pub event_id: String,
+        /// Event type, e.g. `EMPLOYEE_CREATED`.
+        pub event_type: String,
+        /// Event family (decides the topic).
+        pub family: String,
+        /// Kafka key (the aggregate's id).
+        pub aggregate_id: String,
+        /// Failed delivery attempts.
+        #[schema(minimum = 0)]
+        pub attempts: i32,
+        /// The last failure.
+        #[schema(required = true)]
+        pub last_error: Option<String>,
+        /// Seconds since the event was written.
+        #[schema(minimum = 0)]
+        pub age_secs: i64,
+        /// Seconds until the next attempt (0: due now).
+        #[schema(minimum = 0)]
+        pub next_attempt_in_secs: i64,
+    }
+
+    /// A page of undelivered events plus backlog figures.
+    #[derive(ToSchema)]
+    pub struct OutboxList {
+        /// The events, oldest first.
+        pub items: Vec<OutboxItem>,
+        /// Undelivered events in all.
+        #[schema(minimum = 0)]
+        pub pending: i64,
+        /// Undelivered events that failed at least once.
+        #[schema(minimum = 0)]
+        pub failing: i64,
+    }
+
+    /// Result of a retry request.
+    #[derive(ToSchema)]
+    pub struct Retried {
+        /// Events made due now.
+        #[schema(minimum = 0)]
+        pub retried: u64,
+    }
+
+    /// List undelivered events (pending or failing), oldest first, without payloads.
+    #[utoipa::path(
+        get,
+        path = "/api/v1/admin/outbox",
+        tag = "admin",
+        operation_id = "list_outbox",
+        params(ListQuery),
+        security(("bearer" = [])),
+        responses(
+            (status = 200, description = "Undelivered events and backlog figures.", body = OutboxList),
+            (status = 403, description = "- `forbidden`: only admins operate the outbox"),
+            (status = 422, description = "- `validation_failed`: `state` is not `pending` or `failing`, or `limit` is outside 1 to 1000"),
+        )
+    )]
+    pub fn list_outbox() {}
+
+    /// Make one undelivered event due now.
+    #[utoipa::path(
+        post,
+        path = "/api/v1/admin/outbox/{event_id}/retry",
+        tag = "admin",
+        operation_id = "retry_outbox_event",
+        params(("event_id" = uuid::Uuid, Path, description = "The event's id.")),
+        security(("bearer" = [])),
+        responses(
+            (status = 200, description = "The event is due now.", body = Retried),
+            (status = 403, description = "- `forbidden`: only admins operate the outbox"),
+            (status = 404, description = "- `outbox_event_not_found`: no undelivered event with this id"),
+        )
+    )]
+    pub fn retry_event() {}
+
+    /// Make every failing event due now.
+    #[utoipa::path(
+        post,
+        path = "/api/v1/admin/outbox/retry-failing",
+        tag = "admin",
+        operation_id = "retry_failing_outbox_events",
+        security(("bearer" = [])),
+        responses(
+            (status = 200, description = "How many events were made due.", body = Retried),
+            (status = 403, description = "- `forbidden`: only admins operate the outbox"),
+        )
+    )]
+    pub fn retry_failing() {}
 }

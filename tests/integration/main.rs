@@ -5,6 +5,7 @@
 mod auth;
 mod common;
 mod employees;
+mod mount;
 mod openapi;
 mod operator;
 mod outbox;

@@ -19,8 +19,12 @@ pub mod routes;
 pub mod rules;
 
 use actix::{Addr, SyncArbiter};
+use actix_web::web;
+use futures::future::LocalBoxFuture;
+use utoipa::OpenApi as _;
 
 use crate::db::Db;
+use crate::modules::{Module, ModuleDeps, ModuleEntry};
 use crate::outbox::Outbox;
 
 pub use actor::EmployeeActor;
@@ -29,5 +33,28 @@ pub use actor::EmployeeActor;
 pub fn start(db: Db, outbox: Outbox, threads: usize) -> Addr<EmployeeActor> {
     SyncArbiter::start(threads.max(1), move || {
         EmployeeActor::new(db.clone(), outbox.clone())
+    })
+}
+
+/// The employee module's entry in the module list.
+pub const MODULE: ModuleEntry = ModuleEntry {
+    name: "employee",
+    settings: |m| &m.employee,
+    api: || routes::EmployeeApi::openapi(),
+    mount,
+};
+
+/// Starts the actor; its handlers (and the user module's link checks) reach it
+/// through the app data.
+fn mount(deps: &ModuleDeps) -> LocalBoxFuture<'_, anyhow::Result<Module>> {
+    Box::pin(async move {
+        let addr = start(deps.db.clone(), deps.outbox.clone(), deps.threads);
+        Ok(Module {
+            name: MODULE.name,
+            routes: std::sync::Arc::new(move |cfg: &mut web::ServiceConfig| {
+                cfg.app_data(web::Data::new(addr.clone()));
+                routes::routes(cfg);
+            }),
+        })
     })
 }

@@ -3,7 +3,7 @@
 use actix_web::web;
 
 use super::handlers::*;
-use crate::error::method_not_allowed;
+use crate::http::method_not_allowed;
 
 /// Registers the employee routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -21,3 +21,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .default_service(web::to(method_not_allowed)),
     );
 }
+
+/// The employee module's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(create_employee, list_employees, get_employee, update_employee, terminate_employee),
+    tags((name = "employees", description = "Employee records: admin and hr write; a manager reads their reporting chain, an employee their own record."))
+)]
+pub struct EmployeeApi;

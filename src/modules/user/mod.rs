@@ -21,12 +21,21 @@ pub mod rules;
 use std::future::Future;
 use std::pin::Pin;
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use actix::{Addr, SyncArbiter};
+use actix_web::web;
+use futures::future::LocalBoxFuture;
+use utoipa::OpenApi as _;
 
 use crate::auth::{AccountLookup, Principal, Role};
 use crate::db::Db;
 use crate::error::AppError;
+use crate::auth::limiter::FailureLimiter;
+use crate::config::Settings;
 use crate::events::EventContext;
+use crate::modules::{Module, ModuleDeps, ModuleEntry};
 use crate::outbox::Outbox;
 
 pub use actor::UserActor;
@@ -86,4 +95,55 @@ pub async fn create_first_admin(
         })
         .await??;
     Ok(true)
+}
+
+/// The user module's entry in the module list.
+pub const MODULE: ModuleEntry = ModuleEntry {
+    name: "user",
+    settings: |m| &m.user,
+    api: || routes::UserApi::openapi(),
+    mount,
+};
+
+/// Starts the actor, offers the account lookup that authentication uses, and
+/// creates the bootstrap administrator when configured.
+fn mount(deps: &ModuleDeps) -> LocalBoxFuture<'_, anyhow::Result<Module>> {
+    Box::pin(async move {
+        let settings = &deps.settings;
+        let addr = start(deps.db.clone(), deps.outbox.clone(), deps.threads);
+        deps.handles
+            .provide(Arc::new(Accounts(addr.clone())) as Arc<dyn AccountLookup>);
+        let hour = Duration::from_secs(3600);
+        let login_guard = web::Data::new(handlers::LoginGuard {
+            tokens: deps.tokens.clone(),
+            per_account: FailureLimiter::new(settings.auth.max_failures_per_account, hour),
+            per_client: FailureLimiter::new(settings.auth.max_failures_per_client, hour),
+            min_password_length: settings.auth.min_password_length,
+        });
+        bootstrap_admin(settings, &addr).await?;
+        Ok(Module {
+            name: MODULE.name,
+            routes: Arc::new(move |cfg: &mut web::ServiceConfig| {
+                cfg.app_data(web::Data::new(addr.clone()))
+                    .app_data(login_guard.clone());
+                routes::routes(cfg);
+            }),
+        })
+    })
+}
+
+/// Creates the first admin from `HRMS_BOOTSTRAP_ADMIN_*` when no account exists.
+async fn bootstrap_admin(settings: &Settings, users: &Addr<UserActor>) -> anyhow::Result<()> {
+    use secrecy::ExposeSecret;
+    let email = settings.auth.bootstrap_admin_email.trim();
+    if email.is_empty() {
+        return Ok(());
+    }
+    let password = settings.auth.bootstrap_admin_password.expose_secret();
+    match create_first_admin(users, email, password, settings.auth.min_password_length).await {
+        Ok(true) => tracing::info!("bootstrap administrator created"),
+        Ok(false) => tracing::debug!("accounts exist; bootstrap administrator not needed"),
+        Err(err) => anyhow::bail!("cannot create the bootstrap administrator: {err}"),
+    }
+    Ok(())
 }

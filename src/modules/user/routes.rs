@@ -3,7 +3,7 @@
 use actix_web::web;
 
 use super::handlers::*;
-use crate::error::method_not_allowed;
+use crate::http::method_not_allowed;
 
 /// Registers the user and login routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -31,3 +31,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .default_service(web::to(method_not_allowed)),
     );
 }
+
+/// The user module's part of the OpenAPI document (login included).
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(login, get_me, create_user, list_users, get_user, update_user, delete_user),
+    tags(
+        (name = "auth", description = "Login and the caller's own account."),
+        (name = "users", description = "Accounts with roles: admin and hr manage them; everyone sees their own."),
+    )
+)]
+pub struct UserApi;

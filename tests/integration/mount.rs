@@ -1,0 +1,71 @@
+//! The module mount point: what the settings mount is what is served, and what
+//! the served API document describes; a module switched off vanishes from both.
+
+use serde_json::Value;
+
+use crate::common::{assert_error, spawn_app_with};
+
+fn paths(doc: &Value) -> Vec<String> {
+    doc["paths"]
+        .as_object()
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+#[actix_web::test]
+async fn the_served_document_lists_the_operator_endpoints_only_when_the_admin_api_is_on() {
+    let off = spawn_app_with(&[]).await;
+    let r = off.get("/api-docs/openapi.json").await;
+    assert_eq!(r.status, 200, "{}", r.raw);
+    let served = paths(&r.body);
+    assert!(
+        served.iter().all(|p| !p.starts_with("/api/v1/admin")),
+        "admin API off, yet documented: {served:?}"
+    );
+    assert!(served.iter().any(|p| p == "/api/v1/employees"));
+    let r = off.get("/api/v1/admin/outbox").await;
+    assert_error(&r, 404, "route_not_found");
+
+    let on = spawn_app_with(&[("HRMS_ADMIN_API_ENABLED", "true")]).await;
+    let r = on.get("/api-docs/openapi.json").await;
+    assert!(paths(&r.body).iter().any(|p| p == "/api/v1/admin/outbox"));
+}
+
+#[actix_web::test]
+async fn a_module_switched_off_is_neither_served_nor_documented() {
+    let app = spawn_app_with(&[("EMPLOYEE_MODULE_ENABLED", "false")]).await;
+    let r = app.get("/api-docs/openapi.json").await;
+    assert_eq!(r.status, 200, "{}", r.raw);
+    let served = paths(&r.body);
+    assert!(
+        served.iter().all(|p| !p.starts_with("/api/v1/employees")),
+        "employee module off, yet documented: {served:?}"
+    );
+    assert!(
+        r.body["tags"]
+            .as_array()
+            .is_some_and(|t| t.iter().all(|t| t["name"] != "employees")),
+        "the employees tag must go with the module"
+    );
+    assert!(served.iter().any(|p| p == "/api/v1/users"));
+    let r = app.get("/api/v1/employees").await;
+    assert_error(&r, 404, "route_not_found");
+    // The other modules are unaffected.
+    let r = app.get("/api/v1/users").await;
+    assert_eq!(r.status, 200, "{}", r.raw);
+}
+
+#[test]
+fn every_module_in_the_list_contributes_its_part_to_the_full_document() {
+    let doc = hrms::http::openapi::document();
+    for entry in hrms::modules::MODULES {
+        let part = serde_json::to_value((entry.api)()).expect("fragment is JSON");
+        for path in paths(&part) {
+            assert!(
+                doc["paths"].get(&path).is_some(),
+                "{}'s {path} is missing from the full document",
+                entry.name
+            );
+        }
+    }
+}
