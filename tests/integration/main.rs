@@ -9,4 +9,5 @@ mod openapi;
 mod operator;
 mod outbox;
 mod relay;
+mod schema_parity;
 mod schemas;
