@@ -27,7 +27,7 @@ DIESEL_ROOT="$CACHE/diesel_cli"
 DIESEL="$DIESEL_ROOT/bin/diesel"
 DIESEL_FEATURES="postgres-bundled"
 
-mode=write
+mode="write"
 url="${HRMS_TEST_DATABASE_URL:-}"
 for arg in "$@"; do
     case "$arg" in
