@@ -111,9 +111,10 @@ ensure_debootstrap() {
     command -v debootstrap >/dev/null 2>&1 && return
     [[ "$(id -u)" -eq 0 ]] || die "debootstrap is missing and we are not root: apt-get install debootstrap"
     log "installing debootstrap"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y --no-install-recommends debootstrap >&2 \
-        || { apt-get update >&2 && apt-get install -y --no-install-recommends debootstrap >&2; }
+    # apt-get.sh waits for the package manager's locks: .ci/run installs other
+    # packages while this script runs in the background.
+    scripts/apt-get.sh install -y --no-install-recommends debootstrap \
+        || { scripts/apt-get.sh update && scripts/apt-get.sh install -y --no-install-recommends debootstrap; }
 }
 
 # A minimal Debian root file system with PostgreSQL, imported as an image.

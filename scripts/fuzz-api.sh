@@ -55,8 +55,8 @@ if ! cmp -s "$requirements" "$venv/requirements.txt" 2>/dev/null \
     || ! "$venv/bin/schemathesis" --version >/dev/null 2>&1; then
     echo "fuzz-api: installing schemathesis $SCHEMATHESIS_VERSION into $venv"
     if ! python3 -m venv --help >/dev/null 2>&1; then
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update && apt-get install -y --no-install-recommends python3-venv
+        # apt-get.sh waits for the package manager's locks.
+        scripts/apt-get.sh update && scripts/apt-get.sh install -y --no-install-recommends python3-venv
     fi
     rm -rf "$venv"
     python3 -m venv "$venv"

@@ -24,9 +24,9 @@ die() { log "error: $*"; exit 1; }
 # client wrappers are on PATH). Pick the newest major that has both tools.
 find_bindir() {
     local d best=""
-    for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V); do
+    while read -r d; do
         if [[ -x "$d/pg_ctl" && -x "$d/initdb" ]]; then best="$d"; fi
-    done
+    done < <(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V)
     echo "$best"
 }
 
@@ -34,9 +34,9 @@ BIN="$(find_bindir)"
 if [[ -z "$BIN" ]]; then
     [[ "$(id -u)" -eq 0 ]] || die "PostgreSQL server not installed and not root: run 'apt-get install postgresql'"
     log "PostgreSQL server not found; installing Debian's postgresql package"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update >&2
-    apt-get install -y --no-install-recommends postgresql >&2
+    # apt-get.sh waits for the package manager's locks (another install may run).
+    "$(dirname "$0")/apt-get.sh" update
+    "$(dirname "$0")/apt-get.sh" install -y --no-install-recommends postgresql
     BIN="$(find_bindir)"
     [[ -n "$BIN" ]] || die "postgresql installed but no pg_ctl/initdb in /usr/lib/postgresql/*/bin"
 fi

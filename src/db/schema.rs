@@ -1,12 +1,16 @@
-//! Table definitions shared by both backends. Kept in step with `migrations/`
-//! (both folders declare the same column types); a test runs every query against
-//! freshly migrated SQLite and PostgreSQL databases.
+// @generated automatically by Diesel CLI.
+//! Table definitions shared by both backends, generated from `migrations/postgres`
+//! by `scripts/gen-schema.sh` (`diesel print-schema` with the settings in
+//! `diesel.toml`). Never edit it by hand: change the migrations of both backends
+//! and rerun the script. CI runs `scripts/gen-schema.sh --check`, and
+//! `tests/integration/schema_parity.rs` checks that `migrations/sqlite` creates
+//! the same tables and columns.
 
 diesel::table! {
     employees (id) {
         id -> Text,
         name -> Text,
-        age -> Integer,
+        age -> Int4,
         email -> Nullable<Text>,
         department -> Nullable<Text>,
         position -> Nullable<Text>,
@@ -20,8 +24,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    outbox_deliveries (seq) {
+        seq -> Int8,
+        event_id -> Text,
+        event_type -> Text,
+        family -> Text,
+        source_module -> Text,
+        aggregate_id -> Text,
+        created_at -> Int8,
+        attempts -> Int4,
+        delivered_at -> Int8,
+        transport -> Text,
+    }
+}
+
+diesel::table! {
     outbox_events (seq) {
-        seq -> BigInt,
+        seq -> Int8,
         event_id -> Text,
         event_type -> Text,
         family -> Text,
@@ -30,25 +49,10 @@ diesel::table! {
         aggregate_id -> Text,
         payload -> Text,
         traceparent -> Nullable<Text>,
-        created_at -> BigInt,
-        attempts -> Integer,
-        next_attempt_at -> BigInt,
+        created_at -> Int8,
+        attempts -> Int4,
+        next_attempt_at -> Int8,
         last_error -> Nullable<Text>,
-    }
-}
-
-diesel::table! {
-    outbox_deliveries (seq) {
-        seq -> BigInt,
-        event_id -> Text,
-        event_type -> Text,
-        family -> Text,
-        source_module -> Text,
-        aggregate_id -> Text,
-        created_at -> BigInt,
-        attempts -> Integer,
-        delivered_at -> BigInt,
-        transport -> Text,
     }
 }
 
@@ -56,7 +60,7 @@ diesel::table! {
     relay_leases (name) {
         name -> Text,
         holder -> Nullable<Text>,
-        expires_at -> BigInt,
+        expires_at -> Int8,
     }
 }
 
@@ -74,3 +78,11 @@ diesel::table! {
         last_login_at -> Nullable<Timestamp>,
     }
 }
+
+diesel::allow_tables_to_appear_in_same_query!(
+    employees,
+    outbox_deliveries,
+    outbox_events,
+    relay_leases,
+    users,
+);

@@ -10,4 +10,5 @@ mod openapi;
 mod operator;
 mod outbox;
 mod relay;
+mod schema_parity;
 mod schemas;
