@@ -10,7 +10,6 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::{middleware, web, App, HttpServer};
 use anyhow::Context;
 
-use crate::auth::limiter::FailureLimiter;
 use crate::auth::{AuthState, TokenService};
 use crate::config::Settings;
 use crate::db::Db;
@@ -111,13 +110,7 @@ impl Application {
                 .clone()
                 .map(|addr| Arc::new(user::Accounts(addr)) as Arc<dyn crate::auth::AccountLookup>),
         });
-        let hour = Duration::from_secs(3600);
-        let login_guard = web::Data::new(LoginGuard {
-            tokens,
-            per_account: FailureLimiter::new(settings.auth.max_failures_per_account, hour),
-            per_client: FailureLimiter::new(settings.auth.max_failures_per_client, hour),
-            min_password_length: settings.auth.min_password_length,
-        });
+        let login_guard = web::Data::new(LoginGuard::new(tokens, &settings.auth));
         if let Some(users) = &mounted.user {
             bootstrap_admin(&settings, users).await?;
         }
@@ -136,12 +129,16 @@ impl Application {
         let data_status = web::Data::new(relay_status.clone());
         let server_mounted = mounted.clone();
         let admin_api = settings.admin.api_enabled;
+        let http_limits = web::Data::new(crate::http::HttpLimits::new(&settings.server));
+        let connections =
+            crate::http::ConnectionTracker::new(settings.server.max_connections_per_address);
         let mut server = HttpServer::new(move || {
             let mounted = server_mounted.clone();
             App::new()
                 .wrap(middleware::from_fn(crate::http::request_context))
                 .app_data(auth_state.clone())
                 .app_data(login_guard.clone())
+                .app_data(http_limits.clone())
                 .app_data(data_db.clone())
                 .app_data(data_metrics.clone())
                 .app_data(data_status.clone())
@@ -171,6 +168,7 @@ impl Application {
                 })
                 .default_service(web::to(error::not_found_route))
         })
+        .on_connect(move |conn, ext| connections.on_connect(conn, ext))
         .listen(listener)?
         .shutdown_timeout(settings.server.shutdown_timeout_secs);
         if settings.server.workers > 0 {
