@@ -35,6 +35,8 @@ env_vars! {
     "HRMS_WORKERS" => "server.workers": "HTTP worker threads, 0 = one per core",
     "HRMS_MAX_BODY_BYTES" => "server.max_body_bytes": "Largest accepted JSON body in bytes",
     "HRMS_SHUTDOWN_TIMEOUT_SECS" => "server.shutdown_timeout_secs": "Grace period for in-flight requests on shutdown",
+    "HRMS_BODY_TIMEOUT_SECS" => "server.body_timeout_secs": "Seconds a request body may take to arrive before a 408; 0 = no limit",
+    "HRMS_MAX_CONNECTIONS_PER_ADDRESS" => "server.max_connections_per_address": "Open connections allowed per client address (more get 429); 0 = no limit",
     "DATABASE_URL" => "database.url": "postgres://... for PostgreSQL; empty = embedded SQLite",
     "HRMS_SQLITE_PATH" => "database.sqlite_path": "SQLite file used when DATABASE_URL is empty",
     "HRMS_DB_POOL_SIZE" => "database.pool_size": "Maximum pooled database connections",
@@ -82,12 +84,12 @@ env_vars! {
     "NOTIFICATION_SERVICE_URL" => "fallback.notification_service_url": "Notification service URL for the HTTP fallback",
     "HRMS_FALLBACK_TIMEOUT_MS" => "fallback.timeout_ms": "Timeout of one fallback HTTP call (ms)",
     "HRMS_ADMIN_API_ENABLED" => "admin.api_enabled": "Serve the operator endpoints under /api/v1/admin",
-    "HRMS_JWT_SECRET" => "auth.jwt_secret": "Access-token signing secret, at least 32 bytes (required in production)",
-    "HRMS_TOKEN_TTL_SECS" => "auth.token_ttl_secs": "Access token lifetime in seconds",
+    "HRMS_JWT_SECRET" => "auth.jwt_secret": "Access-token signing secret, at least 32 bytes; production refuses guessable ones (openssl rand -base64 32)",
+    "HRMS_TOKEN_TTL_SECS" => "auth.token_ttl_secs": "Access token lifetime in seconds (at most 86400); longer-lived tokens are refused",
     "HRMS_TOKEN_ISSUER" => "auth.issuer": "Access token issuer (iss)",
     "HRMS_TOKEN_AUDIENCE" => "auth.audience": "Access token audience (aud)",
     "HRMS_MIN_PASSWORD_LENGTH" => "auth.min_password_length": "Shortest accepted password",
-    "HRMS_LOGIN_MAX_FAILURES_PER_ACCOUNT" => "auth.max_failures_per_account": "Failed logins allowed per account per hour",
+    "HRMS_LOGIN_MAX_FAILURES_PER_ACCOUNT" => "auth.max_failures_per_account": "Failed logins allowed per account from one client address per hour",
     "HRMS_LOGIN_MAX_FAILURES_PER_CLIENT" => "auth.max_failures_per_client": "Failed logins allowed per client address per hour",
     "HRMS_BOOTSTRAP_ADMIN_EMAIL" => "auth.bootstrap_admin_email": "E-mail of a first admin created at start when there is no account",
     "HRMS_BOOTSTRAP_ADMIN_PASSWORD" => "auth.bootstrap_admin_password": "Password of that first admin",
@@ -153,7 +155,8 @@ pub struct AuthSettings {
     pub audience: String,
     /// Shortest accepted password.
     pub min_password_length: usize,
-    /// Failed logins allowed per account per hour.
+    /// Failed logins allowed per account from one client address per hour
+    /// (an attacker elsewhere cannot lock the owner out).
     pub max_failures_per_account: u32,
     /// Failed logins allowed per client address per hour.
     pub max_failures_per_client: u32,
@@ -165,6 +168,44 @@ pub struct AuthSettings {
 
 /// Shortest accepted signing secret, in bytes (HS256 wants at least its hash size).
 pub const MIN_SECRET_BYTES: usize = 32;
+
+/// Least estimated entropy of a signing secret in production, bits
+/// ([`estimated_secret_bits`]); `openssl rand -base64 32` gives about 210.
+pub const MIN_SECRET_BITS: f64 = 128.0;
+
+/// How to make a good secret, for error messages and the README.
+pub const SECRET_HOWTO: &str = "generate one with `openssl rand -base64 32`";
+
+/// An estimate of a secret's entropy: its length in characters times the
+/// Shannon entropy of its character frequencies. It catches repeated letters,
+/// short repeated words and small alphabets (`aaaa...` is 0 bits); it cannot
+/// tell a random string from a long memorable one, hence the advice to
+/// generate secrets.
+pub fn estimated_secret_bits(secret: &str) -> f64 {
+    let mut counts = std::collections::HashMap::new();
+    let mut len = 0usize;
+    for c in secret.chars() {
+        *counts.entry(c).or_insert(0usize) += 1;
+        len += 1;
+    }
+    if len == 0 {
+        return 0.0;
+    }
+    let n = len as f64;
+    let per_char: f64 = counts
+        .values()
+        .map(|&k| {
+            let p = k as f64 / n;
+            -p * p.log2()
+        })
+        .sum();
+    // Rounded so that exact alphabets (16 hex digits, each twice: 4 bits a
+    // character) do not miss the bar by a float's last bit.
+    (per_char * n * 1e6).round() / 1e6
+}
+
+/// Longest accepted access-token lifetime, seconds (one day).
+pub const MAX_TOKEN_TTL_SECS: u64 = 86_400;
 
 /// HTTP server settings.
 #[derive(Debug, Clone, Deserialize)]
@@ -180,6 +221,12 @@ pub struct ServerSettings {
     pub max_body_bytes: usize,
     /// Grace period for in-flight requests on shutdown, seconds.
     pub shutdown_timeout_secs: u64,
+    /// Seconds from a request's head to the end of its body before it is
+    /// answered 408; 0 = no limit.
+    pub body_timeout_secs: u64,
+    /// Open connections allowed per client address (more are answered 429
+    /// and closed); 0 = no limit.
+    pub max_connections_per_address: u32,
 }
 
 /// Database settings.
@@ -438,13 +485,30 @@ impl Settings {
         let secret = self.auth.jwt_secret.expose_secret();
         if self.profile == "production" && secret.len() < MIN_SECRET_BYTES {
             return Err(ConfigError::Invalid(format!(
-                "HRMS_JWT_SECRET must be set to at least {MIN_SECRET_BYTES} bytes in production"
+                "HRMS_JWT_SECRET must be set to at least {MIN_SECRET_BYTES} bytes in production; {SECRET_HOWTO}"
             )));
         }
         if !secret.is_empty() && secret.len() < MIN_SECRET_BYTES {
             return Err(ConfigError::Invalid(format!(
-                "HRMS_JWT_SECRET is too short: at least {MIN_SECRET_BYTES} bytes"
+                "HRMS_JWT_SECRET is too short: at least {MIN_SECRET_BYTES} bytes; {SECRET_HOWTO}"
             )));
+        }
+        let bits = estimated_secret_bits(secret);
+        if self.profile == "production" && bits < MIN_SECRET_BITS {
+            return Err(ConfigError::Invalid(format!(
+                "HRMS_JWT_SECRET looks guessable (about {} bits of entropy estimated, at least {MIN_SECRET_BITS} needed); {SECRET_HOWTO}",
+                bits.floor()
+            )));
+        }
+        if self.auth.token_ttl_secs == 0 || self.auth.token_ttl_secs > MAX_TOKEN_TTL_SECS {
+            return Err(ConfigError::Invalid(format!(
+                "auth.token_ttl_secs must be between 1 and {MAX_TOKEN_TTL_SECS} (access tokens are short-lived)"
+            )));
+        }
+        if self.server.body_timeout_secs > 3600 {
+            return Err(ConfigError::Invalid(
+                "server.body_timeout_secs must be at most 3600 (0 = no limit)".into(),
+            ));
         }
         if self.auth.max_failures_per_account == 0 || self.auth.max_failures_per_account > 100 {
             return Err(ConfigError::Invalid(
@@ -597,6 +661,50 @@ mod tests {
             &env(&[("HRMS_JWT_SECRET", "0123456789abcdef0123456789abcdef")]),
         );
         assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn production_refuses_a_long_but_guessable_signing_secret_and_says_how_to_make_one() {
+        for weak in [
+            "a".repeat(40),
+            "passwordpasswordpasswordpassword".to_owned(),
+        ] {
+            let err = Settings::load_from(
+                &missing_dir(),
+                "production",
+                &env(&[("HRMS_JWT_SECRET", &weak)]),
+            )
+            .unwrap_err();
+            assert!(err.to_string().contains("guessable"), "{err}");
+            assert!(err.to_string().contains("openssl rand -base64 32"), "{err}");
+        }
+        // what `openssl rand -base64 32` prints
+        let generated = "jh1kKi9tQik+muKj0FiQvAso2shWj8lZs32r5nL0qI0=";
+        assert!(Settings::load_from(
+            &missing_dir(),
+            "production",
+            &env(&[("HRMS_JWT_SECRET", generated)]),
+        )
+        .is_ok());
+        assert!(estimated_secret_bits(generated) > 200.0);
+        // development only warns
+        assert!(Settings::load_from(
+            &missing_dir(),
+            "development",
+            &env(&[("HRMS_JWT_SECRET", &"a".repeat(40))]),
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn token_lifetimes_beyond_a_day_are_rejected() {
+        let err = Settings::load_from(
+            &missing_dir(),
+            "development",
+            &env(&[("HRMS_TOKEN_TTL_SECS", "604800")]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("token_ttl_secs"), "{err}");
     }
 
     #[test]

@@ -137,8 +137,12 @@ impl Metrics {
         self.inner.circuit_open.set(i64::from(open));
     }
 
-    /// One finished HTTP request.
+    /// One finished HTTP request. The method is mapped to a fixed set
+    /// ([`method_label`]) and the route must be a pattern or [`UNMATCHED_ROUTE`],
+    /// so no label grows with what clients send
+    /// (status codes are at most 900 values).
     pub fn http_request(&self, method: &str, route: &str, status: u16, secs: f64) {
+        let method = method_label(method);
         self.inner
             .http_requests
             .with_label_values(&[method, route, &status.to_string()])
@@ -157,6 +161,25 @@ impl Metrics {
             return String::new();
         }
         String::from_utf8(buf).unwrap_or_default()
+    }
+}
+
+/// The route label of a request no route matched.
+pub const UNMATCHED_ROUTE: &str = "unmatched";
+
+/// The standard methods by name; anything else (made up, any length) is `other`.
+pub fn method_label(method: &str) -> &'static str {
+    match method {
+        "GET" => "GET",
+        "HEAD" => "HEAD",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "PATCH" => "PATCH",
+        "DELETE" => "DELETE",
+        "OPTIONS" => "OPTIONS",
+        "TRACE" => "TRACE",
+        "CONNECT" => "CONNECT",
+        _ => "other",
     }
 }
 

@@ -119,12 +119,16 @@ impl Application {
         let data_metrics = web::Data::new(metrics.clone());
         let data_status = web::Data::new(relay_status.clone());
         let admin_api = settings.admin.api_enabled;
+        let http_limits = web::Data::new(crate::http::HttpLimits::new(&settings.server));
+        let connections =
+            crate::http::ConnectionTracker::new(settings.server.max_connections_per_address);
         let mut server = HttpServer::new(move || {
             let module_routes = module_routes.clone();
             App::new()
                 .wrap(middleware::from_fn(crate::http::request_context))
                 .app_data(auth_state.clone())
                 .app_data(api_doc.clone())
+                .app_data(http_limits.clone())
                 .app_data(data_db.clone())
                 .app_data(data_metrics.clone())
                 .app_data(data_status.clone())
@@ -149,6 +153,7 @@ impl Application {
                 })
                 .default_service(web::to(crate::http::not_found_route))
         })
+        .on_connect(move |conn, ext| connections.on_connect(conn, ext))
         .listen(listener)?
         .shutdown_timeout(settings.server.shutdown_timeout_secs);
         if settings.server.workers > 0 {

@@ -1,6 +1,16 @@
-//! Counts failed logins per key (account, client address) in a sliding window.
-//! Checked before a password is hashed, so a flood of guesses costs no CPU.
-//! In memory, per process: replicas each enforce the limit on their own.
+//! The login limiter. An attempt takes its slot *before* the password is hashed
+//! and gives it back only when the password was right, so a burst of concurrent
+//! guesses gets no more tries than the limit; at most one attempt per account is
+//! in flight at a time.
+//!
+//! Policy (README "Security"):
+//! - failures are counted per (account, client address) pair, so a flood from
+//!   one address locks that address out of that account, never the owner who
+//!   logs in from elsewhere;
+//! - failures are also counted per client address across all accounts;
+//! - both in a sliding window (one hour); a success clears the pair's failures.
+//!
+//! In memory, per process: replicas each enforce the limits on their own.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -9,66 +19,215 @@ use std::time::{Duration, Instant};
 /// Keys kept before idle ones are swept.
 const SWEEP_ABOVE: usize = 10_000;
 
-/// A sliding-window failure counter.
-pub struct FailureLimiter {
-    max: u32,
-    window: Duration,
-    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+/// Why an attempt was refused, and how long to wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refused {
+    /// What was exhausted.
+    pub reason: RefusedBecause,
+    /// Seconds until a slot frees (at least one).
+    pub retry_after: Duration,
 }
 
-impl FailureLimiter {
-    /// Allows `max` failures per `window` per key.
-    pub fn new(max: u32, window: Duration) -> Self {
+/// Which limit refused an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefusedBecause {
+    /// Too many failures for this account from this address.
+    Account,
+    /// Too many failures from this address.
+    Client,
+    /// Another attempt for this account is being checked right now.
+    InFlight,
+}
+
+impl RefusedBecause {
+    /// For log lines.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefusedBecause::Account => "account_from_address",
+            RefusedBecause::Client => "address",
+            RefusedBecause::InFlight => "attempt_in_flight",
+        }
+    }
+}
+
+#[derive(Default)]
+struct AccountState {
+    /// Failures (and reserved slots) per client address.
+    per_client: HashMap<String, VecDeque<Instant>>,
+    in_flight: bool,
+    /// The account's id once known, for log lines.
+    id: Option<String>,
+}
+
+#[derive(Default)]
+struct State {
+    accounts: HashMap<String, AccountState>,
+    clients: HashMap<String, VecDeque<Instant>>,
+}
+
+/// Failed-login counters per (account, address) and per address.
+pub struct LoginLimiter {
+    max_per_account: u32,
+    max_per_client: u32,
+    window: Duration,
+    state: Mutex<State>,
+}
+
+fn prune(times: &mut VecDeque<Instant>, now: Instant, window: Duration) {
+    while times
+        .front()
+        .is_some_and(|t| now.saturating_duration_since(*t) >= window)
+    {
+        times.pop_front();
+    }
+}
+
+fn wait(times: &VecDeque<Instant>, now: Instant, window: Duration) -> Duration {
+    let oldest = times.front().copied().unwrap_or(now);
+    window
+        .saturating_sub(now.saturating_duration_since(oldest))
+        .max(Duration::from_secs(1))
+}
+
+fn remove_one(times: &mut VecDeque<Instant>, at: Instant) {
+    if let Some(i) = times.iter().rposition(|t| *t == at) {
+        times.remove(i);
+    }
+}
+
+impl LoginLimiter {
+    /// `max_per_account` failures per account from one address and
+    /// `max_per_client` failures per address, each per `window`.
+    pub fn new(max_per_account: u32, max_per_client: u32, window: Duration) -> Self {
         Self {
-            max,
+            max_per_account: max_per_account.max(1),
+            max_per_client: max_per_client.max(1),
             window,
-            failures: Mutex::new(HashMap::new()),
+            state: Mutex::new(State::default()),
         }
     }
 
-    /// `Err(retry_after)` when `key` has used up its failures.
-    pub fn check(&self, key: &str, now: Instant) -> Result<(), Duration> {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(times) = map.get_mut(key) else {
-            return Ok(());
-        };
-        while times
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= self.window)
-        {
-            times.pop_front();
-        }
-        if times.len() as u32 >= self.max {
-            let oldest = times.front().copied().unwrap_or(now);
-            let wait = self.window.saturating_sub(now.duration_since(oldest));
-            return Err(wait.max(Duration::from_secs(1)));
-        }
-        Ok(())
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Records one failure for `key`.
-    pub fn fail(&self, key: &str, now: Instant) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() > SWEEP_ABOVE {
-            let window = self.window;
-            map.retain(|_, t| {
-                t.back()
-                    .is_some_and(|last| now.duration_since(*last) < window)
+    /// Takes a slot for one attempt on `account` from `client`, counted as a
+    /// failure until [`Attempt::succeeded`] gives it back.
+    pub fn begin<'a>(
+        &'a self,
+        account: &str,
+        client: &str,
+        now: Instant,
+    ) -> Result<Attempt<'a>, Refused> {
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        if state.accounts.len() > SWEEP_ABOVE || state.clients.len() > SWEEP_ABOVE {
+            self.sweep(state, now);
+        }
+        let window = self.window;
+        let client_times = state.clients.entry(client.to_owned()).or_default();
+        prune(client_times, now, window);
+        if client_times.len() as u32 >= self.max_per_client {
+            return Err(Refused {
+                reason: RefusedBecause::Client,
+                retry_after: wait(client_times, now, window),
             });
         }
-        let times = map.entry(key.to_owned()).or_default();
-        times.push_back(now);
-        while times.len() > self.max as usize {
-            times.pop_front();
+        let acct = state.accounts.entry(account.to_owned()).or_default();
+        if acct.in_flight {
+            return Err(Refused {
+                reason: RefusedBecause::InFlight,
+                retry_after: Duration::from_secs(1),
+            });
+        }
+        let pair = acct.per_client.entry(client.to_owned()).or_default();
+        prune(pair, now, window);
+        if pair.len() as u32 >= self.max_per_account {
+            return Err(Refused {
+                reason: RefusedBecause::Account,
+                retry_after: wait(pair, now, window),
+            });
+        }
+        pair.push_back(now);
+        acct.in_flight = true;
+        if let Some(times) = state.clients.get_mut(client) {
+            times.push_back(now);
+        }
+        Ok(Attempt {
+            limiter: self,
+            account: account.to_owned(),
+            client: client.to_owned(),
+            at: now,
+            settled: false,
+        })
+    }
+
+    /// The account's id, when a failed attempt has named it.
+    pub fn known_id(&self, account: &str) -> Option<String> {
+        self.lock().accounts.get(account).and_then(|a| a.id.clone())
+    }
+
+    /// Remembers the account's id for later log lines.
+    pub fn remember_id(&self, account: &str, id: &str) {
+        if let Some(a) = self.lock().accounts.get_mut(account) {
+            a.id = Some(id.to_owned());
         }
     }
 
-    /// Forgets `key`'s failures (after a successful login).
-    pub fn reset(&self, key: &str) {
-        self.failures
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(key);
+    fn sweep(&self, state: &mut State, now: Instant) {
+        let window = self.window;
+        let recent = |t: &VecDeque<Instant>| {
+            t.back()
+                .is_some_and(|last| now.saturating_duration_since(*last) < window)
+        };
+        state.clients.retain(|_, t| recent(t));
+        state.accounts.retain(|_, a| {
+            a.per_client.retain(|_, t| recent(t));
+            a.in_flight || !a.per_client.is_empty()
+        });
+    }
+
+    fn settle(&self, account: &str, client: &str, at: Instant, success: bool) {
+        let mut state = self.lock();
+        if let Some(acct) = state.accounts.get_mut(account) {
+            acct.in_flight = false;
+            if success {
+                acct.per_client.remove(client);
+            }
+        }
+        if success {
+            if let Some(times) = state.clients.get_mut(client) {
+                remove_one(times, at);
+            }
+        }
+    }
+}
+
+/// One login attempt holding its slot. Dropped without [`Attempt::succeeded`]
+/// (wrong password, error, client gone), it stays counted as a failure.
+pub struct Attempt<'a> {
+    limiter: &'a LoginLimiter,
+    account: String,
+    client: String,
+    at: Instant,
+    settled: bool,
+}
+
+impl Attempt<'_> {
+    /// The password was right: the slot is given back and the pair's failures cleared.
+    pub fn succeeded(mut self) {
+        self.settled = true;
+        self.limiter
+            .settle(&self.account, &self.client, self.at, true);
+    }
+}
+
+impl Drop for Attempt<'_> {
+    fn drop(&mut self) {
+        if !self.settled {
+            self.limiter
+                .settle(&self.account, &self.client, self.at, false);
+        }
     }
 }
 
@@ -76,27 +235,86 @@ impl FailureLimiter {
 mod tests {
     use super::*;
 
+    const HOUR: Duration = Duration::from_secs(3600);
+
     #[test]
-    fn a_key_is_blocked_after_max_failures_until_the_window_passes() {
-        let l = FailureLimiter::new(3, Duration::from_secs(60));
+    fn an_attempt_counts_as_a_failure_from_the_moment_it_starts() {
+        let l = LoginLimiter::new(3, 100, Duration::from_secs(60));
         let t0 = Instant::now();
         for i in 0..3 {
-            assert!(l.check("a", t0).is_ok());
-            l.fail("a", t0 + Duration::from_secs(i));
+            drop(l.begin("a", "ip", t0 + Duration::from_secs(i)).unwrap());
         }
-        let wait = l.check("a", t0 + Duration::from_secs(10)).unwrap_err();
-        assert_eq!(wait, Duration::from_secs(50));
-        assert!(l.check("b", t0).is_ok(), "other keys are not affected");
-        assert!(l.check("a", t0 + Duration::from_secs(61)).is_ok());
+        let refused = l
+            .begin("a", "ip", t0 + Duration::from_secs(10))
+            .err()
+            .unwrap();
+        assert_eq!(refused.reason, RefusedBecause::Account);
+        assert_eq!(refused.retry_after, Duration::from_secs(50));
+        assert!(l.begin("a", "ip", t0 + Duration::from_secs(61)).is_ok());
     }
 
     #[test]
-    fn a_reset_clears_the_failures() {
-        let l = FailureLimiter::new(1, Duration::from_secs(60));
+    fn a_second_attempt_for_an_account_in_flight_is_refused() {
+        let l = LoginLimiter::new(20, 100, HOUR);
+        let now = Instant::now();
+        let first = l.begin("a", "ip1", now).unwrap();
+        let second = l.begin("a", "ip2", now).err().unwrap();
+        assert_eq!(second.reason, RefusedBecause::InFlight);
+        assert!(l.begin("b", "ip1", now).is_ok(), "other accounts go on");
+        drop(first);
+        assert!(l.begin("a", "ip2", now).is_ok());
+    }
+
+    #[test]
+    fn a_success_gives_the_slot_back_and_clears_the_pair() {
+        let l = LoginLimiter::new(2, 3, HOUR);
+        let now = Instant::now();
+        drop(l.begin("a", "ip", now).unwrap());
+        l.begin("a", "ip", now).unwrap().succeeded();
+        // the pair is clear again, and the address counts only the one failure
+        drop(l.begin("a", "ip", now).unwrap());
+        drop(l.begin("b", "ip", now).unwrap());
+        assert_eq!(
+            l.begin("c", "ip", now).err().unwrap().reason,
+            RefusedBecause::Client
+        );
+    }
+
+    #[test]
+    fn failures_from_one_address_do_not_lock_the_owner_out_from_another() {
+        let l = LoginLimiter::new(20, 50, HOUR);
+        let now = Instant::now();
+        for _ in 0..20 {
+            drop(l.begin("admin", "attacker", now).unwrap());
+        }
+        assert_eq!(
+            l.begin("admin", "attacker", now).err().unwrap().reason,
+            RefusedBecause::Account
+        );
+        l.begin("admin", "owner", now).unwrap().succeeded();
+    }
+
+    #[test]
+    fn the_address_limit_spans_accounts() {
+        let l = LoginLimiter::new(20, 4, HOUR);
+        let now = Instant::now();
+        for i in 0..4 {
+            drop(l.begin(&format!("guess{i}"), "ip", now).unwrap());
+        }
+        let refused = l.begin("admin", "ip", now).err().unwrap();
+        assert_eq!(refused.reason, RefusedBecause::Client);
+        assert!(refused.retry_after > Duration::from_secs(3500));
+    }
+
+    #[test]
+    fn idle_keys_are_swept() {
+        let l = LoginLimiter::new(20, 50_000, Duration::from_secs(1));
         let t0 = Instant::now();
-        l.fail("a", t0);
-        assert!(l.check("a", t0).is_err());
-        l.reset("a");
-        assert!(l.check("a", t0).is_ok());
+        for i in 0..=SWEEP_ABOVE {
+            drop(l.begin(&format!("a{i}"), &format!("ip{i}"), t0).unwrap());
+        }
+        drop(l.begin("late", "ip", t0 + Duration::from_secs(5)).unwrap());
+        let state = l.lock();
+        assert!(state.accounts.len() <= 2, "{}", state.accounts.len());
     }
 }

@@ -10,7 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use super::{Principal, Role};
-use crate::config::{AuthSettings, MIN_SECRET_BYTES};
+use crate::config::{estimated_secret_bits, AuthSettings, MIN_SECRET_BITS, MIN_SECRET_BYTES};
 
 /// The token type header value (RFC 9068).
 const TOKEN_TYPE: &str = "at+jwt";
@@ -57,6 +57,22 @@ pub enum TokenError {
     /// Wrong `typ` header.
     #[error("invalid token type")]
     WrongType,
+    /// Issued in the future (beyond the clock leeway).
+    #[error("token issued in the future")]
+    IssuedInFuture,
+    /// `exp - iat` longer than the configured lifetime: not a token we issued.
+    #[error("token lifetime exceeds the configured maximum")]
+    LifetimeTooLong,
+}
+
+/// Seconds of clock difference tolerated on `exp` and `iat`.
+const LEEWAY_SECS: u64 = 5;
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// Issues and verifies access tokens.
@@ -75,6 +91,14 @@ impl TokenService {
     pub fn new(settings: &AuthSettings) -> Self {
         let configured = settings.jwt_secret.expose_secret();
         let secret: SecretString = if configured.len() >= MIN_SECRET_BYTES {
+            let bits = estimated_secret_bits(configured);
+            if bits < MIN_SECRET_BITS {
+                // Production refuses this at load time (config::Settings::check).
+                tracing::warn!(
+                    secret.estimated_bits = bits.round() as u64,
+                    "HRMS_JWT_SECRET looks guessable; generate one with `openssl rand -base64 32`"
+                );
+            }
             SecretString::from(configured.to_owned())
         } else {
             tracing::warn!("HRMS_JWT_SECRET is not set: using a random signing secret; tokens will not survive a restart");
@@ -85,7 +109,7 @@ impl TokenService {
         validation.set_issuer(&[settings.issuer.as_str()]);
         validation.set_audience(&[settings.audience.as_str()]);
         validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
-        validation.leeway = 5;
+        validation.leeway = LEEWAY_SECS;
         Self {
             encoding: EncodingKey::from_secret(secret.expose_secret().as_bytes()),
             decoding: DecodingKey::from_secret(secret.expose_secret().as_bytes()),
@@ -103,10 +127,7 @@ impl TokenService {
 
     /// Signs a token for `who`.
     pub fn issue(&self, who: &Principal) -> Result<String, jsonwebtoken::errors::Error> {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
+        let now = unix_now();
         let claims = Claims {
             sub: who.user_id.clone(),
             role: who.role.as_str().to_owned(),
@@ -122,13 +143,22 @@ impl TokenService {
         encode(&header, &claims, &self.encoding)
     }
 
-    /// Checks signature (HS256 only), type, issuer, audience and expiry.
+    /// Checks signature (HS256 only), type, issuer, audience and expiry; an
+    /// `iat` in the future or a lifetime (`exp - iat`) longer than the
+    /// configured one is refused too (RFC 8725 3.10: no token outlives policy).
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
         let header = decode_header(token)?;
         if header.typ.as_deref() != Some(TOKEN_TYPE) {
             return Err(TokenError::WrongType);
         }
-        Ok(decode::<Claims>(token, &self.decoding, &self.validation)?.claims)
+        let claims = decode::<Claims>(token, &self.decoding, &self.validation)?.claims;
+        if claims.iat > unix_now() + LEEWAY_SECS {
+            return Err(TokenError::IssuedInFuture);
+        }
+        if claims.exp.saturating_sub(claims.iat) > self.ttl_secs {
+            return Err(TokenError::LifetimeTooLong);
+        }
+        Ok(claims)
     }
 }
 
@@ -230,6 +260,42 @@ mod tests {
         )
         .unwrap();
         assert!(s.verify(&expired).is_err());
+    }
+
+    fn signed(claims: &Claims) -> String {
+        let mut header = Header::new(Algorithm::HS256);
+        header.typ = Some(TOKEN_TYPE.into());
+        encode(
+            &header,
+            claims,
+            &EncodingKey::from_secret(SECRET.as_bytes()),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_token_issued_in_the_future_is_refused() {
+        let s = service(SECRET);
+        let mut claims = s.verify(&s.issue(&who()).unwrap()).unwrap();
+        claims.iat += 3600;
+        claims.exp = claims.iat + 60;
+        assert!(matches!(
+            s.verify(&signed(&claims)),
+            Err(TokenError::IssuedInFuture)
+        ));
+    }
+
+    #[test]
+    fn a_token_living_longer_than_the_configured_lifetime_is_refused() {
+        let s = service(SECRET);
+        let mut claims = s.verify(&s.issue(&who()).unwrap()).unwrap();
+        claims.exp = claims.iat + s.ttl_secs() + 1;
+        assert!(matches!(
+            s.verify(&signed(&claims)),
+            Err(TokenError::LifetimeTooLong)
+        ));
+        claims.exp = claims.iat + s.ttl_secs();
+        assert!(s.verify(&signed(&claims)).is_ok());
     }
 
     fn base64_url(s: &str) -> String {

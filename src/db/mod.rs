@@ -146,15 +146,98 @@ impl Db {
 
 fn prepare_sqlite_file(path: &Path) -> anyhow::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
+        create_private_dir(dir)
             .with_context(|| format!("cannot create the SQLite folder {}", dir.display()))?;
+        warn_if_wider(dir, 0o700);
     }
+    create_private_file(path)
+        .with_context(|| format!("cannot create the SQLite file {}", path.display()))?;
     let mut conn = SqliteConnection::establish(&path.to_string_lossy())
         .with_context(|| format!("cannot open the SQLite file {}", path.display()))?;
     // WAL is a property of the file: set once, readers then never block the writer.
     conn.batch_execute("PRAGMA journal_mode = WAL;")
         .context("cannot switch SQLite to WAL mode")?;
+    // SQLite creates -wal and -shm with the database file's mode. Files an
+    // earlier, laxer run left behind are the operator's to fix: say so.
+    for file in sidecars(path)
+        .iter()
+        .chain(std::iter::once(&path.to_path_buf()))
+    {
+        warn_if_wider(file, 0o600);
+    }
     Ok(())
+}
+
+/// The database's `-wal` and `-shm` files.
+fn sidecars(path: &Path) -> [std::path::PathBuf; 2] {
+    let with = |suffix: &str| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        std::path::PathBuf::from(name)
+    };
+    [with("-wal"), with("-shm")]
+}
+
+/// Creates the folder (and missing parents) readable by the owner only.
+#[cfg(unix)]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+#[cfg(not(unix))]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)
+}
+
+/// Creates the file 0600 if it does not exist yet (an existing one is kept as is).
+#[cfg(unix)]
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(not(unix))]
+fn create_private_file(_: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// Logs a warning when `path` exists with permissions beyond `allowed`
+/// (existing files are left as the operator set them); returns whether it did.
+#[cfg(unix)]
+fn warn_if_wider(path: &Path, allowed: u32) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(meta) = std::fs::metadata(path) else {
+        return false;
+    };
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & !allowed == 0 {
+        return false;
+    }
+    tracing::warn!(
+        path = %path.display(),
+        mode = format!("{mode:o}"),
+        expected = format!("{allowed:o}"),
+        "database file or folder is open to other local users: chmod it to the expected mode"
+    );
+    true
+}
+
+#[cfg(not(unix))]
+fn warn_if_wider(_: &Path, _: u32) -> bool {
+    false
 }
 
 /// Migrations for PostgreSQL.
@@ -240,6 +323,35 @@ mod tests {
         .unwrap();
         assert_eq!(tables, 0, "down.sql must drop everything up.sql created");
         conn.run_pending_migrations(SQLITE_MIGRATIONS).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_sqlite_folder_is_created_0700_and_its_files_0600_and_wider_ones_are_flagged() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let path = data.join("hrms.db");
+        let mut settings = Settings::load_from(Path::new("/nonexistent"), "test", &[])
+            .unwrap()
+            .database;
+        settings.sqlite_path = path.clone();
+        let db = Db::connect(&settings).unwrap();
+        db.migrate().unwrap();
+        let conn = db.get().unwrap(); // keeps -wal and -shm open
+        assert_eq!(mode(&data), 0o700);
+        let [wal, shm] = sidecars(&path);
+        for file in [&path, &wal, &shm] {
+            assert_eq!(mode(file), 0o600, "{}", file.display());
+        }
+        assert!(!warn_if_wider(&path, 0o600) && !warn_if_wider(&data, 0o700));
+        drop(conn);
+        // A file an older run left readable by others is warned about.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(warn_if_wider(&path, 0o600));
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert!(warn_if_wider(&data, 0o700));
     }
 
     #[test]

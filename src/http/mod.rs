@@ -3,23 +3,30 @@
 //! the OpenAPI document with Swagger UI.
 
 mod fallback;
+pub mod headers;
 pub mod health;
+pub mod limits;
 pub mod openapi;
 
 pub use fallback::{method_not_allowed, not_found_route};
 
+use std::cell::Cell;
 use std::future::{ready, Ready};
+use std::rc::Rc;
 use std::time::Instant;
 
-use actix_web::body::MessageBody;
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+use actix_web::http::{ConnectionType, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use tracing::Instrument;
 
+use crate::error::AppError;
 use crate::events::EventContext;
 use crate::metrics::Metrics;
+pub use limits::{ConnectionTracker, HttpLimits};
 
 /// Header carrying the request id in and out.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -111,31 +118,69 @@ impl FromRequest for RequestMeta {
     }
 }
 
-/// Middleware: assigns the request id, opens the request span, logs one line
-/// when the request finishes (method, route, status, latency: no bodies, no
-/// personal data) and records metrics.
+/// Middleware: assigns the request id, opens the request span, refuses
+/// requests on connections above their address's limit, puts a deadline on the
+/// request body, logs one line when the request finishes (method, route,
+/// status, latency: no bodies, no personal data, every field bounded), records
+/// metrics and adds the default headers ([`headers::apply`]).
 pub async fn request_context(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let meta = RequestMeta::from_headers(req.headers());
     let request_id = meta.request_id.clone();
-    let method = req.method().to_string();
+    // Labels and log fields from a fixed set: a made-up method is "other".
+    let method = crate::metrics::method_label(req.method().as_str());
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
+    let limits = req
+        .app_data::<web::Data<HttpLimits>>()
+        .map(|l| *l.get_ref());
     req.extensions_mut().insert(meta);
     let span = tracing::info_span!(
         "http.request",
         request.id = %request_id,
-        http.method = %method,
+        http.method = method,
         http.route = tracing::field::Empty,
         user.id = tracing::field::Empty,
     );
     let started = Instant::now();
-    let mut res = next.call(req).instrument(span.clone()).await?;
+    let crowded = req
+        .conn_data::<limits::ConnectionSlot>()
+        .is_some_and(|slot| slot.over_limit);
+    let timed_out = Rc::new(Cell::new(false));
+    let mut res = if crowded {
+        let mut resp = actix_web::ResponseError::error_response(&AppError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_connections",
+            "too many open connections from this address",
+        ));
+        resp.head_mut().set_connection_type(ConnectionType::Close);
+        req.into_response(resp)
+    } else {
+        if let Some(timeout) = limits.and_then(|l| l.body_timeout) {
+            if has_body(req.headers()) {
+                let body = limits::Deadline::new(req.take_payload(), timeout, timed_out.clone());
+                req.set_payload(Payload::from(limits::boxed(body)));
+            }
+        }
+        next.call(req)
+            .instrument(span.clone())
+            .await?
+            .map_into_boxed_body()
+    };
+    if timed_out.get() {
+        let mut resp = actix_web::ResponseError::error_response(&AppError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            "the request body did not arrive in time",
+        ));
+        resp.head_mut().set_connection_type(ConnectionType::Close);
+        res = ServiceResponse::new(res.request().clone(), resp);
+    }
     let route = res
         .request()
         .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_owned());
+        .unwrap_or_else(|| crate::metrics::UNMATCHED_ROUTE.to_owned());
     let status = res.status().as_u16();
     let elapsed = started.elapsed();
     span.record("http.route", route.as_str());
@@ -147,13 +192,24 @@ pub async fn request_context(
         );
     });
     if let Some(metrics) = metrics {
-        metrics.http_request(&method, &route, status, elapsed.as_secs_f64());
+        metrics.http_request(method, &route, status, elapsed.as_secs_f64());
     }
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         res.headers_mut()
             .insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
     }
+    let path = res.request().path().to_owned();
+    headers::apply(&path, res.headers_mut());
     Ok(res)
+}
+
+/// Whether the request announces a body (a length above zero, or chunks).
+fn has_body(headers: &HeaderMap) -> bool {
+    headers.contains_key(actix_web::http::header::TRANSFER_ENCODING)
+        || headers
+            .get(actix_web::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim() != "0")
 }
 
 #[cfg(test)]

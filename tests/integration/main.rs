@@ -12,3 +12,4 @@ mod outbox;
 mod relay;
 mod schema_parity;
 mod schemas;
+mod security;

@@ -312,3 +312,22 @@ impl Handler<CountUsers> for UserActor {
         Ok(repo::count(&mut conn)?)
     }
 }
+
+/// The id of the account with this login e-mail, if any (for the login
+/// handler's failure log line: ids are logged, e-mails never).
+#[derive(Message)]
+#[rtype(result = "Result<Option<String>, UserError>")]
+pub struct AccountIdByEmail {
+    /// Login e-mail, normalised as for [`Login`].
+    pub email: String,
+}
+
+impl Handler<AccountIdByEmail> for UserActor {
+    type Result = Result<Option<String>, UserError>;
+
+    fn handle(&mut self, msg: AccountIdByEmail, _: &mut Self::Context) -> Self::Result {
+        let mut conn = self.db.get()?;
+        let email = msg.email.trim().to_lowercase();
+        Ok(repo::find_by_email(&mut conn, &email)?.map(|row| row.id))
+    }
+}

@@ -10,8 +10,9 @@ use super::actor::*;
 use super::errors::UserError;
 use super::model::*;
 use super::rules;
-use crate::auth::limiter::FailureLimiter;
+use crate::auth::limiter::LoginLimiter;
 use crate::auth::{AuthUser, TokenService};
+use crate::config::AuthSettings;
 use crate::error::AppError;
 use crate::http::RequestMeta;
 use crate::modules::employee::actor::{EmployeeActor, EmployeeExists};
@@ -23,12 +24,25 @@ pub type Users = web::Data<Addr<UserActor>>;
 pub struct LoginGuard {
     /// Issues tokens.
     pub tokens: std::sync::Arc<TokenService>,
-    /// Failures per account.
-    pub per_account: FailureLimiter,
-    /// Failures per client address.
-    pub per_client: FailureLimiter,
+    /// Failed logins per (account, address) and per address.
+    pub limiter: LoginLimiter,
     /// Password policy.
     pub min_password_length: usize,
+}
+
+impl LoginGuard {
+    /// The guard the settings describe (one-hour windows).
+    pub fn new(tokens: std::sync::Arc<TokenService>, settings: &AuthSettings) -> Self {
+        Self {
+            tokens,
+            limiter: LoginLimiter::new(
+                settings.max_failures_per_account,
+                settings.max_failures_per_client,
+                std::time::Duration::from_secs(3600),
+            ),
+            min_password_length: settings.min_password_length,
+        }
+    }
 }
 
 fn too_many(retry_after: std::time::Duration) -> HttpResponse {
@@ -47,6 +61,9 @@ fn too_many(retry_after: std::time::Duration) -> HttpResponse {
 /// `POST /api/v1/auth/login`: e-mail and password for a short-lived token.
 /// Failed attempts are counted per account and per client address and checked
 /// before the password is hashed.
+// (The limiter counts per account from one address and per address; an attempt
+// takes its slot before hashing and gives it back only on success, and one
+// attempt per account is checked at a time: see `auth::limiter`.)
 #[utoipa::path(
     post,
     path = "/api/v1/auth/login",
@@ -73,15 +90,19 @@ pub async fn login(
         .peer_addr()
         .map(|a| a.ip().to_string())
         .unwrap_or_else(|| "unknown".to_owned());
-    let now = Instant::now();
-    if let Err(wait) = guard
-        .per_account
-        .check(&account, now)
-        .and(guard.per_client.check(&client, now))
-    {
-        tracing::warn!("login refused: too many failed attempts");
-        return Ok(too_many(wait));
-    }
+    let attempt = match guard.limiter.begin(&account, &client, Instant::now()) {
+        Ok(attempt) => attempt,
+        Err(refused) => {
+            let id = guard.limiter.known_id(&account);
+            tracing::warn!(
+                user.id = id.as_deref().unwrap_or("unknown"),
+                client.address = %client,
+                limit = refused.reason.as_str(),
+                "login refused: too many attempts"
+            );
+            return Ok(too_many(refused.retry_after));
+        }
+    };
     match actor
         .send(Login {
             email: account.clone(),
@@ -90,7 +111,7 @@ pub async fn login(
         .await?
     {
         Ok(who) => {
-            guard.per_account.reset(&account);
+            attempt.succeeded();
             let token = guard.tokens.issue(&who).map_err(AppError::internal)?;
             Ok(HttpResponse::Ok()
                 .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -101,9 +122,26 @@ pub async fn login(
                 }))
         }
         Err(UserError::InvalidCredentials) => {
-            guard.per_account.fail(&account, now);
-            guard.per_client.fail(&client, now);
-            tracing::info!("login failed");
+            // Asked while the attempt still holds the account's slot, so a
+            // guesser cannot use this lookup to go faster.
+            let id = match actor
+                .send(AccountIdByEmail {
+                    email: account.clone(),
+                })
+                .await
+            {
+                Ok(Ok(id)) => id,
+                _ => None,
+            };
+            if let Some(id) = &id {
+                guard.limiter.remember_id(&account, id);
+            }
+            drop(attempt);
+            tracing::info!(
+                user.id = id.as_deref().unwrap_or("unknown"),
+                client.address = %client,
+                "login failed"
+            );
             Err(UserError::InvalidCredentials.into())
         }
         Err(other) => Err(other.into()),

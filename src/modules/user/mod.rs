@@ -22,7 +22,6 @@ use std::future::Future;
 use std::pin::Pin;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use actix::{Addr, SyncArbiter};
 use actix_web::web;
@@ -32,7 +31,6 @@ use utoipa::OpenApi as _;
 use crate::auth::{AccountLookup, Principal, Role};
 use crate::db::Db;
 use crate::error::AppError;
-use crate::auth::limiter::FailureLimiter;
 use crate::config::Settings;
 use crate::events::EventContext;
 use crate::modules::{Module, ModuleDeps, ModuleEntry};
@@ -113,13 +111,10 @@ fn mount(deps: &ModuleDeps) -> LocalBoxFuture<'_, anyhow::Result<Module>> {
         let addr = start(deps.db.clone(), deps.outbox.clone(), deps.threads);
         deps.handles
             .provide(Arc::new(Accounts(addr.clone())) as Arc<dyn AccountLookup>);
-        let hour = Duration::from_secs(3600);
-        let login_guard = web::Data::new(handlers::LoginGuard {
-            tokens: deps.tokens.clone(),
-            per_account: FailureLimiter::new(settings.auth.max_failures_per_account, hour),
-            per_client: FailureLimiter::new(settings.auth.max_failures_per_client, hour),
-            min_password_length: settings.auth.min_password_length,
-        });
+        let login_guard = web::Data::new(handlers::LoginGuard::new(
+            deps.tokens.clone(),
+            &settings.auth,
+        ));
         bootstrap_admin(settings, &addr).await?;
         Ok(Module {
             name: MODULE.name,
