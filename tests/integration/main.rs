@@ -10,3 +10,4 @@ mod operator;
 mod outbox;
 mod relay;
 mod schemas;
+mod subscribers;
