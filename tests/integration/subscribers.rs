@@ -278,3 +278,63 @@ async fn a_failing_subscriber_keeps_its_row_queued_and_gets_it_again_until_it_su
     assert_eq!(seen.received.len(), 4, "sent again after each failure");
     assert_eq!(seen.processed.len(), 1);
 }
+
+#[actix_web::test]
+async fn with_kafka_on_an_event_reaches_kafka_and_a_subscriber_and_a_failing_subscriber_does_not_hold_kafka_back(
+) {
+    use crate::common::kafka::{consume, mock_cluster};
+    let cluster = mock_cluster();
+    let bootstrap = cluster.bootstrap_servers();
+    // The subscriber fails every delivery.
+    let (subscription, seen) = subscribe(|_| true);
+    let mut env = env();
+    env.retain(|(k, _)| *k != "KAFKA_ENABLE_PRODUCER");
+    env.push(("KAFKA_ENABLE_PRODUCER", "true"));
+    env.push(("KAFKA_BOOTSTRAP_SERVERS", bootstrap.as_str()));
+    let app = spawn_app_with_subscriptions(&env, vec![subscription]).await;
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let e = app
+            .create_employee(json!({"name": format!("Emp {i}"), "age": 30 + i}))
+            .await;
+        let id = e["id"].as_str().expect("id").to_owned();
+        let r = app
+            .patch_json(&format!("/api/v1/employees/{id}"), &json!({"age": 50}))
+            .await;
+        assert_eq!(r.status.as_u16(), 200, "update: {}", r.raw);
+        ids.push(id);
+    }
+    let rows = app
+        .wait_for_outbox(WAIT, "employee events on Kafka", |rows| {
+            employee_rows(rows)
+                .iter()
+                .filter(|r| r.transport.as_deref() == Some("kafka"))
+                .count()
+                == 6
+        })
+        .await;
+    let employee = employee_rows(&rows);
+    assert_eq!(
+        employee.len(),
+        12,
+        "one Kafka and one subscriber row per event"
+    );
+    let queued: Vec<_> = employee.iter().filter(|r| !r.delivered).collect();
+    assert_eq!(queued.len(), 6, "the subscriber's rows wait: {employee:#?}");
+    let bootstrap = bootstrap.clone();
+    let records = actix_web::rt::task::spawn_blocking(move || {
+        consume(&bootstrap, &["employee-queue"], 6, Duration::from_secs(10))
+    })
+    .await
+    .expect("consumer thread");
+    assert_eq!(records.len(), 6, "every employee event reached Kafka");
+    // The subscriber was tried, and its rows carry the failure for retry.
+    app.wait_for_outbox(WAIT, "a failed subscriber attempt", |rows| {
+        employee_rows(rows)
+            .iter()
+            .any(|r| !r.delivered && r.attempts >= 1)
+    })
+    .await;
+    assert!(seen.lock().unwrap().failed_batches > 0);
+    assert!(seen.lock().unwrap().processed.is_empty());
+}
