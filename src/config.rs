@@ -365,6 +365,23 @@ pub struct TopicSettings {
     pub compliance: String,
 }
 
+impl TopicSettings {
+    /// The topic of `family`'s events. Config knows the events, not the other
+    /// way round.
+    pub fn for_family(&self, family: crate::events::Family) -> &str {
+        use crate::events::Family as F;
+        match family {
+            F::User => &self.user,
+            F::Employee => &self.employee,
+            F::Leave => &self.leave,
+            F::Attendance => &self.attendance,
+            F::Audit => &self.audit,
+            F::Notification => &self.notification,
+            F::Compliance => &self.compliance,
+        }
+    }
+}
+
 /// Outbox relay settings.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -64,7 +64,12 @@ fn create_admin(
     let email = email.to_owned();
     actix_web::rt::System::new().block_on(async move {
         // No relay here: the account's events wait in the outbox for the service.
-        let outbox = hrms::outbox::Outbox::new(&settings, None, hrms::metrics::Metrics::new());
+        let outbox = hrms::outbox::Outbox::new(
+            &settings,
+            None,
+            hrms::metrics::Metrics::new(),
+            Default::default(),
+        );
         let users = hrms::modules::user::start(db, outbox, 1);
         match hrms::modules::user::create_first_admin(&users, &email, &password, min).await {
             Ok(true) => {

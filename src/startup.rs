@@ -48,6 +48,19 @@ impl Application {
     /// Connects the database (migrating it if configured), starts the relay and
     /// the enabled modules' actors, and binds the HTTP listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with_subscriptions(settings, Vec::new()).await
+    }
+
+    /// [`Application::build`] with in-process subscriptions registered before
+    /// anything is written or served (tests subscribe a test actor this way).
+    pub async fn build_with_subscriptions(
+        settings: Settings,
+        subscriptions: Vec<crate::outbox::Subscription>,
+    ) -> anyhow::Result<Self> {
+        let registry = crate::outbox::Subscriptions::default();
+        for subscription in subscriptions {
+            registry.register(subscription)?;
+        }
         let settings = Arc::new(settings);
         let db = Db::connect(&settings.database)?;
         let backend = db.backend().as_str();
@@ -70,6 +83,7 @@ impl Application {
                 db.clone(),
                 metrics.clone(),
                 status.clone(),
+                registry.clone(),
             );
             (status, Some(Arc::new(handle)))
         } else {
@@ -79,7 +93,7 @@ impl Application {
         let waker: Option<crate::outbox::Waker> = relay_addr
             .clone()
             .map(|addr| Arc::new(move || addr.do_send(relay::Wake)) as crate::outbox::Waker);
-        let outbox = Outbox::new(&settings, waker, metrics.clone());
+        let outbox = Outbox::new(&settings, waker, metrics.clone(), registry);
 
         let tokens = Arc::new(TokenService::new(&settings.auth));
         let deps = ModuleDeps {

@@ -56,7 +56,18 @@ impl SourceModule {
 
     /// CloudEvents `source` attribute.
     pub fn ce_source(self) -> String {
-        format!("/hrms/{}", self.as_str())
+        self.ce_source_str().to_owned()
+    }
+
+    /// [`SourceModule::ce_source`] without an allocation.
+    pub fn ce_source_str(self) -> &'static str {
+        match self {
+            SourceModule::User => "/hrms/user",
+            SourceModule::Employee => "/hrms/employee",
+            SourceModule::Leave => "/hrms/leave",
+            SourceModule::Attendance => "/hrms/attendance",
+            SourceModule::Compliance => "/hrms/compliance",
+        }
     }
 }
 
@@ -114,19 +125,6 @@ impl Family {
     pub fn has_http_fallback(self) -> bool {
         matches!(self, Family::Audit | Family::Notification)
     }
-
-    /// The topic of this family under the given settings.
-    pub fn topic(self, topics: &crate::config::TopicSettings) -> &str {
-        match self {
-            Family::User => &topics.user,
-            Family::Employee => &topics.employee,
-            Family::Leave => &topics.leave,
-            Family::Attendance => &topics.attendance,
-            Family::Audit => &topics.audit,
-            Family::Notification => &topics.notification,
-            Family::Compliance => &topics.compliance,
-        }
-    }
 }
 
 macro_rules! event_types {
@@ -149,6 +147,12 @@ macro_rules! event_types {
             /// The family the type belongs to.
             pub fn family(self) -> Family {
                 match self { $( EventType::$variant => Family::$family, )* }
+            }
+
+            /// Parses [`EventType::as_str`] (one `match`: the relay parses every
+            /// claimed row).
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $( $name => Some(EventType::$variant), )* _ => None }
             }
         }
     };
@@ -178,13 +182,6 @@ event_types! {
     ComplianceViolation = "COMPLIANCE_VIOLATION": Compliance,
     ComplianceAlert = "COMPLIANCE_ALERT": Compliance,
     ComplianceCheckCompleted = "COMPLIANCE_CHECK_COMPLETED": Compliance,
-}
-
-impl EventType {
-    /// Parses [`EventType::as_str`].
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|t| t.as_str() == s)
-    }
 }
 
 /// Who caused an event and which request it belongs to.

@@ -8,16 +8,13 @@ use diesel::result::Error as DieselError;
 use crate::db::schema::{outbox_deliveries, outbox_events, relay_leases};
 use crate::db::DbConnection;
 use crate::events::Event;
+use crate::outbox::Destination;
 
-/// Destination of rows that only go to Kafka.
-pub const DEST_KAFKA: &str = "kafka";
-/// Destination of audit and notification rows: Kafka first, HTTP as fallback.
-pub const DEST_KAFKA_OR_HTTP: &str = "kafka_or_http";
 /// Name of the relay lease row.
 const LEASE: &str = "outbox";
 
 /// A row to insert.
-#[derive(Debug, Insertable)]
+#[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = outbox_events)]
 pub struct NewRow {
     event_id: String,
@@ -34,8 +31,12 @@ pub struct NewRow {
 }
 
 impl NewRow {
-    /// Serialises `event` into a pending row.
-    pub fn from_event(event: &Event, traceparent: Option<&str>) -> QueryResult<Self> {
+    /// Serialises `event` into a pending row for `destination`.
+    pub fn from_event(
+        event: &Event,
+        traceparent: Option<&str>,
+        destination: &Destination,
+    ) -> QueryResult<Self> {
         let base = event.base();
         let family = event.family();
         let payload = event
@@ -48,12 +49,7 @@ impl NewRow {
             event_type: base.event_type.as_str().to_owned(),
             family: family.as_str().to_owned(),
             source_module: base.source.as_str().to_owned(),
-            destination: if family.has_http_fallback() {
-                DEST_KAFKA_OR_HTTP
-            } else {
-                DEST_KAFKA
-            }
-            .to_owned(),
+            destination: destination.as_db().into_owned(),
             aggregate_id: event.aggregate_id(),
             payload,
             traceparent: traceparent.map(str::to_owned),
@@ -61,6 +57,14 @@ impl NewRow {
             attempts: 0,
             next_attempt_at: now,
         })
+    }
+
+    /// The same event's row for another destination.
+    pub fn to_destination(&self, destination: &Destination) -> Self {
+        Self {
+            destination: destination.as_db().into_owned(),
+            ..self.clone()
+        }
     }
 }
 
@@ -91,7 +95,8 @@ pub struct OutboxRow {
     pub family: String,
     /// e.g. `employee`.
     pub source_module: String,
-    /// `kafka` or `kafka_or_http`.
+    /// `kafka`, `kafka_or_http`, `http` or `subscriber:<name>` (see
+    /// [`Destination`]).
     pub destination: String,
     /// Kafka key.
     pub aggregate_id: String,
@@ -179,6 +184,9 @@ pub enum ClaimScope {
     All,
     /// Only rows of these families (Kafka is unreachable: these go over HTTP).
     Families(Vec<String>),
+    /// Rows of these families (the HTTP fallback carries them) and every row
+    /// for an in-process subscriber: what a relay without Kafka can deliver.
+    FamiliesAndSubscribers(Vec<String>),
 }
 
 /// The rows one relay incarnation has claimed and not yet settled (marked
@@ -222,13 +230,13 @@ impl Claims {
         ClaimWindow { after: 0, exclude }
     }
 
-    /// Records the rows a claim in `scope` with `limit` returned.
-    pub fn claimed(&mut self, scope: &ClaimScope, rows: &[OutboxRow], limit: i64) {
-        for row in rows {
-            self.in_flight.insert(row.seq);
-            self.highest = self.highest.max(row.seq);
+    /// Records the rows (by `seq`) a claim in `scope` with `limit` returned.
+    pub fn claimed(&mut self, scope: &ClaimScope, seqs: &[i64], limit: i64) {
+        for &seq in seqs {
+            self.in_flight.insert(seq);
+            self.highest = self.highest.max(seq);
         }
-        self.cursor = (rows.len() as i64 >= limit).then(|| scope.clone());
+        self.cursor = (seqs.len() as i64 >= limit).then(|| scope.clone());
     }
 
     /// Forgets rows whose outcome is recorded (or that were handed back).
@@ -253,13 +261,15 @@ impl Claims {
     ) -> QueryResult<Vec<OutboxRow>> {
         let window = self.window(scope);
         let rows = claim(conn, &window, now, limit, scope)?;
-        self.claimed(scope, &rows, limit);
+        let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
+        self.claimed(scope, &seqs, limit);
         Ok(rows)
     }
 }
 
 /// Reads up to `limit` due rows in `window`, oldest first, taking only the head
-/// of each aggregate's queue (per family, so per topic): a row waits while any
+/// of each aggregate's queue (per family and destination, so per topic and per
+/// subscriber: a slow subscriber never holds Kafka back): a row waits while any
 /// earlier row of its aggregate is undelivered (in flight, or waiting for a
 /// retry). So an aggregate's next event is handed to a sink only after the one
 /// before it was acknowledged, and a failed event can never be overtaken by a
@@ -288,6 +298,11 @@ pub fn claim(
                 .field(outbox_events::family)
                 .eq(outbox_events::family),
         )
+        .filter(
+            earlier
+                .field(outbox_events::destination)
+                .eq(outbox_events::destination),
+        )
         .filter(earlier.field(outbox_events::seq).lt(outbox_events::seq));
     let mut query = outbox_events::table
         .filter(outbox_events::seq.gt(window.after))
@@ -309,8 +324,19 @@ pub fn claim(
             .sql("))"),
         );
     }
-    if let ClaimScope::Families(families) = &scope {
-        query = query.filter(outbox_events::family.eq_any(families));
+    match scope {
+        ClaimScope::All => {}
+        ClaimScope::Families(families) => {
+            query = query.filter(outbox_events::family.eq_any(families));
+        }
+        ClaimScope::FamiliesAndSubscribers(families) => {
+            let subscriber = format!("{}%", Destination::SUBSCRIBER_PREFIX);
+            query = query.filter(
+                outbox_events::family
+                    .eq_any(families)
+                    .or(outbox_events::destination.like(subscriber)),
+            );
+        }
     }
     query.load(conn)
 }
@@ -324,15 +350,16 @@ fn claim_pg(
     scope: &ClaimScope,
 ) -> QueryResult<Vec<OutboxRow>> {
     use diesel::Connection as _;
-    let families: Option<Vec<String>> = match scope {
-        ClaimScope::All => None,
-        ClaimScope::Families(f) => Some(f.clone()),
+    let (families, subscribers): (Option<Vec<String>>, bool) = match scope {
+        ClaimScope::All => (None, false),
+        ClaimScope::Families(f) => (Some(f.clone()), false),
+        ClaimScope::FamiliesAndSubscribers(f) => (Some(f.clone()), true),
     };
     // A parallel plan costs two more processes and twice the time for a few
     // thousand rows: this is an OLTP query.
     pg.transaction(|pg| {
         diesel::sql_query("SET LOCAL max_parallel_workers_per_gather = 0").execute(pg)?;
-        claim_pg_query(pg, window, now, limit, families)
+        claim_pg_query(pg, window, now, limit, families, subscribers)
     })
 }
 
@@ -342,18 +369,20 @@ fn claim_pg_query(
     now: i64,
     limit: i64,
     families: Option<Vec<String>>,
+    subscribers: bool,
 ) -> QueryResult<Vec<OutboxRow>> {
-    use diesel::sql_types::{Array, BigInt, Nullable, Text};
+    use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text};
     diesel::sql_query(
         "SELECT seq, event_id, event_type, family, source_module, destination, aggregate_id, \
            payload, traceparent, created_at, attempts, next_attempt_at, last_error \
          FROM outbox_events o \
          WHERE o.seq > $1 AND o.next_attempt_at <= $2 \
            AND o.seq <> ALL($3) \
-           AND ($5::text[] IS NULL OR o.family = ANY($5)) \
+           AND ($5::text[] IS NULL OR o.family = ANY($5) \
+             OR ($6 AND o.destination LIKE 'subscriber:%')) \
            AND NOT EXISTS (SELECT 1 FROM outbox_events e \
              WHERE e.aggregate_id = o.aggregate_id AND e.family = o.family \
-               AND e.seq < o.seq) \
+               AND e.destination = o.destination AND e.seq < o.seq) \
          ORDER BY o.seq LIMIT $4",
     )
     .bind::<BigInt, _>(window.after)
@@ -361,6 +390,7 @@ fn claim_pg_query(
     .bind::<Array<BigInt>, _>(&window.exclude)
     .bind::<BigInt, _>(limit)
     .bind::<Nullable<Array<Text>>, _>(families)
+    .bind::<Bool, _>(subscribers)
     .load(pg)
 }
 

@@ -1,15 +1,22 @@
 //! The event relay: the one producer actor of the process. It claims due outbox
-//! rows in batches (only while it holds the relay lease), hands them to Kafka,
-//! and marks them delivered once acknowledged; audit and notification rows take
-//! the HTTP fallback when Kafka is off or failing. It runs under
-//! `actix::Supervisor` on its own arbiter: a fatal client error, repeated
-//! failures or a panic stop it, and it is restarted with a fresh client after an
-//! exponential, capped backoff.
+//! rows in batches (only while it holds the relay lease), parses their metadata
+//! once ([`ClaimedEvent`]), hands each to the sink for its destination, and
+//! marks it delivered once that sink acknowledged it. Three sinks implement
+//! [`Sink`]: Kafka ([`kafka::KafkaSink`], with the circuit and the ack-stall
+//! clock), the HTTP fallback for audit and notification rows when Kafka is off
+//! or failing ([`fallback::HttpSink`]), and in-process subscribers
+//! ([`subscriber::SubscriberSink`], see [`crate::outbox::Subscriptions`]).
+//! It runs under `actix::Supervisor` on its own arbiter: a fatal client error,
+//! repeated failures or a panic stop it, and it is restarted with fresh sinks
+//! after an exponential, capped backoff.
 
 pub mod circuit;
+pub mod claimed;
 pub mod fallback;
 pub mod kafka;
 mod relay_actor;
+pub mod sink;
+pub mod subscriber;
 
 use std::sync::{Arc, Mutex};
 
@@ -18,8 +25,11 @@ use actix::{Addr, Arbiter, Message, Supervisor};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::metrics::Metrics;
+use crate::outbox::Subscriptions;
 
+pub use claimed::ClaimedEvent;
 pub use relay_actor::Relay;
+pub use sink::Sink;
 
 /// Shared, read-only view of the relay for readiness and metrics.
 #[derive(Clone, Default)]
@@ -91,16 +101,18 @@ pub struct RelayHandle {
     _arbiter: Arbiter,
 }
 
-/// Starts the supervised relay on its own arbiter thread.
+/// Starts the supervised relay on its own arbiter thread; it delivers
+/// subscriber rows to `subscriptions` (registered now or later at start-up).
 pub fn start(
     settings: Arc<Settings>,
     db: Db,
     metrics: Metrics,
     status: RelayStatus,
+    subscriptions: Subscriptions,
 ) -> RelayHandle {
     let arbiter = Arbiter::new();
     let addr = Supervisor::start_in_arbiter(&arbiter.handle(), move |_| {
-        Relay::new(settings, db, metrics, status)
+        Relay::new(settings, db, metrics, status, subscriptions)
     });
     RelayHandle {
         addr,

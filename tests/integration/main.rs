@@ -13,3 +13,4 @@ mod relay;
 mod schema_parity;
 mod schemas;
 mod security;
+mod subscribers;

@@ -52,6 +52,14 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the app with extra environment-style overrides (`KAFKA_...`, `HRMS_...`).
 pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    spawn_app_with_subscriptions(overrides, Vec::new()).await
+}
+
+/// [`spawn_app_with`], with in-process subscriptions registered before start.
+pub async fn spawn_app_with_subscriptions(
+    overrides: &[(&str, &str)],
+    subscriptions: Vec<hrms::outbox::Subscription>,
+) -> TestApp {
     // Logs only when asked for (RUST_LOG=...), captured per test.
     if std::env::var_os("RUST_LOG").is_some() {
         let _ = tracing_subscriber::fmt()
@@ -84,7 +92,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     }
     let config_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config");
     let settings = Settings::load_from(&config_dir, "test", &env).expect("test settings");
-    let app = Application::build(settings)
+    let app = Application::build_with_subscriptions(settings, subscriptions)
         .await
         .expect("application starts");
     let port = app.port();
