@@ -5,8 +5,10 @@
 mod auth;
 mod common;
 mod employees;
+mod health;
 mod openapi;
 mod operator;
 mod outbox;
 mod relay;
 mod schemas;
+mod users;
