@@ -11,4 +11,6 @@ mod operator;
 mod outbox;
 mod relay;
 mod schemas;
+#[path = "../support/mod.rs"]
+mod support;
 mod users;
