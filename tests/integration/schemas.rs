@@ -94,8 +94,11 @@ async fn employee_events() -> Vec<(EventType, Value)> {
     })
     .await
     .expect("outbox read");
+    // One event may be queued once per destination: each event id counts once.
+    let mut ids = BTreeSet::new();
     let events: Vec<(EventType, Value)> = values
         .into_iter()
+        .filter(|v| ids.insert(v["event_id"].as_str().unwrap_or_default().to_owned()))
         .map(|v| {
             let t = v["event_type"]
                 .as_str()
