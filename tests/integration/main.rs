@@ -5,6 +5,7 @@
 mod auth;
 mod common;
 mod employees;
+mod health;
 mod mount;
 mod openapi;
 mod operator;
@@ -14,3 +15,6 @@ mod schema_parity;
 mod schemas;
 mod security;
 mod subscribers;
+#[path = "../support/mod.rs"]
+mod support;
+mod users;

@@ -4,46 +4,30 @@
 //! field in Rust without updating the schema fails here.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
-use chrono::{NaiveDate, NaiveDateTime};
 use hrms::events::{
     attendance_event, audit_event, compliance_event, leave_event, notification_event, user_event,
     AuditAction, Event, EventContext, EventType, Family, SourceModule,
 };
-use hrms::modules::employee::events as employee_events;
-use hrms::modules::employee::model::{
-    CreateEmployeeRequest, EmployeeId, EmployeeRow, EmployeeStatus, UpdateEmployeeRequest,
-};
-use hrms::modules::employee::rules;
 use serde_json::{json, Value};
+
+use crate::common::*;
+use crate::support::schemas::{self as support, errors_of, schema_dir};
 
 const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
 const ID_BASE: &str = "https://hrms.example/schemas/events/v1/";
 
-fn schema_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("schemas/events/v1")
-}
-
 fn load_schema(t: EventType) -> Value {
-    let path = schema_dir().join(format!("{}.json", t.as_str()));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: not JSON: {e}", path.display()))
+    support::load_schema(t.as_str())
 }
 
 fn validator(t: EventType) -> jsonschema::Validator {
-    jsonschema::draft202012::options()
-        .should_validate_formats(true)
-        .build(&load_schema(t))
-        .unwrap_or_else(|e| panic!("{}: invalid schema: {e}", t.as_str()))
+    support::validator(t.as_str())
 }
 
 /// The validation errors of `instance` against its type's schema, one per line.
 fn errors(t: EventType, instance: &Value) -> Vec<String> {
-    validator(t)
-        .iter_errors(instance)
-        .map(|e| format!("{} at {}", e, e.instance_path))
-        .collect()
+    errors_of(&validator(t), instance)
 }
 
 fn event_json(event: &Event) -> Value {
@@ -58,75 +42,100 @@ fn ctx(actor: Option<&str>) -> EventContext {
     }
 }
 
-fn today() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()
-}
+/// The employee module's real events, as a client causes them: created
+/// (minimal and full, every optional field set), updated (optional fields
+/// cleared to null), terminated, each with its audit event. They are written
+/// with Kafka on and the relay off, so they stay queued and are read back from
+/// the outbox exactly as the relay would publish them.
+async fn employee_events() -> Vec<(EventType, Value)> {
+    let app = spawn_app_with(&[
+        ("KAFKA_ENABLE_PRODUCER", "true"),
+        ("HRMS_RELAY_ENABLED", "false"),
+    ])
+    .await;
+    let manager = app
+        .create_employee(json!({ "name": "Grace Hopper", "age": 60 }))
+        .await;
+    let full = app
+        .create_employee(json!({
+            "name": "  Ada Lovelace ",
+            "age": 36,
+            "email": "Ada@Example.COM",
+            "department": "Engineering",
+            "position": "Analyst",
+            "manager_id": manager["id"],
+            "hire_date": "2024-03-01",
+            "status": "on_leave",
+        }))
+        .await;
+    let path = format!("/api/v1/employees/{}", full["id"].as_str().expect("id"));
+    let r = app
+        .patch_json(
+            &path,
+            &json!({
+                "name": "Ada King",
+                "email": null,
+                "department": null,
+                "manager_id": null,
+                "status": "active",
+            }),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "update: {}", r.raw);
+    let r = app
+        .delete(&format!("{path}?termination_date=2026-11-30"))
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "terminate: {}", r.raw);
 
-fn now() -> NaiveDateTime {
-    chrono::Utc::now().naive_utc()
-}
-
-/// A row as the employee module creates it, from a create request body.
-fn employee_row(body: Value) -> EmployeeRow {
-    let req: CreateEmployeeRequest = serde_json::from_value(body).expect("create request");
-    let new = rules::validate_create(req, today()).expect("valid employee");
-    rules::new_row(EmployeeId::generate(), new, now())
-}
-
-/// Every event the library can build today: the employee module's real events
-/// (with every optional field both set and null) and one or more of every other
-/// type through its factory function.
-fn every_buildable_event() -> Vec<Event> {
-    let mut events = Vec::new();
-
-    // Employee module: create (minimal and full), update, terminate.
-    let manager = employee_row(json!({ "name": "Grace Hopper", "age": 60 }));
-    let full = employee_row(json!({
-        "name": "  Ada Lovelace ",
-        "age": 36,
-        "email": "Ada@Example.COM",
-        "department": "Engineering",
-        "position": "Analyst",
-        "manager_id": manager.id,
-        "hire_date": "2024-03-01",
-        "status": "on_leave",
-    }));
-    events.extend(employee_events::created(&ctx(None), &manager));
-    events.extend(employee_events::created(&ctx(Some("u-1")), &full));
-
-    let mut updated = full.clone();
-    let patch: UpdateEmployeeRequest = serde_json::from_value(json!({
-        "name": "Ada King",
-        "email": null,
-        "department": null,
-        "manager_id": null,
-        "status": "active",
-    }))
-    .expect("update request");
-    let patch = rules::validate_patch(patch, today()).expect("valid patch");
-    let changed = rules::apply_patch(&mut updated, patch, now());
-    assert!(!changed.is_empty());
-    events.extend(employee_events::updated(
-        &ctx(Some("u-1")),
-        &updated,
-        &changed,
-    ));
-
-    // Termination, as the employee actor does it.
-    let mut terminated = full.clone();
-    terminated.status = EmployeeStatus::Terminated.as_str().to_owned();
-    terminated.termination_date = Some(
-        rules::termination_date(Some("2026-11-30"), terminated.hire_date, today())
-            .expect("valid date"),
+    let db = app.services.db.clone();
+    let values = actix_web::rt::task::spawn_blocking(move || {
+        let mut conn = db.get().expect("db connection");
+        crate::support::outbox::queued_values(&mut conn).expect("queued events")
+    })
+    .await
+    .expect("outbox read");
+    // One event may be queued once per destination: each event id counts once.
+    let mut ids = BTreeSet::new();
+    let events: Vec<(EventType, Value)> = values
+        .into_iter()
+        .filter(|v| ids.insert(v["event_id"].as_str().unwrap_or_default().to_owned()))
+        .map(|v| {
+            let t = v["event_type"]
+                .as_str()
+                .and_then(EventType::parse)
+                .unwrap_or_else(|| panic!("an event of no known type: {v}"));
+            (t, v)
+        })
+        .collect();
+    let types: Vec<&str> = events.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(
+        types,
+        [
+            "EMPLOYEE_CREATED",
+            "AUDIT_EMPLOYEE_ACTION",
+            "EMPLOYEE_CREATED",
+            "AUDIT_EMPLOYEE_ACTION",
+            "EMPLOYEE_UPDATED",
+            "AUDIT_EMPLOYEE_ACTION",
+            "EMPLOYEE_TERMINATED",
+            "AUDIT_EMPLOYEE_ACTION",
+        ],
+        "the employee writes left other events than expected"
     );
-    terminated.updated_at = now();
-    events.extend(employee_events::terminated(&ctx(None), &terminated));
+    events
+}
+
+/// Every event the library can build today, with its type: the employee
+/// module's real events (with every optional field both set and null, through
+/// the API) and one or more of every other type through its factory function.
+async fn every_buildable_event() -> Vec<(EventType, Value)> {
+    let mut built: Vec<Event> = Vec::new();
+    let employee_id = "0193a2b4-0000-7000-8000-000000000042";
 
     // Families whose modules have not landed yet: through their factories.
-    let employee_id = full.id.as_str();
     for t in EventType::ALL.iter().copied() {
         match t.family() {
-            Family::User => events.push(user_event(
+            Family::User => built.push(user_event(
                 &ctx(Some("u-1")),
                 t,
                 "u-42",
@@ -137,21 +146,21 @@ fn every_buildable_event() -> Vec<Event> {
                 },
                 json!({ "id": "u-42", "email": "someone@example.com", "role": "employee" }),
             )),
-            Family::Leave => events.push(leave_event(
+            Family::Leave => built.push(leave_event(
                 &ctx(Some("u-1")),
                 t,
                 "l-7",
                 employee_id,
                 json!({ "start_date": "2026-12-01", "end_date": "2026-12-05" }),
             )),
-            Family::Attendance => events.push(attendance_event(
+            Family::Attendance => built.push(attendance_event(
                 &ctx(None),
                 t,
                 "a-9",
                 employee_id,
                 json!({ "check_in": "2026-11-26T08:00:00Z" }),
             )),
-            Family::Compliance => events.push(compliance_event(
+            Family::Compliance => built.push(compliance_event(
                 &ctx(None),
                 t,
                 employee_id,
@@ -165,7 +174,7 @@ fn every_buildable_event() -> Vec<Event> {
     for source in SourceModule::ALL {
         let action = format!("{}.create", source.as_str());
         for actor in [None, Some("u-1")] {
-            events.push(audit_event(
+            built.push(audit_event(
                 &ctx(actor),
                 source,
                 AuditAction {
@@ -180,7 +189,7 @@ fn every_buildable_event() -> Vec<Event> {
                 },
             ));
         }
-        events.push(notification_event(
+        built.push(notification_event(
             &ctx(None),
             source,
             "account_created",
@@ -189,7 +198,7 @@ fn every_buildable_event() -> Vec<Event> {
             json!({ "name": "Someone" }),
         ));
     }
-    events.push(notification_event(
+    built.push(notification_event(
         &ctx(None),
         SourceModule::Leave,
         "leave_approved",
@@ -197,6 +206,8 @@ fn every_buildable_event() -> Vec<Event> {
         "someone@example.com",
         json!({}),
     ));
+    let mut events = employee_events().await;
+    events.extend(built.iter().map(|e| (e.base().event_type, event_json(e))));
     events
 }
 
@@ -243,16 +254,15 @@ fn every_event_type_has_a_schema_file() {
     }
 }
 
-#[test]
-fn every_event_the_library_can_build_matches_its_schema() {
-    let events = every_buildable_event();
+#[actix_web::test]
+async fn every_event_the_library_can_build_matches_its_schema() {
+    let events = every_buildable_event().await;
     let mut covered = BTreeSet::new();
     let mut failures = Vec::new();
-    for event in &events {
-        let t = event.base().event_type;
+    for (t, value) in &events {
+        let t = *t;
         covered.insert(t.as_str());
-        let value = event_json(event);
-        for e in errors(t, &value) {
+        for e in errors(t, value) {
             failures.push(format!("{}: {e}\n  event: {value}", t.as_str()));
         }
     }
@@ -267,16 +277,14 @@ fn every_event_the_library_can_build_matches_its_schema() {
     assert!(missing.is_empty(), "no event built for {missing:?}");
 }
 
-#[test]
-fn a_schema_rejects_an_event_with_a_missing_or_extra_field() {
+#[actix_web::test]
+async fn a_schema_rejects_an_event_with_a_missing_or_extra_field() {
     let mut seen = BTreeSet::new();
-    for event in every_buildable_event() {
-        let t = event.base().event_type;
+    for (t, valid) in every_buildable_event().await {
         if !seen.insert(t.as_str()) {
             continue;
         }
         let name = t.as_str();
-        let valid = event_json(&event);
         assert!(
             errors(t, &valid).is_empty(),
             "{name}: the unmodified event must pass"
@@ -323,11 +331,11 @@ fn a_schema_rejects_an_event_with_a_missing_or_extra_field() {
     }
 
     // The employee snapshot is strict too.
-    let created = every_buildable_event()
+    let (_, valid) = every_buildable_event()
+        .await
         .into_iter()
-        .find(|e| e.base().event_type == EventType::EmployeeCreated)
+        .find(|(t, _)| *t == EventType::EmployeeCreated)
         .expect("an EMPLOYEE_CREATED event");
-    let valid = event_json(&created);
     let mut extra = valid.clone();
     extra["data"]["salary"] = json!(1);
     assert!(

@@ -9,6 +9,8 @@
 //! docs/tier2.md for the images, the scenarios and the latest figures.
 
 mod harness;
+#[path = "../support/mod.rs"]
+mod support;
 
 mod broker_absent;
 mod broker_outage;

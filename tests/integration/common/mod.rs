@@ -1,12 +1,17 @@
 //! Test harness: starts the real application on a random port with its own fresh
 //! database (a temporary SQLite file, or a new PostgreSQL database when
-//! `HRMS_TEST_DATABASE_URL` is set), plus helpers to call it, to read Kafka
-//! topics, and to stand up an HTTP peer.
+//! `HRMS_TEST_DATABASE_URL` is set) and the fixture admin, plus helpers to call
+//! it. Kafka reading, the HTTP peer, the outbox reader, schema validation and
+//! the fixtures are the support library's (`tests/support`), shared with tier 2;
+//! they are re-exported here under their old paths.
 
-#![allow(dead_code)]
+#![allow(
+    dead_code,
+    reason = "helpers shared by the test files; not every file uses each one"
+)]
 
-pub mod kafka;
-pub mod peer;
+pub use crate::support::fixtures::{ADMIN_EMAIL, ADMIN_PASSWORD, USER_PASSWORD};
+pub use crate::support::{kafka, peer};
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -33,6 +38,7 @@ pub struct TestApp {
     /// A token of the fixture admin; requests carry it unless told otherwise.
     pub admin_token: String,
     client: awc::Client,
+    _fixture: Option<crate::support::fixtures::FixtureGuard>,
 }
 
 /// A response: status, headers we care about, JSON body (`Null` when not JSON).
@@ -92,6 +98,11 @@ pub async fn spawn_app_with_subscriptions(
     }
     let config_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config");
     let settings = Settings::load_from(&config_dir, "test", &env).expect("test settings");
+    let fixture = if settings.modules.user.enabled {
+        Some(crate::support::fixtures::ensure_fixture_admin(&config_dir, "test", &env).await)
+    } else {
+        None
+    };
     let app = Application::build_with_subscriptions(settings, subscriptions)
         .await
         .expect("application starts");
@@ -109,50 +120,14 @@ pub async fn spawn_app_with_subscriptions(
         client: awc::Client::builder()
             .timeout(Duration::from_secs(30))
             .finish(),
+        _fixture: fixture,
     };
     if app.services.settings.modules.user.enabled {
-        insert_fixture_admin(&app).await;
         let r = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
         assert_eq!(r.status.as_u16(), 200, "fixture admin login: {}", r.raw);
         app.admin_token = r.body["access_token"].as_str().expect("token").to_owned();
     }
     app
-}
-
-/// The fixture admin every test app has (written straight into the table, so
-/// it adds no outbox rows to what a test counts).
-pub const ADMIN_EMAIL: &str = "admin@hrms.test";
-/// Its password.
-pub const ADMIN_PASSWORD: &str = "fixture-admin-password";
-/// The password of accounts made with [`TestApp::account`].
-pub const USER_PASSWORD: &str = "fixture-user-password";
-
-async fn insert_fixture_admin(app: &TestApp) {
-    let db = app.services.db.clone();
-    actix_web::rt::task::spawn_blocking(move || {
-        let now = chrono::Utc::now().naive_utc();
-        let row = hrms::modules::user::model::UserRow {
-            id: uuid::Uuid::now_v7().to_string(),
-            email: ADMIN_EMAIL.into(),
-            display_name: "Fixture Admin".into(),
-            role: "admin".into(),
-            employee_id: None,
-            active: true,
-            password_hash: hrms::auth::password::hash(ADMIN_PASSWORD).expect("hash"),
-            created_at: now,
-            updated_at: now,
-            last_login_at: None,
-        };
-        let mut conn = db.get().expect("db");
-        let exists = hrms::modules::user::repository::find_by_email(&mut conn, ADMIN_EMAIL)
-            .expect("query admin")
-            .is_some();
-        if !exists {
-            hrms::modules::user::repository::insert(&mut conn, &row).expect("insert admin");
-        }
-    })
-    .await
-    .expect("fixture admin");
 }
 
 /// Creates a new database on the server of `admin_url` and returns its URL.
@@ -299,70 +274,11 @@ impl TestApp {
         r.body
     }
 
-    /// Rows in the outbox: (event_type, delivered, transport).
+    /// Every row in the outbox, queued or delivered, in commit order, read in
+    /// one snapshot.
     pub fn outbox(&self) -> Vec<OutboxEntry> {
-        use diesel::prelude::*;
         let mut conn = self.services.db.get().expect("db connection");
-        // Delivered rows have left the queue for outbox_deliveries; both are read
-        // in one snapshot, so a row moving meanwhile is seen exactly once.
-        let conn: &mut hrms::db::DbConnection = &mut conn;
-        conn.transaction(|c| {
-            if let hrms::db::DbConnection::Pg(_) = c {
-                diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute(c)?;
-            }
-            Self::outbox_in(c)
-        })
-        .expect("outbox query")
-    }
-
-    fn outbox_in(conn: &mut hrms::db::DbConnection) -> diesel::QueryResult<Vec<OutboxEntry>> {
-        use diesel::prelude::*;
-        use hrms::db::schema::{outbox_deliveries as d, outbox_events as q};
-        let mut rows: Vec<(i64, OutboxEntry)> = q::table
-            .select((
-                q::seq,
-                q::event_id,
-                q::event_type,
-                q::aggregate_id,
-                q::attempts,
-            ))
-            .load::<(i64, String, String, String, i32)>(conn)?
-            .into_iter()
-            .map(|(seq, id, t, agg, a)| {
-                let entry = OutboxEntry {
-                    event_id: id,
-                    event_type: t,
-                    aggregate_id: agg,
-                    delivered: false,
-                    transport: None,
-                    attempts: a,
-                };
-                (seq, entry)
-            })
-            .collect();
-        let delivered = d::table
-            .select((
-                d::seq,
-                d::event_id,
-                d::event_type,
-                d::aggregate_id,
-                d::transport,
-                d::attempts,
-            ))
-            .load::<(i64, String, String, String, String, i32)>(conn)?;
-        rows.extend(delivered.into_iter().map(|(seq, id, t, agg, tr, a)| {
-            let entry = OutboxEntry {
-                event_id: id,
-                event_type: t,
-                aggregate_id: agg,
-                delivered: true,
-                transport: Some(tr),
-                attempts: a,
-            };
-            (seq, entry)
-        }));
-        rows.sort_by_key(|(seq, _)| *seq);
-        Ok(rows.into_iter().map(|(_, e)| e).collect())
+        crate::support::outbox::read(&mut conn).expect("outbox query")
     }
 
     /// Waits until `cond(outbox)` holds or panics after `timeout`.
@@ -387,15 +303,7 @@ impl TestApp {
 }
 
 /// One outbox row as tests see it.
-#[derive(Debug, Clone)]
-pub struct OutboxEntry {
-    pub event_id: String,
-    pub event_type: String,
-    pub aggregate_id: String,
-    pub delivered: bool,
-    pub transport: Option<String>,
-    pub attempts: i32,
-}
+pub type OutboxEntry = crate::support::outbox::OutboxRecord;
 
 /// Asserts an error reply: status, JSON with the given `code` and a message.
 pub fn assert_error(r: &Reply, status: u16, code: &str) {

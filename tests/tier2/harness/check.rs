@@ -3,12 +3,10 @@
 //! order per key; each value against its JSON Schema; the CloudEvents headers.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::PathBuf;
-
-use serde_json::Value;
 
 use super::consumer::Record;
 use super::postgres::OutboxRecord;
+use crate::support::schemas::Validators;
 
 /// Which outbox rows a scenario expects on Kafka: all but those the HTTP
 /// fallback delivered.
@@ -260,35 +258,4 @@ fn header_problems(r: &Record, row: &OutboxRecord) -> Vec<String> {
         ));
     }
     out
-}
-
-/// JSON Schema validators by event type, loaded from `schemas/events/v1/`.
-#[derive(Default)]
-pub struct Validators {
-    by_type: HashMap<String, jsonschema::Validator>,
-}
-
-impl Validators {
-    /// The validation errors of `value` against the schema of `event_type`.
-    pub fn errors(&mut self, event_type: &str, value: &Value) -> Vec<String> {
-        let validator = self
-            .by_type
-            .entry(event_type.to_owned())
-            .or_insert_with(|| {
-                let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                    .join("schemas/events/v1")
-                    .join(format!("{event_type}.json"));
-                let text = std::fs::read_to_string(&path)
-                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-                let schema: Value = serde_json::from_str(&text).expect("schema is JSON");
-                jsonschema::draft202012::options()
-                    .should_validate_formats(true)
-                    .build(&schema)
-                    .unwrap_or_else(|e| panic!("{event_type}: invalid schema: {e}"))
-            });
-        validator
-            .iter_errors(value)
-            .map(|e| format!("{e} at {}", e.instance_path))
-            .collect()
-    }
 }

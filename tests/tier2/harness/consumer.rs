@@ -1,43 +1,15 @@
 //! A real rdkafka consumer on its own thread, reading topics from the beginning
 //! for the whole scenario (through broker outages) and keeping every record.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::message::{Headers, Message};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
-use serde_json::Value;
 
-/// One record read back.
-#[derive(Debug, Clone)]
-pub struct Record {
-    /// Topic.
-    pub topic: String,
-    /// Partition.
-    pub partition: i32,
-    /// Offset in the partition.
-    pub offset: i64,
-    /// Key (the aggregate id).
-    pub key: String,
-    /// Headers, as text.
-    pub headers: HashMap<String, String>,
-    /// The value, parsed (`Null` when not JSON).
-    pub value: Value,
-}
-
-impl Record {
-    /// The `event_id` of the value.
-    pub fn event_id(&self) -> String {
-        self.value["event_id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
-    }
-}
+pub use crate::support::kafka::Record;
 
 /// Reads topics on a background thread until dropped.
 pub struct TopicReader {
@@ -105,30 +77,7 @@ impl TopicReader {
                 let Some(Ok(m)) = consumer.poll(Duration::from_millis(100)) else {
                     continue;
                 };
-                let mut headers = HashMap::new();
-                if let Some(h) = m.headers() {
-                    for header in h.iter() {
-                        let v = header
-                            .value
-                            .map(|b| String::from_utf8_lossy(b).into_owned())
-                            .unwrap_or_default();
-                        headers.insert(header.key.to_owned(), v);
-                    }
-                }
-                let record = Record {
-                    topic: m.topic().to_owned(),
-                    partition: m.partition(),
-                    offset: m.offset(),
-                    key: m
-                        .key()
-                        .map(|k| String::from_utf8_lossy(k).into_owned())
-                        .unwrap_or_default(),
-                    headers,
-                    value: m
-                        .payload()
-                        .and_then(|p| serde_json::from_slice(p).ok())
-                        .unwrap_or(Value::Null),
-                };
+                let record = Record::from_message(&m);
                 records.lock().expect("records").push(record);
             }
         }));

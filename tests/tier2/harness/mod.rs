@@ -1,34 +1,26 @@
 //! The tier-2 harness: PostgreSQL and a broker in containers, the `hrms` binary
-//! as a child process, a topic reader, an HTTP peer, a load generator, and the
-//! checks every scenario shares (exactly once by event id, order per key,
-//! schemas, CloudEvents headers).
+//! as a child process, a topic reader, a load generator, and the checks every
+//! scenario shares (exactly once by event id, order per key, schemas,
+//! CloudEvents headers). Record decoding, the topic list, the HTTP peer, the
+//! outbox reader and the schema validators are the support library's
+//! (`tests/support`), shared with tier 1.
 
 pub mod broker;
 pub mod check;
 pub mod consumer;
 pub mod load;
-pub mod peer;
 pub mod postgres;
 pub mod service;
+
+pub use crate::support::peer;
 
 use std::future::Future;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-/// Every topic the service may publish to; the suite creates them all, since a
-/// broker may not create topics on demand.
-pub const ALL_TOPICS: [&str; 7] = [
-    "employee-queue",
-    "audit-queue",
-    "notification-queue",
-    "leave-queue",
-    "attendance-queue",
-    "user-queue",
-    "compliance-queue",
-];
-/// Partitions per topic, so that keys spread and order per key is meaningful.
-pub const PARTITIONS: i32 = 3;
+/// Every topic the service may publish to, and the partitions of each.
+pub use crate::support::kafka::{PARTITIONS, TOPICS as ALL_TOPICS};
 
 /// A variable's value, or `default` when unset or empty.
 pub fn env_or(name: &str, default: &str) -> String {

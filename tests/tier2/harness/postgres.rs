@@ -1,9 +1,8 @@
 //! PostgreSQL in a container (`HRMS_TEST_POSTGRES_IMAGE`, default `postgres:16`),
-//! and direct queries on the service's outbox.
+//! and the service's outbox, read by the support library.
 
 use std::time::Duration;
 
-use diesel::prelude::*;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use testcontainers::core::{IntoContainerPort, WaitFor};
 use testcontainers::runners::AsyncRunner;
@@ -82,82 +81,6 @@ impl Postgres {
     }
 }
 
-/// One outbox row, as the checks need it.
-#[derive(Debug, Clone)]
-pub struct OutboxRecord {
-    /// Commit order.
-    pub seq: i64,
-    /// Event id.
-    pub event_id: String,
-    /// e.g. `EMPLOYEE_CREATED`.
-    pub event_type: String,
-    /// e.g. `employee`, `audit`.
-    pub family: String,
-    /// Kafka key.
-    pub aggregate_id: String,
-    /// Unix micros when delivered.
-    pub delivered_at: Option<i64>,
-    /// `kafka` or `http` once delivered.
-    pub transport: Option<String>,
-}
-
-/// Every event the service committed, queued or delivered (delivered rows
-/// have moved to `outbox_deliveries`), in commit order.
-pub fn outbox(url: &str) -> Vec<OutboxRecord> {
-    use hrms::db::schema::{outbox_deliveries as d, outbox_events as q};
-    let mut conn = PgConnection::establish(url).expect("connect to the service database");
-    // Read in one snapshot, so a row moving between the tables is seen once.
-    conn.build_transaction()
-        .repeatable_read()
-        .read_only()
-        .run(|conn| {
-            let queued = q::table
-                .select((
-                    q::seq,
-                    q::event_id,
-                    q::event_type,
-                    q::family,
-                    q::aggregate_id,
-                ))
-                .load::<(i64, String, String, String, String)>(conn)?;
-            let delivered = d::table
-                .select((
-                    d::seq,
-                    d::event_id,
-                    d::event_type,
-                    d::family,
-                    d::aggregate_id,
-                    d::delivered_at,
-                    d::transport,
-                ))
-                .load::<(i64, String, String, String, String, i64, String)>(conn)?;
-            let mut rows: Vec<OutboxRecord> = queued
-                .into_iter()
-                .map(
-                    |(seq, event_id, event_type, family, aggregate_id)| OutboxRecord {
-                        seq,
-                        event_id,
-                        event_type,
-                        family,
-                        aggregate_id,
-                        delivered_at: None,
-                        transport: None,
-                    },
-                )
-                .collect();
-            rows.extend(delivered.into_iter().map(
-                |(seq, event_id, event_type, family, aggregate_id, at, transport)| OutboxRecord {
-                    seq,
-                    event_id,
-                    event_type,
-                    family,
-                    aggregate_id,
-                    delivered_at: Some(at),
-                    transport: Some(transport),
-                },
-            ));
-            rows.sort_by_key(|r| r.seq);
-            Ok::<_, diesel::result::Error>(rows)
-        })
-        .expect("outbox query")
-}
+/// Every event the service committed, queued or delivered, in commit order,
+/// read in one snapshot over a connection to `url`.
+pub use crate::support::outbox::{read_url as outbox, OutboxRecord};

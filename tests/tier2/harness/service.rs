@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::{log_dir, sleep};
+use crate::support::fixtures::bootstrap_admin_env;
 
 /// The administrator the first start creates; the load logs in as it.
 const ADMIN_EMAIL: &str = "admin@tier2.example";
@@ -51,11 +52,10 @@ pub fn base_env(database_url: &str, bootstrap: &str) -> Vec<(String, String)> {
             "tier-two-signing-secret-0123456789abcdef",
         ),
         ("HRMS_TOKEN_TTL_SECS", "3600"),
-        ("HRMS_BOOTSTRAP_ADMIN_EMAIL", ADMIN_EMAIL),
-        ("HRMS_BOOTSTRAP_ADMIN_PASSWORD", ADMIN_PASSWORD),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .chain(bootstrap_admin_env(ADMIN_EMAIL, ADMIN_PASSWORD))
     .collect()
 }
 

@@ -1,5 +1,6 @@
 //! A real HTTP server standing in for the audit and notification services:
-//! records what it accepts (with the `ce-id` header) and can answer 503.
+//! records every body it accepts (with the `ce-id` header), counts what it
+//! refused, and can be switched to answer 503.
 
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -11,15 +12,15 @@ use serde_json::Value;
 /// One accepted delivery.
 #[derive(Debug, Clone)]
 pub struct Delivery {
-    /// `audit` or `notify`.
+    /// `audit` or `notify`: the path it was posted to.
     pub kind: String,
     /// The `ce-id` header.
     pub ce_id: String,
-    /// The body.
+    /// The body (`Null` when not JSON).
     pub body: Value,
 }
 
-/// The peer's state.
+/// The peer's state; clones share it.
 #[derive(Clone, Default)]
 pub struct Peer {
     accepted: Arc<Mutex<Vec<Delivery>>>,
@@ -54,7 +55,7 @@ impl Peer {
         peer
     }
 
-    /// Accepted deliveries of `kind`.
+    /// Accepted deliveries of `kind`, in arrival order.
     pub fn accepted(&self, kind: &str) -> Vec<Delivery> {
         self.accepted
             .lock()
@@ -63,6 +64,11 @@ impl Peer {
             .filter(|d| d.kind == kind)
             .cloned()
             .collect()
+    }
+
+    /// Bodies accepted on `/{kind}`, in arrival order.
+    pub fn bodies(&self, kind: &str) -> Vec<Value> {
+        self.accepted(kind).into_iter().map(|d| d.body).collect()
     }
 
     /// Requests answered 503.
