@@ -92,11 +92,14 @@ impl Application {
 
         let threads = settings.database.pool_size as usize;
         let mounted = Mounted {
-            employee: settings
-                .modules
-                .employee
-                .enabled
-                .then(|| employee::start(db.clone(), outbox.clone(), threads)),
+            employee: settings.modules.employee.enabled.then(|| {
+                employee::start(
+                    db.clone(),
+                    outbox.clone(),
+                    threads,
+                    settings.default_time_zone(),
+                )
+            }),
             user: settings
                 .modules
                 .user
@@ -156,6 +159,9 @@ impl Application {
                 .configure(crate::http::openapi::routes)
                 .configure(move |cfg| {
                     if let Some(addr) = mounted.employee {
+                        cfg.app_data(web::Data::new(
+                            addr.clone().recipient::<employee::GetEmployeeFacts>(),
+                        ));
                         cfg.app_data(web::Data::new(addr));
                         employee::routes::routes(cfg);
                     }

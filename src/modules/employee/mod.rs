@@ -7,14 +7,19 @@
 //!   `AUDIT_EMPLOYEE_ACTION` for each of them.
 //! - Consumes: nothing yet.
 //! - Actor messages: `CreateEmployee`, `GetEmployee`, `ListEmployees`,
-//!   `UpdateEmployee`, `TerminateEmployee`.
+//!   `UpdateEmployee`, `TerminateEmployee` (each with the caller, `by`: the
+//!   actor authorizes), and for other modules `GetEmployeeFacts` and
+//!   `VisibleEmployees` (see [`contract`]).
+//! - Public surface for other modules: [`contract`] (messages and their
+//!   answers), [`EmployeeId`], the events. Rows and repository are private.
 
 pub mod actor;
+pub mod contract;
 pub mod errors;
 pub mod events;
 pub mod handlers;
 pub mod model;
-pub mod repository;
+mod repository;
 pub mod routes;
 pub mod rules;
 
@@ -23,11 +28,20 @@ use actix::{Addr, SyncArbiter};
 use crate::db::Db;
 use crate::outbox::Outbox;
 
+pub use crate::shared::{EmployeeId, TimeZone};
 pub use actor::EmployeeActor;
+pub use contract::{EmployeeFacts, GetEmployeeFacts, Visibility, VisibleEmployees};
+pub use model::EmployeeStatus;
 
-/// Starts the actor on `threads` blocking threads.
-pub fn start(db: Db, outbox: Outbox, threads: usize) -> Addr<EmployeeActor> {
+/// Starts the actor on `threads` blocking threads; records created without a
+/// time zone get `default_time_zone` (`HRMS_DEFAULT_TIME_ZONE`).
+pub fn start(
+    db: Db,
+    outbox: Outbox,
+    threads: usize,
+    default_time_zone: TimeZone,
+) -> Addr<EmployeeActor> {
     SyncArbiter::start(threads.max(1), move || {
-        EmployeeActor::new(db.clone(), outbox.clone())
+        EmployeeActor::new(db.clone(), outbox.clone(), default_time_zone)
     })
 }
