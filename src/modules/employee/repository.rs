@@ -6,7 +6,7 @@ use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
 
-use super::model::{EmployeeFilter, EmployeeRow, Page};
+use super::model::{EmployeeFilter, EmployeeId, EmployeeRow, Page};
 use super::rules::EmployeeScope;
 use crate::db::schema::employees;
 use crate::db::{DbBackend, DbConnection};
@@ -127,6 +127,25 @@ pub fn visible_ids(
     }
 }
 
+/// Whether the record `id` is `root` or reports to it, walking up from the
+/// record (as many steps as the record is deep, not as large as the chain);
+/// `UNION` ends the walk on a loop in corrupt data.
+fn in_chain_of(root: &EmployeeId, id: &str) -> Visible {
+    Box::new(
+        dsl::sql::<Bool>(
+            "EXISTS (WITH RECURSIVE up(id, manager_id) AS (\
+             SELECT e.id, e.manager_id FROM employees e WHERE e.id = ",
+        )
+        .bind::<Text, _>(id.to_owned())
+        .sql(
+            " UNION SELECT m.id, m.manager_id FROM employees m JOIN up u ON m.id = u.manager_id\
+             ) SELECT 1 FROM up WHERE up.id = ",
+        )
+        .bind::<Text, _>(root.to_string())
+        .sql(")"),
+    )
+}
+
 /// One record by id, if the scope lets the caller see it (checked in the query).
 pub fn find_visible(
     conn: &mut DbConnection,
@@ -137,7 +156,11 @@ pub fn find_visible(
         .filter(employees::id.eq(id.to_owned()))
         .select(EmployeeRow::as_select())
         .into_boxed();
-    if let Some(cond) = visible(scope) {
+    let cond = match scope {
+        EmployeeScope::Chain(root) => Some(in_chain_of(root, id)),
+        other => visible(other),
+    };
+    if let Some(cond) = cond {
         query = query.filter(cond);
     }
     query.first(conn).optional()
