@@ -13,7 +13,7 @@ items = re.findall(r'"([A-Z_]+)" => "([a-z_.]+)": "([^"]+)"', block)
 defaults = tomllib.loads((root / "config/default.toml").read_text())
 SECRETS = {"database.url", "auth.jwt_secret", "auth.bootstrap_admin_password"}
 SECTIONS = {
-    "server": "HTTP server", "database": "Database", "log": "Logging",
+    "server": "HTTP server", "database": "Database", "log": "Logging", "time": "Time zones",
     "modules": "Modules (mount switch and Kafka switch per module)", "kafka": "Kafka producer",
     "relay": "Outbox relay", "fallback": "HTTP fallback for audit and notification events",
     "admin": "Operator endpoints", "auth": "Authentication",

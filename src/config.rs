@@ -42,6 +42,7 @@ env_vars! {
     "HRMS_DB_POOL_SIZE" => "database.pool_size": "Maximum pooled database connections",
     "HRMS_DB_CONNECT_TIMEOUT_SECS" => "database.connect_timeout_secs": "Seconds to wait for a pooled connection",
     "HRMS_DB_MIGRATE_ON_START" => "database.migrate_on_start": "Run pending migrations at start-up",
+    "HRMS_DEFAULT_TIME_ZONE" => "time.default_zone": "IANA time zone of employee records created without one (e.g. Europe/Berlin)",
     "HRMS_LOG_FORMAT" => "log.format": "text or json",
     "HRMS_LOG_LEVEL" => "log.level": "tracing filter; RUST_LOG wins when set",
     "USER_MODULE_ENABLED" => "modules.user.enabled": "Mount the user module",
@@ -124,6 +125,9 @@ pub struct Settings {
     pub database: DatabaseSettings,
     /// Logging.
     pub log: LogSettings,
+    /// Time zones.
+    #[serde(default)]
+    pub time: TimeSettings,
     /// Per-module switches.
     pub modules: ModulesSettings,
     /// Kafka producer.
@@ -296,6 +300,28 @@ pub enum LogFormat {
     Text,
     /// One JSON object per line.
     Json,
+}
+
+/// Time zone settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeSettings {
+    /// IANA name of the zone given to employee records created without one;
+    /// checked against the tz database at start-up.
+    #[serde(default = "utc")]
+    pub default_zone: String,
+}
+
+fn utc() -> String {
+    "UTC".to_owned()
+}
+
+impl Default for TimeSettings {
+    fn default() -> Self {
+        Self {
+            default_zone: utc(),
+        }
+    }
 }
 
 /// The five modules' switches.
@@ -484,6 +510,12 @@ impl Settings {
 
     fn check(&self) -> Result<(), ConfigError> {
         self.database.target()?;
+        if crate::shared::TimeZone::parse(&self.time.default_zone).is_err() {
+            return Err(ConfigError::Invalid(format!(
+                "HRMS_DEFAULT_TIME_ZONE must be an IANA time zone name such as Europe/Berlin, not {:?}",
+                self.time.default_zone
+            )));
+        }
         if self.database.pool_size == 0 {
             return Err(ConfigError::Invalid(
                 "database.pool_size must be at least 1".into(),
@@ -543,6 +575,12 @@ impl Settings {
             ));
         }
         Ok(())
+    }
+
+    /// The zone of employee records created without one (validated at load).
+    pub fn default_time_zone(&self) -> crate::shared::TimeZone {
+        crate::shared::TimeZone::parse(&self.time.default_zone)
+            .unwrap_or(crate::shared::TimeZone::UTC)
     }
 
     /// Whether a module's events go to Kafka (its own switch, else the global one).

@@ -17,6 +17,7 @@ use actix_web::{web, FromRequest, HttpRequest};
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
+use crate::shared::{EmployeeId, UserId};
 
 pub use token::TokenService;
 
@@ -61,11 +62,11 @@ impl Role {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     /// Account id.
-    pub user_id: String,
+    pub user_id: UserId,
     /// Current role.
     pub role: Role,
     /// The employee record linked to the account, if any.
-    pub employee_id: Option<String>,
+    pub employee_id: Option<EmployeeId>,
 }
 
 /// Looks up the current state of an account (active, role, link), so that a
@@ -74,7 +75,7 @@ pub trait AccountLookup: Send + Sync {
     /// `None` when the account is gone or inactive.
     fn current(
         &self,
-        user_id: String,
+        user_id: UserId,
     ) -> Pin<Box<dyn Future<Output = Result<Option<Principal>, AppError>>>>;
 }
 
@@ -127,14 +128,19 @@ impl FromRequest for AuthUser {
                 .map_err(|_| unauthorized("the token is invalid or expired"))?;
             let principal = match &state.accounts {
                 Some(accounts) => accounts
-                    .current(claims.sub.clone())
+                    .current(
+                        claims
+                            .sub
+                            .parse()
+                            .map_err(|_| unauthorized("the token is invalid"))?,
+                    )
                     .await?
                     .ok_or_else(|| unauthorized("the account is inactive or gone"))?,
                 None => claims
                     .principal()
                     .ok_or_else(|| unauthorized("the token is invalid"))?,
             };
-            tracing::Span::current().record("user.id", principal.user_id.as_str());
+            tracing::Span::current().record("user.id", tracing::field::display(&principal.user_id));
             Ok(AuthUser(principal))
         })
     }

@@ -41,9 +41,12 @@ impl Claims {
     /// The caller as the token describes it.
     pub fn principal(&self) -> Option<Principal> {
         Some(Principal {
-            user_id: self.sub.clone(),
+            user_id: self.sub.parse().ok()?,
             role: Role::parse(&self.role)?,
-            employee_id: self.emp.clone(),
+            employee_id: match &self.emp {
+                None => None,
+                Some(e) => Some(e.parse().ok()?),
+            },
         })
     }
 }
@@ -129,9 +132,9 @@ impl TokenService {
     pub fn issue(&self, who: &Principal) -> Result<String, jsonwebtoken::errors::Error> {
         let now = unix_now();
         let claims = Claims {
-            sub: who.user_id.clone(),
+            sub: who.user_id.to_string(),
             role: who.role.as_str().to_owned(),
-            emp: who.employee_id.clone(),
+            emp: who.employee_id.map(|e| e.to_string()),
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             iat: now,
@@ -177,9 +180,9 @@ mod tests {
 
     fn who() -> Principal {
         Principal {
-            user_id: "u1".into(),
+            user_id: "0193a2b4-0000-7000-8000-000000000001".parse().unwrap(),
             role: Role::Hr,
-            employee_id: Some("e1".into()),
+            employee_id: Some("0193a2b4-0000-7000-8000-0000000000e1".parse().unwrap()),
         }
     }
 

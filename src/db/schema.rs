@@ -20,6 +20,7 @@ diesel::table! {
         termination_date -> Nullable<Date>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        time_zone -> Text,
     }
 }
 

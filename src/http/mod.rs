@@ -53,7 +53,7 @@ impl RequestMeta {
     /// The event context of changes made by `who` in this request (audited actor).
     pub fn event_context_by(&self, who: &crate::auth::Principal) -> EventContext {
         EventContext {
-            actor_id: Some(who.user_id.clone()),
+            actor_id: Some(who.user_id.to_string()),
             ..self.event_context()
         }
     }

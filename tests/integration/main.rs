@@ -4,6 +4,7 @@
 
 mod auth;
 mod common;
+mod employee_chain;
 mod employees;
 mod health;
 mod mount;

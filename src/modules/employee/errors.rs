@@ -34,7 +34,7 @@ pub enum EmployeeError {
     Terminated,
     /// The caller sees the record but may not change it.
     #[error("forbidden")]
-    Forbidden,
+    Forbidden(&'static str),
     /// Database or other internal failure.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -87,9 +87,7 @@ impl From<EmployeeError> for AppError {
                 "employee_terminated",
                 "a terminated employee's record cannot be changed",
             ),
-            EmployeeError::Forbidden => {
-                crate::auth::forbidden("your role may not change employee records")
-            }
+            EmployeeError::Forbidden(message) => crate::auth::forbidden(message),
             EmployeeError::Internal(e) => AppError::internal(e),
         }
     }

@@ -2,15 +2,15 @@
 
 use actix::Addr;
 use actix_web::{web, HttpResponse};
-use chrono::Utc;
 
 use super::actor::*;
 use super::errors::EmployeeError;
 use super::model::*;
 use super::rules;
-use crate::auth::{forbidden, AuthUser};
+use crate::auth::AuthUser;
 use crate::error::AppError;
 use crate::http::RequestMeta;
+use crate::shared::clock;
 
 /// The employee actor, as handlers receive it.
 pub type Employees = web::Data<Addr<EmployeeActor>>;
@@ -35,14 +35,12 @@ pub async fn create_employee(
     meta: RequestMeta,
     body: web::Json<CreateEmployeeRequest>,
 ) -> Result<HttpResponse, AppError> {
-    if !rules::may_write(&user.0) {
-        return Err(forbidden("your role may not create employee records"));
-    }
-    let input = rules::validate_create(body.into_inner(), Utc::now().date_naive())
+    let input = rules::validate_create(body.into_inner(), clock::today())
         .map_err(EmployeeError::Validation)?;
     let row = actor
         .send(CreateEmployee {
             ctx: meta.event_context_by(&user.0),
+            by: user.0,
             input,
         })
         .await??;
@@ -70,8 +68,8 @@ pub async fn get_employee(
 ) -> Result<HttpResponse, AppError> {
     let row = actor
         .send(GetEmployee {
+            by: user.0,
             id: id.into_inner(),
-            scope: rules::scope_for(&user.0),
         })
         .await??;
     Ok(HttpResponse::Ok().json(EmployeeResponse::from(row)))
@@ -98,7 +96,7 @@ pub async fn list_employees(
         rules::validate_list(query.into_inner()).map_err(EmployeeError::Validation)?;
     let (rows, total) = actor
         .send(ListEmployees {
-            scope: rules::scope_for(&user.0),
+            by: user.0,
             filter,
             page,
         })
@@ -134,13 +132,12 @@ pub async fn update_employee(
     id: web::Path<EmployeeId>,
     body: web::Json<UpdateEmployeeRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let patch = rules::validate_patch(body.into_inner(), Utc::now().date_naive())
+    let patch = rules::validate_patch(body.into_inner(), clock::today())
         .map_err(EmployeeError::Validation)?;
     let row = actor
         .send(UpdateEmployee {
             ctx: meta.event_context_by(&user.0),
-            scope: rules::scope_for(&user.0),
-            may_write: rules::may_write(&user.0),
+            by: user.0,
             id: id.into_inner(),
             patch,
         })
@@ -173,8 +170,7 @@ pub async fn terminate_employee(
     let row = actor
         .send(TerminateEmployee {
             ctx: meta.event_context_by(&user.0),
-            scope: rules::scope_for(&user.0),
-            may_write: rules::may_write(&user.0),
+            by: user.0,
             id: id.into_inner(),
             termination_date: query.into_inner().termination_date,
         })

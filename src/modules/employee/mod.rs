@@ -7,14 +7,19 @@
 //!   `AUDIT_EMPLOYEE_ACTION` for each of them.
 //! - Consumes: nothing yet.
 //! - Actor messages: `CreateEmployee`, `GetEmployee`, `ListEmployees`,
-//!   `UpdateEmployee`, `TerminateEmployee`.
+//!   `UpdateEmployee`, `TerminateEmployee` (each with the caller, `by`: the
+//!   actor authorizes), and for other modules `GetEmployeeFacts` and
+//!   `VisibleEmployees` (see [`contract`]).
+//! - Public surface for other modules: [`contract`] (messages and their
+//!   answers), [`EmployeeId`], the events. Rows and repository are private.
 
 pub mod actor;
+pub mod contract;
 pub mod errors;
 pub mod events;
 pub mod handlers;
 pub mod model;
-pub mod repository;
+mod repository;
 pub mod routes;
 pub mod rules;
 
@@ -27,12 +32,21 @@ use crate::db::Db;
 use crate::modules::{Module, ModuleDeps, ModuleEntry};
 use crate::outbox::Outbox;
 
+pub use crate::shared::{EmployeeId, TimeZone};
 pub use actor::EmployeeActor;
+pub use contract::{EmployeeFacts, GetEmployeeFacts, Visibility, VisibleEmployees};
+pub use model::EmployeeStatus;
 
-/// Starts the actor on `threads` blocking threads.
-pub fn start(db: Db, outbox: Outbox, threads: usize) -> Addr<EmployeeActor> {
+/// Starts the actor on `threads` blocking threads; records created without a
+/// time zone get `default_time_zone` (`HRMS_DEFAULT_TIME_ZONE`).
+pub fn start(
+    db: Db,
+    outbox: Outbox,
+    threads: usize,
+    default_time_zone: TimeZone,
+) -> Addr<EmployeeActor> {
     SyncArbiter::start(threads.max(1), move || {
-        EmployeeActor::new(db.clone(), outbox.clone())
+        EmployeeActor::new(db.clone(), outbox.clone(), default_time_zone)
     })
 }
 
@@ -44,15 +58,26 @@ pub const MODULE: ModuleEntry = ModuleEntry {
     mount,
 };
 
-/// Starts the actor; its handlers (and the user module's link checks) reach it
-/// through the app data.
+/// Starts the actor and offers its contract messages to the other modules:
+/// as handles (for module actors) and as app data (for the user module's
+/// handlers, which check links).
 fn mount(deps: &ModuleDeps) -> LocalBoxFuture<'_, anyhow::Result<Module>> {
     Box::pin(async move {
-        let addr = start(deps.db.clone(), deps.outbox.clone(), deps.threads);
+        let addr = start(
+            deps.db.clone(),
+            deps.outbox.clone(),
+            deps.threads,
+            deps.settings.default_time_zone(),
+        );
+        let facts = addr.clone().recipient::<GetEmployeeFacts>();
+        deps.handles.provide(facts.clone());
+        deps.handles
+            .provide(addr.clone().recipient::<VisibleEmployees>());
         Ok(Module {
             name: MODULE.name,
             routes: std::sync::Arc::new(move |cfg: &mut web::ServiceConfig| {
-                cfg.app_data(web::Data::new(addr.clone()));
+                cfg.app_data(web::Data::new(addr.clone()))
+                    .app_data(web::Data::new(facts.clone()));
                 routes::routes(cfg);
             }),
         })

@@ -1,71 +1,17 @@
 //! Employee types: the database row, the validated domain inputs, and the
 //! request/response bodies of the HTTP API.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use serde::{Deserialize, Deserializer, Serialize};
-use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
-use utoipa::openapi::RefOr;
-use utoipa::{IntoParams, PartialSchema, ToSchema};
-use uuid::Uuid;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
+use super::contract::EmployeeFacts;
 use crate::db::schema::employees;
-use crate::shared::present;
-pub use crate::shared::{Page, WorkEmail, EMAIL_MAX};
-
-/// Id of an employee record (UUID v7).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct EmployeeId(Uuid);
-
-impl EmployeeId {
-    /// A new time-ordered id.
-    pub fn generate() -> Self {
-        Self(Uuid::now_v7())
-    }
-}
-
-impl fmt::Display for EmployeeId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl FromStr for EmployeeId {
-    type Err = uuid::Error;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Uuid::parse_str(s).map(Self)
-    }
-}
-
-impl<'de> Deserialize<'de> for EmployeeId {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse()
-            .map_err(|_| serde::de::Error::custom("employee id must be a UUID"))
-    }
-}
-
-impl Serialize for EmployeeId {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&self.0)
-    }
-}
-
-impl PartialSchema for EmployeeId {
-    fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
-            .description(Some("An employee id (UUID)."))
-            .into()
-    }
-}
-
-impl ToSchema for EmployeeId {}
+use crate::shared::{present, present_whole_number, whole_number};
+pub use crate::shared::{
+    EmployeeId, Label, Page, PersonName, TimeZone, WorkEmail, EMAIL_MAX, LABEL_MAX, NAME_MAX,
+};
 
 /// Employment status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -100,75 +46,12 @@ impl EmployeeStatus {
     }
 }
 
-/// A name as the person wants it written: trimmed, 1 to 200 characters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PersonName(String);
-
 /// An age within the working-age range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Age(i32);
 
-/// A department or position name: trimmed, 1 to 100 characters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Label(String);
-
-macro_rules! string_newtype {
-    ($t:ident) => {
-        impl $t {
-            /// The validated text.
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-        impl From<$t> for String {
-            fn from(v: $t) -> String {
-                v.0
-            }
-        }
-    };
-}
-string_newtype!(PersonName);
-string_newtype!(Label);
-
 /// Youngest and oldest accepted age.
 pub const AGE_RANGE: std::ops::RangeInclusive<i64> = 16..=100;
-/// Longest accepted name.
-pub const NAME_MAX: usize = 200;
-/// Longest accepted department or position.
-pub const LABEL_MAX: usize = 100;
-
-impl PartialSchema for PersonName {
-    fn schema() -> RefOr<Schema> {
-        crate::http::openapi::schema::trimmed_text(NAME_MAX, "A person's name as they write it;")
-    }
-}
-
-impl ToSchema for PersonName {}
-
-impl PartialSchema for Label {
-    fn schema() -> RefOr<Schema> {
-        crate::http::openapi::schema::trimmed_text(LABEL_MAX, "A department or position name;")
-    }
-}
-
-impl ToSchema for Label {}
-
-impl PersonName {
-    /// Trims; rejects empty, over-long or control characters.
-    pub fn parse(raw: &str) -> Result<Self, &'static str> {
-        let s = raw.trim();
-        if s.is_empty() {
-            return Err("must not be empty");
-        }
-        if s.chars().count() > NAME_MAX {
-            return Err("must be at most 200 characters");
-        }
-        if s.chars().any(char::is_control) {
-            return Err("must not contain control characters");
-        }
-        Ok(Self(s.to_owned()))
-    }
-}
 
 impl Age {
     /// Accepts [`AGE_RANGE`].
@@ -183,23 +66,6 @@ impl Age {
     /// The age.
     pub fn get(self) -> i32 {
         self.0
-    }
-}
-
-impl Label {
-    /// Trims; rejects empty, over-long or control characters.
-    pub fn parse(raw: &str) -> Result<Self, &'static str> {
-        let s = raw.trim();
-        if s.is_empty() {
-            return Err("must not be empty (send null to clear it)");
-        }
-        if s.chars().count() > LABEL_MAX {
-            return Err("must be at most 100 characters");
-        }
-        if s.chars().any(char::is_control) {
-            return Err("must not contain control characters");
-        }
-        Ok(Self(s.to_owned()))
     }
 }
 
@@ -222,6 +88,9 @@ pub struct NewEmployee {
     pub hire_date: NaiveDate,
     /// `active` or `on_leave`.
     pub status: EmployeeStatus,
+    /// IANA time zone; `None` = the configured default (`HRMS_DEFAULT_TIME_ZONE`),
+    /// which the actor fills in ([`super::rules::new_row`] falls back to UTC).
+    pub time_zone: Option<TimeZone>,
 }
 
 /// A validated partial update: `None` leaves a field alone; `Some(None)` clears it.
@@ -243,6 +112,8 @@ pub struct EmployeePatch {
     pub hire_date: Option<NaiveDate>,
     /// `active` or `on_leave`.
     pub status: Option<EmployeeStatus>,
+    /// New time zone (cannot be cleared).
+    pub time_zone: Option<TimeZone>,
 }
 
 /// Validated list filters.
@@ -285,12 +156,37 @@ pub struct EmployeeRow {
     pub created_at: NaiveDateTime,
     /// UTC.
     pub updated_at: NaiveDateTime,
+    /// IANA time zone name (valid: only [`TimeZone`] values are stored).
+    pub time_zone: String,
 }
 
 impl EmployeeRow {
     /// Whether the employment has ended.
     pub fn is_terminated(&self) -> bool {
         self.status == EmployeeStatus::Terminated.as_str()
+    }
+
+    /// What other modules may know of this record (no personal data).
+    pub fn facts(&self) -> Result<EmployeeFacts, anyhow::Error> {
+        use anyhow::Context;
+        Ok(EmployeeFacts {
+            id: self
+                .id
+                .parse()
+                .context("stored employee id is not a UUID")?,
+            status: EmployeeStatus::parse(&self.status)
+                .with_context(|| format!("stored employee status {:?} unknown", self.status))?,
+            hire_date: self.hire_date,
+            termination_date: self.termination_date,
+            manager_id: self
+                .manager_id
+                .as_deref()
+                .map(str::parse)
+                .transpose()
+                .context("stored manager id is not a UUID")?,
+            time_zone: TimeZone::parse(&self.time_zone)
+                .map_err(|m| anyhow::anyhow!("stored time zone {}: {m}", self.time_zone))?,
+        })
     }
 }
 
@@ -329,6 +225,10 @@ pub struct CreateEmployeeRequest {
     #[serde(default)]
     #[schema(value_type = Option<NewEmployeeStatus>)]
     pub status: Option<String>,
+    /// IANA time zone of the employee's local days; default `HRMS_DEFAULT_TIME_ZONE` (`UTC`).
+    #[serde(default)]
+    #[schema(value_type = Option<TimeZone>)]
+    pub time_zone: Option<String>,
 }
 
 /// The status a record may be given directly: terminating is `DELETE`.
@@ -378,40 +278,10 @@ pub struct UpdateEmployeeRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = NewEmployeeStatus)]
     pub status: Option<Option<String>>,
-}
-
-/// An integer field: any JSON number without a fractional part (`36` or
-/// `36.0`, which JSON Schema's `integer` also allows) within `i64`.
-fn whole_number<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-    struct Whole;
-    impl serde::de::Visitor<'_> for Whole {
-        type Value = i64;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("an integer")
-        }
-        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<i64, E> {
-            Ok(v)
-        }
-        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<i64, E> {
-            i64::try_from(v).map_err(|_| E::custom("integer out of range"))
-        }
-        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<i64, E> {
-            // i64::MAX as f64 rounds up to 2^63, which is out of range.
-            if v.fract() == 0.0 && v >= i64::MIN as f64 && v < i64::MAX as f64 {
-                Ok(v as i64)
-            } else {
-                Err(E::invalid_type(serde::de::Unexpected::Float(v), &self))
-            }
-        }
-    }
-    d.deserialize_any(Whole)
-}
-
-/// [`whole_number`] for a field that may be absent or null.
-fn present_whole_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
-    #[derive(Deserialize)]
-    struct W(#[serde(deserialize_with = "whole_number")] i64);
-    Option::<W>::deserialize(d).map(|w| Some(w.map(|W(v)| v)))
+    /// IANA time zone (cannot be cleared).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = TimeZone)]
+    pub time_zone: Option<Option<String>>,
 }
 
 /// `GET /api/v1/employees` query.
@@ -476,6 +346,9 @@ pub struct EmployeeResponse {
     /// Termination date (set when terminated).
     #[schema(required = true)]
     pub termination_date: Option<NaiveDate>,
+    /// IANA time zone of the employee's local days.
+    #[schema(value_type = TimeZone)]
+    pub time_zone: String,
     /// Creation time (UTC).
     pub created_at: DateTime<Utc>,
     /// Last change (UTC).
@@ -495,6 +368,7 @@ impl From<EmployeeRow> for EmployeeResponse {
             hire_date: r.hire_date,
             status: r.status,
             termination_date: r.termination_date,
+            time_zone: r.time_zone,
             created_at: r.created_at.and_utc(),
             updated_at: r.updated_at.and_utc(),
         }

@@ -1,12 +1,15 @@
 //! Queries on the `employees` table. Each takes a connection so the actor can hold
 //! the domain write and the outbox write in one transaction.
 
+use diesel::dsl;
+use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
 
-use super::model::{EmployeeFilter, EmployeeRow, Page};
+use super::model::{EmployeeFilter, EmployeeId, EmployeeRow, Page};
 use super::rules::EmployeeScope;
 use crate::db::schema::employees;
-use crate::db::DbConnection;
+use crate::db::{DbBackend, DbConnection};
 
 /// Advisory lock key of the employee module's reporting-line changes on PostgreSQL.
 const REPORTING_LINES_LOCK_ID: i64 = 0x6872_6d73_0001; // "hrms", employee module
@@ -53,6 +56,18 @@ pub fn insert(conn: &mut DbConnection, row: &EmployeeRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
+/// Inserts many records in one statement (fixtures; mind the bind limit).
+pub fn insert_many(conn: &mut DbConnection, rows: &[EmployeeRow]) -> QueryResult<()> {
+    // Multi-row inserts are backend-specific in diesel: run them on the
+    // concrete connection.
+    let insert = diesel::insert_into(employees::table).values(rows);
+    match conn {
+        DbConnection::Pg(pg) => insert.execute(pg),
+        DbConnection::Sqlite(sqlite) => insert.execute(sqlite),
+    }
+    .map(|_| ())
+}
+
 /// Saves every column of an existing record.
 pub fn save(conn: &mut DbConnection, row: &EmployeeRow) -> QueryResult<()> {
     diesel::update(employees::table.find(&row.id))
@@ -70,36 +85,65 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<EmployeeRow
         .optional()
 }
 
+/// The reporting chain below `root` (and `root` itself) as a recursive query,
+/// to be used as an `id IN (...)` subquery: one bind however large the chain,
+/// so no bind limit is hit. `UNION` (not `UNION ALL`) drops ids already found,
+/// so a loop in corrupt data ends the walk instead of repeating it.
+const CHAIN_SQL: &str = "employees.id IN (WITH RECURSIVE chain(id) AS (\
+     SELECT e.id FROM employees e WHERE e.id = ";
+const CHAIN_SQL_TAIL: &str =
+    " UNION SELECT r.id FROM employees r JOIN chain c ON r.manager_id = c.id\
+     ) SELECT id FROM chain)";
+
+type Visible = Box<dyn BoxableExpression<employees::table, DbBackend, SqlType = Bool>>;
+
+/// The condition "visible in `scope`"; `None` means every record.
+fn visible(scope: &EmployeeScope) -> Option<Visible> {
+    match scope {
+        EmployeeScope::All => None,
+        EmployeeScope::Nothing => Some(Box::new(dsl::sql::<Bool>("1 = 0"))),
+        EmployeeScope::Own(id) => Some(Box::new(employees::id.eq(id.to_string()))),
+        EmployeeScope::Chain(root) => Some(Box::new(
+            dsl::sql::<Bool>(CHAIN_SQL)
+                .bind::<Text, _>(root.to_string())
+                .sql(CHAIN_SQL_TAIL),
+        )),
+    }
+}
+
 /// The ids a scope makes visible; `None` means every record.
 pub fn visible_ids(
     conn: &mut DbConnection,
     scope: &EmployeeScope,
 ) -> QueryResult<Option<Vec<String>>> {
-    match scope {
-        EmployeeScope::All => Ok(None),
-        EmployeeScope::Nothing => Ok(Some(Vec::new())),
-        EmployeeScope::Own(id) => Ok(Some(vec![id.clone()])),
-        EmployeeScope::Chain(root) => {
-            // Walk the reporting lines down, one level per query.
-            let mut seen = std::collections::HashSet::from([root.clone()]);
-            let mut ids = vec![root.clone()];
-            let mut frontier = vec![root.clone()];
-            while !frontier.is_empty() {
-                let mut next = Vec::new();
-                for chunk in frontier.chunks(1000) {
-                    let reports: Vec<String> = employees::table
-                        .filter(employees::manager_id.eq_any(chunk))
-                        .select(employees::id)
-                        .load(conn)?;
-                    // `seen` also guards against a loop in corrupt data.
-                    next.extend(reports.into_iter().filter(|id| seen.insert(id.clone())));
-                }
-                ids.extend(next.iter().cloned());
-                frontier = next;
-            }
-            Ok(Some(ids))
-        }
+    match visible(scope) {
+        None => Ok(None),
+        Some(cond) => employees::table
+            .into_boxed()
+            .filter(cond)
+            .select(employees::id)
+            .load(conn)
+            .map(Some),
     }
+}
+
+/// Whether the record `id` is `root` or reports to it, walking up from the
+/// record (as many steps as the record is deep, not as large as the chain);
+/// `UNION` ends the walk on a loop in corrupt data.
+fn in_chain_of(root: &EmployeeId, id: &str) -> Visible {
+    Box::new(
+        dsl::sql::<Bool>(
+            "EXISTS (WITH RECURSIVE up(id, manager_id) AS (\
+             SELECT e.id, e.manager_id FROM employees e WHERE e.id = ",
+        )
+        .bind::<Text, _>(id.to_owned())
+        .sql(
+            " UNION SELECT m.id, m.manager_id FROM employees m JOIN up u ON m.id = u.manager_id\
+             ) SELECT 1 FROM up WHERE up.id = ",
+        )
+        .bind::<Text, _>(root.to_string())
+        .sql(")"),
+    )
 }
 
 /// One record by id, if the scope lets the caller see it (checked in the query).
@@ -108,16 +152,16 @@ pub fn find_visible(
     id: &str,
     scope: &EmployeeScope,
 ) -> QueryResult<Option<EmployeeRow>> {
-    let visible = visible_ids(conn, scope)?;
     let mut query = employees::table
-        .filter(employees::id.eq(id))
+        .filter(employees::id.eq(id.to_owned()))
         .select(EmployeeRow::as_select())
         .into_boxed();
-    if let Some(ids) = &visible {
-        if !ids.iter().any(|v| v == id) {
-            return Ok(None);
-        }
-        query = query.filter(employees::id.eq_any(ids));
+    let cond = match scope {
+        EmployeeScope::Chain(root) => Some(in_chain_of(root, id)),
+        other => visible(other),
+    };
+    if let Some(cond) = cond {
+        query = query.filter(cond);
     }
     query.first(conn).optional()
 }
@@ -149,11 +193,11 @@ pub fn email_taken(
 
 fn filtered<'a>(
     filter: &'a EmployeeFilter,
-    visible: Option<&'a [String]>,
-) -> employees::BoxedQuery<'a, crate::db::DbBackend> {
+    scope: &EmployeeScope,
+) -> employees::BoxedQuery<'a, DbBackend> {
     let mut query = employees::table.into_boxed();
-    if let Some(ids) = visible {
-        query = query.filter(employees::id.eq_any(ids));
+    if let Some(cond) = visible(scope) {
+        query = query.filter(cond);
     }
     if let Some(d) = &filter.department {
         query = query.filter(employees::department.eq(d));
@@ -175,10 +219,8 @@ pub fn list(
     filter: &EmployeeFilter,
     page: Page,
 ) -> QueryResult<(Vec<EmployeeRow>, i64)> {
-    let visible = visible_ids(conn, scope)?;
-    let visible = visible.as_deref();
-    let total = filtered(filter, visible).count().get_result(conn)?;
-    let rows = filtered(filter, visible)
+    let total = filtered(filter, scope).count().get_result(conn)?;
+    let rows = filtered(filter, scope)
         .order(employees::id)
         .limit(page.limit)
         .offset(page.offset)

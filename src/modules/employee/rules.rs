@@ -6,6 +6,7 @@ use chrono::{Days, NaiveDate, NaiveDateTime};
 use super::model::*;
 use crate::auth::{Principal, Role};
 use crate::error::FieldError;
+use crate::shared::{collect as check, invalid, null_not_allowed};
 
 /// Which employee records a caller can see (applied inside the query).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,9 +14,9 @@ pub enum EmployeeScope {
     /// Every record (admin, hr).
     All,
     /// This record and everyone reporting to it, directly or indirectly (manager).
-    Chain(String),
+    Chain(EmployeeId),
     /// Only this record (employee).
-    Own(String),
+    Own(EmployeeId),
     /// Nothing (an account not linked to an employee record).
     Nothing,
 }
@@ -25,8 +26,8 @@ pub enum EmployeeScope {
 pub fn scope_for(who: &Principal) -> EmployeeScope {
     match (who.role, &who.employee_id) {
         (Role::Admin | Role::Hr, _) => EmployeeScope::All,
-        (Role::Manager, Some(id)) => EmployeeScope::Chain(id.clone()),
-        (Role::Employee, Some(id)) => EmployeeScope::Own(id.clone()),
+        (Role::Manager, Some(id)) => EmployeeScope::Chain(*id),
+        (Role::Employee, Some(id)) => EmployeeScope::Own(*id),
         (Role::Manager | Role::Employee, None) => EmployeeScope::Nothing,
     }
 }
@@ -95,22 +96,12 @@ fn status_field(raw: &str) -> Result<EmployeeStatus, FieldError> {
     }
 }
 
-fn check<T>(errors: &mut Vec<FieldError>, r: Result<T, FieldError>) -> Option<T> {
-    match r {
-        Ok(v) => Some(v),
-        Err(e) => {
-            errors.push(e);
-            None
-        }
-    }
+fn text<T, M: std::fmt::Display>(field: &'static str, r: Result<T, M>) -> Result<T, FieldError> {
+    r.map_err(|m| invalid(field, m))
 }
 
-fn text<T>(field: &'static str, r: Result<T, &'static str>) -> Result<T, FieldError> {
-    r.map_err(|m| FieldError::new(field, "invalid_value", format!("{field} {m}")))
-}
-
-fn null_not_allowed(field: &'static str) -> FieldError {
-    FieldError::new(field, "null_not_allowed", format!("{field} cannot be null"))
+fn time_zone_field(raw: &str) -> Result<TimeZone, FieldError> {
+    text("time_zone", TimeZone::parse(raw))
 }
 
 /// Validates a create request into a [`NewEmployee`], reporting every bad field.
@@ -148,8 +139,12 @@ pub fn validate_create(
         None => Some(EmployeeStatus::Active),
         Some(raw) => check(&mut errors, status_field(raw)),
     };
+    let time_zone = match req.time_zone.as_deref() {
+        None => Some(None),
+        Some(raw) => check(&mut errors, time_zone_field(raw)).map(Some),
+    };
     match (
-        name, age, email, department, position, manager_id, hire_date, status,
+        name, age, email, department, position, manager_id, hire_date, status, time_zone,
     ) {
         (
             Some(name),
@@ -160,6 +155,7 @@ pub fn validate_create(
             Some(manager_id),
             Some(hire_date),
             Some(status),
+            Some(time_zone),
         ) if errors.is_empty() => Ok(NewEmployee {
             name,
             age,
@@ -169,6 +165,7 @@ pub fn validate_create(
             manager_id,
             hire_date,
             status,
+            time_zone,
         }),
         _ => Err(errors),
     }
@@ -236,6 +233,11 @@ pub fn validate_patch(
         None => {}
         Some(None) => errors.push(null_not_allowed("status")),
         Some(Some(raw)) => patch.status = check(&mut errors, status_field(&raw)),
+    }
+    match req.time_zone {
+        None => {}
+        Some(None) => errors.push(null_not_allowed("time_zone")),
+        Some(Some(raw)) => patch.time_zone = check(&mut errors, time_zone_field(&raw)),
     }
     if errors.is_empty() {
         Ok(patch)
@@ -397,6 +399,14 @@ pub fn apply_patch(
             &mut changed,
         );
     }
+    if let Some(v) = patch.time_zone {
+        set(
+            &mut row.time_zone,
+            v.name().to_owned(),
+            "time_zone",
+            &mut changed,
+        );
+    }
     if !changed.is_empty() {
         row.updated_at = now;
     }
@@ -418,6 +428,7 @@ pub fn new_row(id: EmployeeId, e: NewEmployee, now: NaiveDateTime) -> EmployeeRo
         termination_date: None,
         created_at: now,
         updated_at: now,
+        time_zone: e.time_zone.unwrap_or(TimeZone::UTC).name().to_owned(),
     }
 }
 
@@ -428,24 +439,25 @@ mod tests {
 
     #[test]
     fn scopes_follow_the_role_matrix() {
-        let who = |role, emp: Option<&str>| Principal {
-            user_id: "u".into(),
+        let (m, e) = (EmployeeId::generate(), EmployeeId::generate());
+        let who = |role, emp: Option<EmployeeId>| Principal {
+            user_id: crate::shared::UserId::generate(),
             role,
-            employee_id: emp.map(str::to_owned),
+            employee_id: emp,
         };
         assert_eq!(scope_for(&who(Role::Admin, None)), EmployeeScope::All);
-        assert_eq!(scope_for(&who(Role::Hr, Some("e"))), EmployeeScope::All);
+        assert_eq!(scope_for(&who(Role::Hr, Some(e))), EmployeeScope::All);
         assert_eq!(
-            scope_for(&who(Role::Manager, Some("m"))),
-            EmployeeScope::Chain("m".into())
+            scope_for(&who(Role::Manager, Some(m))),
+            EmployeeScope::Chain(m)
         );
         assert_eq!(
-            scope_for(&who(Role::Employee, Some("e"))),
-            EmployeeScope::Own("e".into())
+            scope_for(&who(Role::Employee, Some(e))),
+            EmployeeScope::Own(e)
         );
         assert_eq!(scope_for(&who(Role::Manager, None)), EmployeeScope::Nothing);
         assert!(may_write(&who(Role::Hr, None)));
-        assert!(!may_write(&who(Role::Manager, Some("m"))));
+        assert!(!may_write(&who(Role::Manager, Some(m))));
     }
 
     fn today() -> NaiveDate {
@@ -462,6 +474,7 @@ mod tests {
             manager_id: None,
             hire_date: None,
             status: None,
+            time_zone: None,
         }
     }
 

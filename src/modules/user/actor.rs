@@ -1,5 +1,7 @@
 //! The user actor: owns the `users` table. Runs on a `SyncArbiter`, so Argon2id
-//! hashing and diesel calls stay off the async HTTP workers.
+//! hashing and diesel calls stay off the async HTTP workers. Every message
+//! carries the caller (`by`) and the actor decides, through the rules. Each
+//! change commits together with its events through [`Outbox::commit`].
 
 use actix::{Actor, Handler, Message, SyncContext};
 
@@ -8,10 +10,10 @@ use super::model::{NewUser, UserFilter, UserPatch, UserRow};
 use super::rules::{self, Denied, UserScope};
 use super::{events, repository as repo};
 use crate::auth::{password, Principal};
-use crate::db::{write_tx, Db};
+use crate::db::Db;
 use crate::events::EventContext;
 use crate::outbox::Outbox;
-use crate::shared::Page;
+use crate::shared::{clock, Page, UserId};
 
 /// The user module's actor.
 pub struct UserActor {
@@ -28,10 +30,6 @@ impl UserActor {
 
 impl Actor for UserActor {
     type Context = SyncContext<Self>;
-}
-
-fn now() -> chrono::NaiveDateTime {
-    crate::shared::stored_now().naive_utc()
 }
 
 fn denied(d: Denied) -> UserError {
@@ -61,7 +59,7 @@ pub struct GetUser {
     /// Who asks.
     pub by: Principal,
     /// Which account.
-    pub id: String,
+    pub id: UserId,
 }
 
 /// List visible accounts.
@@ -85,7 +83,7 @@ pub struct UpdateUser {
     /// Who asks.
     pub by: Principal,
     /// Which account.
-    pub id: String,
+    pub id: UserId,
     /// Validated changes.
     pub patch: UserPatch,
 }
@@ -99,7 +97,7 @@ pub struct DeleteUser {
     /// Who asks.
     pub by: Principal,
     /// Which account.
-    pub id: String,
+    pub id: UserId,
 }
 
 /// Check a password; on success return the caller.
@@ -117,7 +115,7 @@ pub struct Login {
 #[rtype(result = "Result<Option<Principal>, UserError>")]
 pub struct CurrentPrincipal {
     /// Account id from the token.
-    pub user_id: String,
+    pub user_id: UserId,
 }
 
 /// Whether any account exists (bootstrap).
@@ -125,12 +123,18 @@ pub struct CurrentPrincipal {
 #[rtype(result = "Result<i64, UserError>")]
 pub struct CountUsers;
 
-fn principal(row: &UserRow) -> Principal {
-    Principal {
-        user_id: row.id.clone(),
+fn principal(row: &UserRow) -> Result<Principal, UserError> {
+    use anyhow::Context;
+    Ok(Principal {
+        user_id: row.id.parse().context("stored user id is not a UUID")?,
         role: row.role(),
-        employee_id: row.employee_id.clone(),
-    }
+        employee_id: row
+            .employee_id
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .context("stored employee id is not a UUID")?,
+    })
 }
 
 impl Handler<CreateUser> for UserActor {
@@ -142,20 +146,8 @@ impl Handler<CreateUser> for UserActor {
         }
         let hash = password::hash(&msg.input.password)?;
         let mut conn = self.db.get()?;
-        let now = now();
-        let row = UserRow {
-            id: uuid::Uuid::now_v7().to_string(),
-            email: msg.input.email,
-            display_name: msg.input.display_name,
-            role: msg.input.role.as_str().to_owned(),
-            employee_id: msg.input.employee_id,
-            active: true,
-            password_hash: hash,
-            created_at: now,
-            updated_at: now,
-            last_login_at: None,
-        };
-        write_tx(&mut conn, |c| {
+        let row = rules::new_row(UserId::generate(), msg.input, hash, clock::now_naive());
+        let row = self.outbox.commit(&mut conn, &msg.ctx, |c| {
             if repo::email_taken(c, &row.email)? {
                 return Err(UserError::EmailTaken);
             }
@@ -165,14 +157,9 @@ impl Handler<CreateUser> for UserActor {
                 }
             }
             repo::insert(c, &row)?;
-            self.outbox.write(
-                c,
-                msg.ctx.traceparent.as_deref(),
-                &events::created(&msg.ctx, &row),
-            )?;
-            Ok::<_, UserError>(())
+            let events = events::created(&msg.ctx, &row);
+            Ok((row, events))
         })?;
-        self.outbox.wake();
         tracing::info!(user.id = %row.id, user.role = %row.role, "account created");
         Ok(row)
     }
@@ -183,7 +170,7 @@ impl Handler<GetUser> for UserActor {
 
     fn handle(&mut self, msg: GetUser, _: &mut Self::Context) -> Self::Result {
         let mut conn = self.db.get()?;
-        repo::find_visible(&mut conn, &msg.id, &rules::scope_for(&msg.by))?
+        repo::find_visible(&mut conn, &msg.id.to_string(), &rules::scope_for(&msg.by))?
             .ok_or(UserError::NotFound)
     }
 }
@@ -208,10 +195,11 @@ impl Handler<UpdateUser> for UserActor {
 
     fn handle(&mut self, msg: UpdateUser, _: &mut Self::Context) -> Self::Result {
         let mut conn = self.db.get()?;
+        let id = msg.id.to_string();
         let scope: UserScope = rules::scope_for(&msg.by);
-        let current = repo::find_visible(&mut conn, &msg.id, &scope)?.ok_or(UserError::NotFound)?;
+        let current = repo::find_visible(&mut conn, &id, &scope)?.ok_or(UserError::NotFound)?;
         rules::may_update(&msg.by, &current, &msg.patch).map_err(denied)?;
-        if msg.by.user_id == current.id {
+        if rules::is_self(&msg.by, &current) {
             if let Some(given) = &msg.patch.current_password {
                 if !password::verify(given, &current.password_hash) {
                     return Err(UserError::WrongCurrentPassword);
@@ -224,27 +212,24 @@ impl Handler<UpdateUser> for UserActor {
             .as_deref()
             .map(password::hash)
             .transpose()?;
-        let (row, changed) = write_tx(&mut conn, |c| {
+        let (row, changed) = self.outbox.commit(&mut conn, &msg.ctx, |c| {
             // Re-read inside the transaction: the row may have changed meanwhile.
-            let mut row = repo::find_visible(c, &msg.id, &scope)?.ok_or(UserError::NotFound)?;
+            let mut row = repo::find_visible(c, &id, &scope)?.ok_or(UserError::NotFound)?;
             if let Some(Some(e)) = &msg.patch.employee_id {
-                if repo::employee_linked(c, e, Some(&row.id))? {
+                if repo::employee_linked(c, &e.to_string(), Some(&row.id))? {
                     return Err(UserError::EmployeeLinked);
                 }
             }
-            let changed = rules::apply_patch(&mut row, &msg.patch, new_hash, now());
-            if !changed.is_empty() {
+            let changed = rules::apply_patch(&mut row, &msg.patch, new_hash, clock::now_naive());
+            let events = if changed.is_empty() {
+                Vec::new()
+            } else {
                 repo::save(c, &row)?;
-                self.outbox.write(
-                    c,
-                    msg.ctx.traceparent.as_deref(),
-                    &events::updated(&msg.ctx, &row, &changed),
-                )?;
-            }
-            Ok((row, changed))
+                events::updated(&msg.ctx, &row, &changed)
+            };
+            Ok(((row, changed), events))
         })?;
         if !changed.is_empty() {
-            self.outbox.wake();
             tracing::info!(user.id = %row.id, fields = ?changed, "account updated");
         }
         Ok(row)
@@ -257,18 +242,13 @@ impl Handler<DeleteUser> for UserActor {
     fn handle(&mut self, msg: DeleteUser, _: &mut Self::Context) -> Self::Result {
         let mut conn = self.db.get()?;
         let scope = rules::scope_for(&msg.by);
-        write_tx(&mut conn, |c| {
-            let row = repo::find_visible(c, &msg.id, &scope)?.ok_or(UserError::NotFound)?;
+        let id = msg.id.to_string();
+        self.outbox.commit(&mut conn, &msg.ctx, |c| {
+            let row = repo::find_visible(c, &id, &scope)?.ok_or(UserError::NotFound)?;
             rules::may_delete(&msg.by, &row).map_err(denied)?;
             repo::delete(c, &row.id)?;
-            self.outbox.write(
-                c,
-                msg.ctx.traceparent.as_deref(),
-                &events::deleted(&msg.ctx, &row),
-            )?;
-            Ok::<_, UserError>(())
+            Ok::<_, UserError>(((), events::deleted(&msg.ctx, &row)))
         })?;
-        self.outbox.wake();
         tracing::info!(user.id = %msg.id, "account deleted");
         Ok(())
     }
@@ -287,9 +267,10 @@ impl Handler<Login> for UserActor {
         if !password::verify(&msg.password, &row.password_hash) || !row.active {
             return Err(UserError::InvalidCredentials);
         }
-        repo::touch_login(&mut conn, &row.id, now())?;
+        let who = principal(&row)?;
+        repo::touch_login(&mut conn, &row.id, clock::now_naive())?;
         tracing::info!(user.id = %row.id, "login succeeded");
-        Ok(principal(&row))
+        Ok(who)
     }
 }
 
@@ -298,9 +279,10 @@ impl Handler<CurrentPrincipal> for UserActor {
 
     fn handle(&mut self, msg: CurrentPrincipal, _: &mut Self::Context) -> Self::Result {
         let mut conn = self.db.get()?;
-        Ok(repo::find(&mut conn, &msg.user_id)?
+        repo::find(&mut conn, &msg.user_id.to_string())?
             .filter(|r| r.active)
-            .map(|r| principal(&r)))
+            .map(|r| principal(&r))
+            .transpose()
     }
 }
 

@@ -15,7 +15,13 @@ use crate::auth::{AuthUser, TokenService};
 use crate::config::AuthSettings;
 use crate::error::AppError;
 use crate::http::RequestMeta;
-use crate::modules::employee::actor::{EmployeeActor, EmployeeExists};
+use crate::modules::employee::{EmployeeId, GetEmployeeFacts};
+use crate::shared::UserId;
+
+/// The employee module's answer to "does this employee exist", as the user
+/// module receives it: a recipient of the contract message, not the actor's
+/// type. Absent when the employee module is not mounted.
+pub type EmployeeFactsRecipient = web::Data<actix::Recipient<GetEmployeeFacts>>;
 
 /// The user actor, as handlers receive it.
 pub type Users = web::Data<Addr<UserActor>>;
@@ -157,15 +163,15 @@ pub async fn login(
     responses((status = 200, description = "The caller's account.", body = UserResponse))
 )]
 pub async fn get_me(actor: Users, user: AuthUser) -> Result<HttpResponse, AppError> {
-    let id = user.0.user_id.clone();
+    let id = user.0.user_id;
     let row = actor.send(GetUser { by: user.0, id }).await??;
     Ok(HttpResponse::Ok().json(UserResponse::from(row)))
 }
 
 /// Asks the employee module whether a linked employee exists.
 async fn check_employee(
-    employees: Option<web::Data<Addr<EmployeeActor>>>,
-    id: Option<&str>,
+    employees: Option<EmployeeFactsRecipient>,
+    id: Option<EmployeeId>,
 ) -> Result<(), AppError> {
     let Some(id) = id else { return Ok(()) };
     let Some(employees) = employees else {
@@ -174,11 +180,8 @@ async fn check_employee(
             "the employee module is not mounted: accounts cannot be linked to employees",
         ));
     };
-    let exists = employees
-        .send(EmployeeExists { id: id.to_owned() })
-        .await?
-        .map_err(AppError::from)?;
-    if exists {
+    let facts = employees.send(GetEmployeeFacts { id }).await??;
+    if facts.is_some() {
         Ok(())
     } else {
         Err(UserError::EmployeeNotFound.into())
@@ -202,7 +205,7 @@ async fn check_employee(
 pub async fn create_user(
     actor: Users,
     guard: web::Data<LoginGuard>,
-    employees: Option<web::Data<Addr<EmployeeActor>>>,
+    employees: Option<EmployeeFactsRecipient>,
     user: AuthUser,
     meta: RequestMeta,
     body: web::Json<CreateUserRequest>,
@@ -211,7 +214,7 @@ pub async fn create_user(
         .map_err(UserError::Validation)?;
     rules::may_create(&user.0, input.role)
         .map_err(|_| crate::auth::forbidden("your role may not create this account"))?;
-    check_employee(employees, input.employee_id.as_deref()).await?;
+    check_employee(employees, input.employee_id).await?;
     let row = actor
         .send(CreateUser {
             ctx: meta.event_context_by(&user.0),
@@ -278,7 +281,7 @@ pub async fn get_user(
     let row = actor
         .send(GetUser {
             by: user.0,
-            id: id.into_inner().to_string(),
+            id: UserId::from(id.into_inner()),
         })
         .await??;
     Ok(HttpResponse::Ok().json(UserResponse::from(row)))
@@ -303,7 +306,7 @@ pub async fn get_user(
 pub async fn update_user(
     actor: Users,
     guard: web::Data<LoginGuard>,
-    employees: Option<web::Data<Addr<EmployeeActor>>>,
+    employees: Option<EmployeeFactsRecipient>,
     user: AuthUser,
     meta: RequestMeta,
     id: web::Path<uuid::Uuid>,
@@ -311,14 +314,14 @@ pub async fn update_user(
 ) -> Result<HttpResponse, AppError> {
     let patch = rules::validate_patch(body.into_inner(), guard.min_password_length)
         .map_err(UserError::Validation)?;
-    if let Some(Some(e)) = &patch.employee_id {
+    if let Some(Some(e)) = patch.employee_id {
         check_employee(employees, Some(e)).await?;
     }
     let row = actor
         .send(UpdateUser {
             ctx: meta.event_context_by(&user.0),
             by: user.0,
-            id: id.into_inner().to_string(),
+            id: UserId::from(id.into_inner()),
             patch,
         })
         .await??;
@@ -348,7 +351,7 @@ pub async fn delete_user(
         .send(DeleteUser {
             ctx: meta.event_context_by(&user.0),
             by: user.0,
-            id: id.into_inner().to_string(),
+            id: UserId::from(id.into_inner()),
         })
         .await??;
     Ok(HttpResponse::NoContent().finish())

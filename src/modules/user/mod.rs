@@ -5,7 +5,8 @@
 //! - Emits: `USER_CREATED`, `USER_UPDATED`, `USER_ROLE_CHANGED`,
 //!   `USER_DEACTIVATED`, `USER_DELETED`, the `account_created` notification
 //!   (`NOTIFICATION_EMAIL`), and an `AUDIT_USER_ACTION` per change.
-//! - Consumes: nothing; asks the employee actor (`EmployeeExists`) before linking.
+//! - Consumes: nothing; asks the employee module (`GetEmployeeFacts`, through an
+//!   `actix::Recipient`, not the employee actor's type) before linking.
 //! - Actor messages: `CreateUser`, `GetUser`, `ListUsers`, `UpdateUser`,
 //!   `DeleteUser`, `Login`, `CurrentPrincipal`, `CountUsers`.
 
@@ -36,6 +37,7 @@ use crate::events::EventContext;
 use crate::modules::{Module, ModuleDeps, ModuleEntry};
 use crate::outbox::Outbox;
 
+pub use crate::shared::UserId;
 pub use actor::UserActor;
 
 /// Starts the actor on `threads` blocking threads.
@@ -51,7 +53,7 @@ pub struct Accounts(pub Addr<UserActor>);
 impl AccountLookup for Accounts {
     fn current(
         &self,
-        user_id: String,
+        user_id: UserId,
     ) -> Pin<Box<dyn Future<Output = Result<Option<Principal>, AppError>>>> {
         let addr = self.0.clone();
         Box::pin(async move { Ok(addr.send(actor::CurrentPrincipal { user_id }).await??) })

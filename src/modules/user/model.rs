@@ -10,8 +10,7 @@ use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use crate::auth::Role;
 use crate::db::schema::users;
-use crate::modules::employee::model::EmployeeId;
-use crate::shared::{present, WorkEmail};
+use crate::shared::{present, EmployeeId, WorkEmail};
 
 /// The shape of a display name (documentation only: the rules check it).
 pub struct DisplayName;
@@ -103,7 +102,7 @@ pub struct NewUser {
     /// Role.
     pub role: Role,
     /// Linked employee.
-    pub employee_id: Option<String>,
+    pub employee_id: Option<EmployeeId>,
     /// The password, to be hashed by the actor.
     pub password: String,
 }
@@ -126,7 +125,7 @@ pub struct UserPatch {
     /// New role.
     pub role: Option<Role>,
     /// New or cleared employee link.
-    pub employee_id: Option<Option<String>>,
+    pub employee_id: Option<Option<EmployeeId>>,
     /// Activate or deactivate.
     pub active: Option<bool>,
     /// New password.

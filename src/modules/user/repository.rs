@@ -13,7 +13,7 @@ fn scoped<'a>(scope: &'a UserScope) -> users::BoxedQuery<'a, DbBackend> {
     match scope {
         UserScope::All => query,
         UserScope::NonAdmin => query.filter(users::role.ne("admin")),
-        UserScope::Own(id) => query.filter(users::id.eq(id)),
+        UserScope::Own(id) => query.filter(users::id.eq(id.to_string())),
     }
 }
 

@@ -5,7 +5,7 @@
 
 use crate::auth::{Principal, Role};
 use crate::error::FieldError;
-use crate::shared::{Page, WorkEmail};
+use crate::shared::{collect, text::trimmed, EmployeeId, Page, UserId, WorkEmail};
 
 use super::model::*;
 
@@ -20,7 +20,7 @@ pub enum UserScope {
     /// Every account except admins'.
     NonAdmin,
     /// Only this account.
-    Own(String),
+    Own(UserId),
 }
 
 /// The accounts `who` may see.
@@ -28,8 +28,13 @@ pub fn scope_for(who: &Principal) -> UserScope {
     match who.role {
         Role::Admin => UserScope::All,
         Role::Hr => UserScope::NonAdmin,
-        Role::Manager | Role::Employee => UserScope::Own(who.user_id.clone()),
+        Role::Manager | Role::Employee => UserScope::Own(who.user_id),
     }
+}
+
+/// Whether `target` is the caller's own account.
+pub fn is_self(who: &Principal, target: &UserRow) -> bool {
+    who.user_id.to_string() == target.id
 }
 
 /// Why a change is refused although the account is visible.
@@ -63,7 +68,7 @@ pub fn may_list(who: &Principal) -> Result<(), Denied> {
 
 /// Who may apply `patch` to the visible account `target`.
 pub fn may_update(who: &Principal, target: &UserRow, patch: &UserPatch) -> Result<(), Denied> {
-    if who.user_id == target.id {
+    if is_self(who, target) {
         if patch.touches_access() {
             return Err(Denied::OwnAccess);
         }
@@ -84,7 +89,7 @@ pub fn may_update(who: &Principal, target: &UserRow, patch: &UserPatch) -> Resul
 
 /// Who may delete the visible account `target`.
 pub fn may_delete(who: &Principal, target: &UserRow) -> Result<(), Denied> {
-    if who.user_id == target.id {
+    if is_self(who, target) {
         return Err(Denied::OwnAccess);
     }
     match who.role {
@@ -105,15 +110,13 @@ pub fn login_is_plausible(email: &str, password: &str) -> bool {
 }
 
 fn display_name(raw: &str) -> Result<String, FieldError> {
-    let s = raw.trim();
-    if s.is_empty() || s.chars().count() > DISPLAY_NAME_MAX || s.chars().any(char::is_control) {
-        return Err(FieldError::new(
+    trimmed(raw, DISPLAY_NAME_MAX, "must not be empty").map_err(|_| {
+        FieldError::new(
             "display_name",
             "invalid_value",
             "display_name must be 1 to 200 characters without control characters",
-        ));
-    }
-    Ok(s.to_owned())
+        )
+    })
 }
 
 fn role(raw: &str) -> Result<Role, FieldError> {
@@ -126,26 +129,20 @@ fn role(raw: &str) -> Result<Role, FieldError> {
     })
 }
 
-fn employee_id(raw: &str) -> Result<String, FieldError> {
-    uuid::Uuid::parse_str(raw.trim())
-        .map(|u| u.to_string())
-        .map_err(|_| {
-            FieldError::new(
-                "employee_id",
-                "invalid_id",
-                "employee_id must be an employee id (UUID)",
-            )
-        })
+fn employee_id(raw: &str) -> Result<EmployeeId, FieldError> {
+    raw.trim().parse().map_err(|_| {
+        FieldError::new(
+            "employee_id",
+            "invalid_id",
+            "employee_id must be an employee id (UUID)",
+        )
+    })
 }
 
 fn password(field: &'static str, raw: &str, min: usize) -> Result<String, FieldError> {
     crate::auth::password::check_policy(raw, min)
         .map(|()| raw.to_owned())
         .map_err(|m| FieldError::new(field, "weak_password", m))
-}
-
-fn collect<T>(errors: &mut Vec<FieldError>, r: Result<T, FieldError>) -> Option<T> {
-    r.map_err(|e| errors.push(e)).ok()
 }
 
 /// Validates a create request.
@@ -287,8 +284,9 @@ pub fn apply_patch(
         }
     }
     if let Some(link) = &patch.employee_id {
-        if *link != row.employee_id {
-            row.employee_id = link.clone();
+        let link = link.map(|e| e.to_string());
+        if link != row.employee_id {
+            row.employee_id = link;
             changed.push("employee_id");
         }
     }
@@ -308,13 +306,43 @@ pub fn apply_patch(
     changed
 }
 
+/// A fresh row for a validated new account; `password_hash` is the Argon2id
+/// hash of its password.
+pub fn new_row(
+    id: UserId,
+    input: NewUser,
+    password_hash: String,
+    now: chrono::NaiveDateTime,
+) -> UserRow {
+    UserRow {
+        id: id.to_string(),
+        email: input.email,
+        display_name: input.display_name,
+        role: input.role.as_str().to_owned(),
+        employee_id: input.employee_id.map(|e| e.to_string()),
+        active: true,
+        password_hash,
+        created_at: now,
+        updated_at: now,
+        last_login_at: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// A stable id per test name.
+    fn uid(name: &str) -> UserId {
+        UserId::from(uuid::Uuid::from_u128(
+            name.bytes()
+                .fold(1u128, |a, b| a.wrapping_mul(257) + u128::from(b)),
+        ))
+    }
+
     fn who(role: Role, id: &str) -> Principal {
         Principal {
-            user_id: id.into(),
+            user_id: uid(id),
             role,
             employee_id: None,
         }
@@ -323,7 +351,7 @@ mod tests {
     fn row(id: &str, role: Role) -> UserRow {
         let now = chrono::Utc::now().naive_utc();
         UserRow {
-            id: id.into(),
+            id: uid(id).to_string(),
             email: format!("{id}@example.com"),
             display_name: id.into(),
             role: role.as_str().into(),
@@ -346,7 +374,7 @@ mod tests {
                     ..Default::default()
                 },
                 UserPatch {
-                    employee_id: Some(Some("x".into())),
+                    employee_id: Some(Some(EmployeeId::generate())),
                     ..Default::default()
                 },
                 UserPatch {
@@ -399,7 +427,7 @@ mod tests {
         assert_eq!(scope_for(&who(Role::Hr, "h")), UserScope::NonAdmin);
         assert_eq!(
             scope_for(&who(Role::Employee, "e")),
-            UserScope::Own("e".into())
+            UserScope::Own(uid("e"))
         );
     }
 

@@ -1,8 +1,18 @@
-//! Small domain-neutral types every module uses: the page window, the work
-//! e-mail address, "absent or null" for partial updates, and the stored time.
-//! They belong to no module, so modules share them without reaching into each other.
+//! The shared kernel: small domain-neutral types every module uses, so modules
+//! share them without reaching into each other: the ids of every module
+//! ([`ids`]), validated text ([`text`]), the IANA time zone ([`TimeZone`]), the
+//! one clock ([`clock`]), the page window, the work e-mail address, and
+//! "absent or null" for partial updates.
 
-use chrono::{DateTime, SubsecRound, Utc};
+pub mod clock;
+pub mod ids;
+pub mod text;
+pub mod time_zone;
+
+pub use ids::{EmployeeId, UserId};
+pub use text::{Label, PersonName, LABEL_MAX, NAME_MAX};
+pub use time_zone::TimeZone;
+
 use serde::{Deserialize, Deserializer};
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
 use utoipa::openapi::RefOr;
@@ -112,10 +122,58 @@ pub fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
     Option::<T>::deserialize(d).map(Some)
 }
 
-/// Now, at the precision both backends store (PostgreSQL keeps microseconds),
-/// so a response shows the same timestamps a later read does.
-pub fn stored_now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(6)
+/// Keeps the value of `r`, or records its error in `errors` (so a validation
+/// reports every bad field at once).
+pub fn collect<T>(errors: &mut Vec<FieldError>, r: Result<T, FieldError>) -> Option<T> {
+    r.map_err(|e| errors.push(e)).ok()
+}
+
+/// `invalid_value` on `field`, the message starting with the field's name.
+pub fn invalid(field: &'static str, message: impl std::fmt::Display) -> FieldError {
+    FieldError::new(field, "invalid_value", format!("{field} {message}"))
+}
+
+/// `null_not_allowed` on `field`, for a partial update sending `null` to a
+/// field that cannot be cleared.
+pub fn null_not_allowed(field: &'static str) -> FieldError {
+    FieldError::new(field, "null_not_allowed", format!("{field} cannot be null"))
+}
+
+/// An integer field: any JSON number without a fractional part (`36` or
+/// `36.0`, which JSON Schema's `integer` also allows) within `i64`; use with
+/// `#[serde(deserialize_with = "whole_number")]`.
+pub fn whole_number<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    struct Whole;
+    impl serde::de::Visitor<'_> for Whole {
+        type Value = i64;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an integer")
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<i64, E> {
+            Ok(v)
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<i64, E> {
+            i64::try_from(v).map_err(|_| E::custom("integer out of range"))
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<i64, E> {
+            // i64::MAX as f64 rounds up to 2^63, which is out of range.
+            if v.fract() == 0.0 && v >= i64::MIN as f64 && v < i64::MAX as f64 {
+                Ok(v as i64)
+            } else {
+                Err(E::invalid_type(serde::de::Unexpected::Float(v), &self))
+            }
+        }
+    }
+    d.deserialize_any(Whole)
+}
+
+/// [`whole_number`] for a field that may be absent or null (see [`present`]).
+pub fn present_whole_number<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<i64>>, D::Error> {
+    #[derive(Deserialize)]
+    struct W(#[serde(deserialize_with = "whole_number")] i64);
+    Option::<W>::deserialize(d).map(|w| Some(w.map(|W(v)| v)))
 }
 
 #[cfg(test)]
