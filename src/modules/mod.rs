@@ -39,6 +39,10 @@ modules! {
     employee,
 }
 
+/// Built but not mounted yet: the compliance rules layer (issue 14), which the
+/// module will wrap once attendance and leave publish their events.
+pub mod compliance;
+
 /// What a module declares about itself, before anything is started.
 pub struct ModuleEntry {
     /// Short name, as in the settings (`<NAME>_MODULE_ENABLED`) and the start-up log.

@@ -1,0 +1,327 @@
+//! Plain domain types of the compliance rules: worked intervals, leave days,
+//! opt-outs, the employee context, and the findings (violations and alerts)
+//! with their stable identity. No I/O, no clock.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// One worked interval, `[start, end)` in UTC (end always known for evaluation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct WorkInterval {
+    /// First instant worked.
+    pub start: DateTime<Utc>,
+    /// First instant no longer worked.
+    pub end: DateTime<Utc>,
+}
+
+impl WorkInterval {
+    /// Elapsed time worked (zero for an empty or inverted interval).
+    pub fn duration(&self) -> Duration {
+        (self.end - self.start).max(Duration::zero())
+    }
+}
+
+/// Kind of a leave day, as far as working-time law cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeaveKind {
+    /// Paid annual leave (Art. 7): neutral in averages, counts as leave taken.
+    PaidAnnual,
+    /// Sick leave: neutral in averages (Art. 16(b)).
+    Sick,
+    /// Any other leave (unpaid, special): counts as zero hours.
+    Other,
+}
+
+/// One leave day (a local date of the employee), whole or half.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LeaveDay {
+    /// Local date.
+    pub date: NaiveDate,
+    /// Kind of leave.
+    pub kind: LeaveKind,
+    /// 2 for a whole day, 1 for a half day.
+    pub half_days: u8,
+}
+
+/// A written opt-out from the weekly limit (Art. 22, WTR reg. 5), in force on the
+/// local dates `from..=until` (`until` = last day before a withdrawal takes effect).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct OptOut {
+    /// First local date in force.
+    pub from: NaiveDate,
+    /// Last local date in force; `None` while not withdrawn.
+    pub until: Option<NaiveDate>,
+}
+
+impl OptOut {
+    /// The last day in force after a withdrawal given on `withdrawn_on` with a notice
+    /// period of `notice_days` (WTR reg. 5(3): 7 days unless agreed, at most 3 months).
+    pub fn last_day_after_notice(withdrawn_on: NaiveDate, notice_days: u32) -> NaiveDate {
+        withdrawn_on
+            .checked_add_days(chrono::Days::new(u64::from(notice_days)))
+            .and_then(|d| d.pred_opt())
+            .unwrap_or(withdrawn_on)
+    }
+
+    /// Whether the opt-out is in force on `date`.
+    pub fn covers(&self, date: NaiveDate) -> bool {
+        date >= self.from && self.until.is_none_or(|u| date <= u)
+    }
+}
+
+/// The paid annual leave entitlement of one leave year (calendar year).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct AnnualEntitlement {
+    /// Calendar year.
+    pub year: i32,
+    /// Entitled paid annual leave of the year, in half days (already pro-rated by HR).
+    pub entitled_half_days: u32,
+    /// The employee's working days per week (1 to 7).
+    pub working_days_per_week: u8,
+}
+
+/// Everything the rules know about one employee.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmployeeInput<'a> {
+    /// Employee id (part of every finding's identity).
+    pub employee: Uuid,
+    /// The employee's IANA time zone: local days and weeks are computed in it.
+    pub tz: Tz,
+    /// First day of employment (weeks before it are not evaluated), if known.
+    pub employed_from: Option<NaiveDate>,
+    /// Last day of employment, if terminated.
+    pub employed_to: Option<NaiveDate>,
+    /// Worked intervals, sorted by start (overlaps are merged by the rules).
+    pub intervals: &'a [WorkInterval],
+    /// Leave days, sorted by date.
+    pub leave: &'a [LeaveDay],
+    /// Opt-out history.
+    pub opt_outs: &'a [OptOut],
+    /// Paid annual leave entitlements by year.
+    pub entitlements: &'a [AnnualEntitlement],
+    /// Contractual hours credited for a paid annual or sick leave day on a working
+    /// day; `None` takes the pack's default.
+    pub contractual_daily: Option<Duration>,
+}
+
+/// Stable rule ids (fixed by issue 14).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleId {
+    /// Art. 3: 11 consecutive hours of rest per 24 hours.
+    DailyRest,
+    /// Art. 4: a break when the working day exceeds 6 hours.
+    Break,
+    /// Arts. 5, 16(a): weekly rest.
+    WeeklyRest,
+    /// Arts. 6, 16(b): average weekly working time.
+    WeeklyAverage,
+    /// Arts. 2, 8: night workers' average hours.
+    NightWork,
+    /// Art. 7: four weeks of paid annual leave.
+    AnnualLeave,
+    /// National daily maximum (ArbZG §3, C. trav. L3121-18).
+    DailyMax,
+}
+
+impl RuleId {
+    /// Every rule, in a fixed order.
+    pub const ALL: [RuleId; 7] = [
+        RuleId::DailyRest,
+        RuleId::Break,
+        RuleId::WeeklyRest,
+        RuleId::WeeklyAverage,
+        RuleId::NightWork,
+        RuleId::AnnualLeave,
+        RuleId::DailyMax,
+    ];
+
+    /// The stable snake_case id.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleId::DailyRest => "daily_rest",
+            RuleId::Break => "break",
+            RuleId::WeeklyRest => "weekly_rest",
+            RuleId::WeeklyAverage => "weekly_average",
+            RuleId::NightWork => "night_work",
+            RuleId::AnnualLeave => "annual_leave",
+            RuleId::DailyMax => "daily_max",
+        }
+    }
+}
+
+/// How serious a finding is; `Violation` becomes `COMPLIANCE_VIOLATION`, the others
+/// `COMPLIANCE_ALERT`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Shown for information only (e.g. an opted-out employee above the limit).
+    Info,
+    /// An alert: a limit is being approached, or an action is due.
+    Warning,
+    /// A breach of the rule.
+    Violation,
+}
+
+/// The window a finding is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Window {
+    /// Local dates `first..=last`.
+    Dates {
+        /// First local date.
+        first: NaiveDate,
+        /// Last local date (inclusive).
+        last: NaiveDate,
+    },
+}
+
+impl Window {
+    /// The window of one local date.
+    pub fn day(d: NaiveDate) -> Window {
+        Window::Dates { first: d, last: d }
+    }
+
+    /// A stable text form: `2026-03-02` or `2026-03-02..2026-06-28`.
+    pub fn key(&self) -> String {
+        match self {
+            Window::Dates { first, last } if first == last => first.to_string(),
+            Window::Dates { first, last } => format!("{first}..{last}"),
+        }
+    }
+}
+
+/// A measured value or a limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "unit", content = "value", rename_all = "snake_case")]
+pub enum Quantity {
+    /// Elapsed time in seconds.
+    Seconds(i64),
+    /// Leave in half days.
+    HalfDays(i64),
+}
+
+impl Quantity {
+    /// A duration as seconds.
+    pub fn of(d: Duration) -> Quantity {
+        Quantity::Seconds(d.num_seconds())
+    }
+}
+
+/// One violation or alert produced by a rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Employee.
+    pub employee: Uuid,
+    /// Rule.
+    pub rule: RuleId,
+    /// Legal reference of the threshold that was applied.
+    pub reference: &'static str,
+    /// The window the finding is about (its identity).
+    pub window: Window,
+    /// Exact instants concerned, when the finding is about a span of time
+    /// (the short rest, the working day).
+    pub span: Option<WorkInterval>,
+    /// What was measured.
+    pub measured: Quantity,
+    /// The limit it was compared with.
+    pub limit: Quantity,
+    /// Severity.
+    pub severity: Severity,
+    /// Which threshold of the rule (e.g. `avg_17w`, `week_48h`, `unused_share`), so
+    /// two limits of one rule on the same window stay distinct.
+    pub check: &'static str,
+}
+
+impl Finding {
+    /// Stable identity: employee, rule, check, window and whether it is a violation
+    /// or an alert, so replays record it once (`{employee}/{rule}/{check}/{window}/{kind}`).
+    pub fn identity(&self) -> String {
+        let kind = if self.severity == Severity::Violation {
+            "violation"
+        } else {
+            "alert"
+        };
+        format!(
+            "{}/{}/{}/{}/{}",
+            self.employee,
+            self.rule.as_str(),
+            self.check,
+            self.window.key(),
+            kind
+        )
+    }
+}
+
+/// Errors of the compliance rules (become HTTP errors with a stable code).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ComplianceError {
+    /// The night period is shorter than 7 hours or misses 00:00–05:00 (Art. 2(3)).
+    #[error("night time must last at least 7 hours and include 00:00 to 05:00")]
+    InvalidNightPeriod,
+    /// A threshold of the pack is out of range (zero reference period, etc.).
+    #[error("rule pack threshold out of range: {0}")]
+    InvalidThreshold(&'static str),
+    /// A date range whose end precedes its start, or past chrono's range.
+    #[error("invalid date range")]
+    InvalidRange,
+}
+
+impl ComplianceError {
+    /// Stable snake_case code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ComplianceError::InvalidNightPeriod => "invalid_night_period",
+            ComplianceError::InvalidThreshold(_) => "invalid_rule_pack",
+            ComplianceError::InvalidRange => "invalid_range",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn an_opt_out_withdrawn_with_seven_days_notice_ends_the_day_before_the_notice_expires() {
+        let last = OptOut::last_day_after_notice(d(2026, 3, 2), 7);
+        assert_eq!(last, d(2026, 3, 8));
+        let o = OptOut {
+            from: d(2026, 1, 1),
+            until: Some(last),
+        };
+        assert!(o.covers(d(2026, 3, 8)));
+        assert!(!o.covers(d(2026, 3, 9)));
+        assert!(!o.covers(d(2025, 12, 31)));
+    }
+
+    #[test]
+    fn window_keys_are_stable_text() {
+        assert_eq!(Window::day(d(2026, 3, 2)).key(), "2026-03-02");
+        let w = Window::Dates {
+            first: d(2026, 1, 5),
+            last: d(2026, 5, 3),
+        };
+        assert_eq!(w.key(), "2026-01-05..2026-05-03");
+    }
+
+    #[test]
+    fn error_codes_are_snake_case_and_stable() {
+        assert_eq!(
+            ComplianceError::InvalidNightPeriod.code(),
+            "invalid_night_period"
+        );
+        assert_eq!(
+            ComplianceError::InvalidThreshold("x").code(),
+            "invalid_rule_pack"
+        );
+        assert_eq!(ComplianceError::InvalidRange.code(), "invalid_range");
+    }
+}
