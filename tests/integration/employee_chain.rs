@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use hrms::auth::{Principal, Role};
 use hrms::config::Settings;
-use hrms::modules::employee::actor::fixtures::InsertReports;
+use hrms::modules::employee::fixtures::InsertReports;
 use hrms::modules::employee::{
     self, EmployeeActor, EmployeeId, EmployeeStatus, GetEmployeeFacts, TimeZone, Visibility,
     VisibleEmployees,

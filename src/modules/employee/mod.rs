@@ -13,15 +13,15 @@
 //! - Public surface for other modules: [`contract`] (messages and their
 //!   answers), [`EmployeeId`], the events. Rows and repository are private.
 
-pub mod actor;
+mod actor;
 pub mod contract;
-pub mod errors;
-pub mod events;
-pub mod handlers;
-pub mod model;
+mod errors;
+mod events;
+mod handlers;
+mod model;
 mod repository;
-pub mod routes;
-pub mod rules;
+mod routes;
+mod rules;
 
 use actix::{Addr, SyncArbiter};
 use actix_web::web;
@@ -34,6 +34,9 @@ use crate::outbox::Outbox;
 
 pub use crate::shared::{EmployeeId, TimeZone};
 pub use actor::EmployeeActor;
+/// Bulk fixtures for tests (through the actor, no events); not for production use.
+#[doc(hidden)]
+pub use actor::fixtures;
 pub use contract::{EmployeeFacts, GetEmployeeFacts, Visibility, VisibleEmployees};
 pub use model::EmployeeStatus;
 

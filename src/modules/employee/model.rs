@@ -9,9 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::contract::EmployeeFacts;
 use crate::db::schema::employees;
 use crate::shared::{present, present_whole_number, whole_number};
-pub use crate::shared::{
-    EmployeeId, Label, Page, PersonName, TimeZone, WorkEmail, EMAIL_MAX, LABEL_MAX, NAME_MAX,
-};
+pub use crate::shared::{EmployeeId, Label, Page, PersonName, TimeZone, WorkEmail};
 
 /// Employment status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -233,6 +231,10 @@ pub struct CreateEmployeeRequest {
 
 /// The status a record may be given directly: terminating is `DELETE`.
 #[derive(Debug, Clone, Copy, ToSchema)]
+#[expect(
+    dead_code,
+    reason = "documentation type: the OpenAPI schema of the statuses a request may set"
+)]
 #[schema(rename_all = "snake_case")]
 pub enum NewEmployeeStatus {
     /// Working.

@@ -10,14 +10,14 @@
 //! - Actor messages: `CreateUser`, `GetUser`, `ListUsers`, `UpdateUser`,
 //!   `DeleteUser`, `Login`, `CurrentPrincipal`, `CountUsers`.
 
-pub mod actor;
-pub mod errors;
-pub mod events;
-pub mod handlers;
-pub mod model;
-pub mod repository;
-pub mod routes;
-pub mod rules;
+mod actor;
+mod errors;
+mod events;
+mod handlers;
+mod model;
+mod repository;
+mod routes;
+mod rules;
 
 use std::future::Future;
 use std::pin::Pin;
