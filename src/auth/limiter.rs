@@ -187,15 +187,23 @@ impl LoginLimiter {
         });
     }
 
-    fn settle(&self, account: &str, client: &str, at: Instant, success: bool) {
+    fn settle(&self, account: &str, client: &str, at: Instant, outcome: Outcome) {
         let mut state = self.lock();
         if let Some(acct) = state.accounts.get_mut(account) {
             acct.in_flight = false;
-            if success {
-                acct.per_client.remove(client);
+            match outcome {
+                Outcome::Succeeded => {
+                    acct.per_client.remove(client);
+                }
+                Outcome::NotChecked => {
+                    if let Some(times) = acct.per_client.get_mut(client) {
+                        remove_one(times, at);
+                    }
+                }
+                Outcome::Failed => {}
             }
         }
-        if success {
+        if outcome != Outcome::Failed {
             if let Some(times) = state.clients.get_mut(client) {
                 remove_one(times, at);
             }
@@ -205,6 +213,18 @@ impl LoginLimiter {
 
 /// One login attempt holding its slot. Dropped without [`Attempt::succeeded`]
 /// (wrong password, error, client gone), it stays counted as a failure.
+/// How an attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// The secret was right: the pair's failures are cleared.
+    Succeeded,
+    /// The secret was never checked (the request was refused earlier): only
+    /// this attempt's slot is given back; earlier failures stay.
+    NotChecked,
+    /// The secret was wrong: the slot stays counted.
+    Failed,
+}
+
 pub struct Attempt<'a> {
     limiter: &'a LoginLimiter,
     account: String,
@@ -218,7 +238,15 @@ impl Attempt<'_> {
     pub fn succeeded(mut self) {
         self.settled = true;
         self.limiter
-            .settle(&self.account, &self.client, self.at, true);
+            .settle(&self.account, &self.client, self.at, Outcome::Succeeded);
+    }
+
+    /// The secret was never checked (the request failed before the hash
+    /// check): gives this attempt's slot back without clearing earlier failures.
+    pub fn not_checked(mut self) {
+        self.settled = true;
+        self.limiter
+            .settle(&self.account, &self.client, self.at, Outcome::NotChecked);
     }
 }
 
@@ -226,7 +254,7 @@ impl Drop for Attempt<'_> {
     fn drop(&mut self) {
         if !self.settled {
             self.limiter
-                .settle(&self.account, &self.client, self.at, false);
+                .settle(&self.account, &self.client, self.at, Outcome::Failed);
         }
     }
 }
@@ -251,6 +279,21 @@ mod tests {
         assert_eq!(refused.reason, RefusedBecause::Account);
         assert_eq!(refused.retry_after, Duration::from_secs(50));
         assert!(l.begin("a", "ip", t0 + Duration::from_secs(61)).is_ok());
+    }
+
+    #[test]
+    fn an_attempt_never_checked_gives_its_slot_back_but_keeps_earlier_failures() {
+        let l = LoginLimiter::new(2, 2, HOUR);
+        let now = Instant::now();
+        drop(l.begin("a", "ip", now).unwrap());
+        for _ in 0..5 {
+            l.begin("a", "ip", now).unwrap().not_checked();
+        }
+        drop(l.begin("a", "ip", now).unwrap());
+        assert!(
+            l.begin("a", "ip", now).is_err(),
+            "the two failures still count"
+        );
     }
 
     #[test]

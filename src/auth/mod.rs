@@ -69,13 +69,17 @@ pub struct Principal {
     pub employee_id: Option<EmployeeId>,
 }
 
-/// Looks up the current state of an account (active, role, link), so that a
-/// deactivation or role change takes effect before the token expires.
+/// Looks up the current state of an account (active, role, link, credentials
+/// generation), so that a deactivation, role change or password change takes
+/// effect before the token expires.
 pub trait AccountLookup: Send + Sync {
-    /// `None` when the account is gone or inactive.
+    /// `None` when the account is gone or inactive, or its credentials
+    /// generation is not `token_generation` (the token predates a password
+    /// change, reset, (de)activation or role change).
     fn current(
         &self,
         user_id: UserId,
+        token_generation: i64,
     ) -> Pin<Box<dyn Future<Output = Result<Option<Principal>, AppError>>>>;
 }
 
@@ -133,9 +137,12 @@ impl FromRequest for AuthUser {
                             .sub
                             .parse()
                             .map_err(|_| unauthorized("the token is invalid"))?,
+                        claims.gen,
                     )
                     .await?
-                    .ok_or_else(|| unauthorized("the account is inactive or gone"))?,
+                    .ok_or_else(|| {
+                        unauthorized("the account is inactive or gone, or the token was revoked")
+                    })?,
                 None => claims
                     .principal()
                     .ok_or_else(|| unauthorized("the token is invalid"))?,

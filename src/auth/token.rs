@@ -35,6 +35,10 @@ pub struct Claims {
     pub exp: u64,
     /// Token id.
     pub jti: String,
+    /// The account's credentials generation at issue time; the per-request
+    /// account lookup refuses the token once the account's is higher.
+    #[serde(default)]
+    pub gen: i64,
 }
 
 impl Claims {
@@ -128,8 +132,18 @@ impl TokenService {
         self.ttl_secs
     }
 
-    /// Signs a token for `who`.
+    /// Signs a token for `who` at credentials generation 0.
     pub fn issue(&self, who: &Principal) -> Result<String, jsonwebtoken::errors::Error> {
+        self.issue_at(who, 0)
+    }
+
+    /// Signs a token for `who`, carrying the account's credentials
+    /// `generation` (claim `gen`).
+    pub fn issue_at(
+        &self,
+        who: &Principal,
+        generation: i64,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
         let now = unix_now();
         let claims = Claims {
             sub: who.user_id.to_string(),
@@ -140,6 +154,7 @@ impl TokenService {
             iat: now,
             exp: now + self.ttl_secs,
             jti: uuid::Uuid::new_v4().to_string(),
+            gen: generation,
         };
         let mut header = Header::new(Algorithm::HS256);
         header.typ = Some(TOKEN_TYPE.to_owned());

@@ -77,6 +77,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         last_login_at -> Nullable<Timestamp>,
+        token_generation -> Int4,
     }
 }
 

@@ -74,10 +74,35 @@ pub const EMAIL_MAX: usize = 254;
 pub struct WorkEmail(String);
 
 impl WorkEmail {
-    /// Trims, lower-cases and checks the address shape (HTML5 / WHATWG rules).
+    /// Trims, lower-cases and checks the address shape (HTML5 / WHATWG rules);
+    /// the domain is stored in its ASCII (punycode) form, IDNA UTS #46, so
+    /// `boss@exämple.com` and `boss@xn--exmple-cua.com` are one address. A
+    /// local part or domain label that mixes scripts (UTS #39, e.g. a Cyrillic
+    /// `а` among Latin letters) is refused as a look-alike.
     pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        use unicode_security::MixedScript;
         use validator::ValidateEmail;
         let s = raw.trim().to_lowercase();
+        if s.len() > EMAIL_MAX {
+            return Err("must be at most 254 characters");
+        }
+        let Some((local, domain)) = s.rsplit_once('@') else {
+            return Err("is not a valid e-mail address");
+        };
+        if !local.is_single_script() {
+            return Err("must not mix scripts in the part before @ (look-alike characters)");
+        }
+        let Ok(ascii) = idna::domain_to_ascii(domain) else {
+            return Err("is not a valid e-mail address");
+        };
+        let (unicode, mapped) = idna::domain_to_unicode(&ascii);
+        if mapped.is_err() {
+            return Err("is not a valid e-mail address");
+        }
+        if !unicode.split('.').all(|label| label.is_single_script()) {
+            return Err("must not mix scripts within a domain label (look-alike characters)");
+        }
+        let s = format!("{local}@{ascii}");
         if s.len() > EMAIL_MAX {
             return Err("must be at most 254 characters");
         }
@@ -85,6 +110,15 @@ impl WorkEmail {
             return Err("is not a valid e-mail address");
         }
         Ok(Self(s))
+    }
+
+    /// The form an address is stored and compared in, for lookups (login):
+    /// the parsed form when valid, else trimmed and lower-cased (it then
+    /// matches no account).
+    pub fn lookup_key(raw: &str) -> String {
+        Self::parse(raw)
+            .map(String::from)
+            .unwrap_or_else(|_| raw.trim().to_lowercase())
     }
 
     /// The address.
@@ -207,6 +241,29 @@ mod tests {
             "ada@example.com"
         );
         assert!(WorkEmail::parse("ada@").is_err());
+        assert_eq!(
+            WorkEmail::parse("boss@exämple.com").unwrap().as_str(),
+            "boss@xn--exmple-cua.com"
+        );
+        assert_eq!(
+            WorkEmail::parse("Boss@XN--EXMPLE-CUA.com")
+                .unwrap()
+                .as_str(),
+            "boss@xn--exmple-cua.com"
+        );
+        // A Cyrillic "а" (U+0430) among Latin letters, in the domain and encoded.
+        assert!(WorkEmail::parse("boss@ex\u{430}mple.com").is_err());
+        let encoded = idna::domain_to_ascii("ex\u{430}mple.com").unwrap();
+        assert!(WorkEmail::parse(&format!("boss@{encoded}")).is_err());
+        assert!(WorkEmail::parse("b\u{43e}ss@example.com").is_err());
+        // One script per label is fine, and ASCII addresses stay as they were.
+        assert!(WorkEmail::parse("ada@пример.рф").is_ok());
+        assert_eq!(
+            WorkEmail::parse("ada.lovelace+hr@example.co.uk")
+                .unwrap()
+                .as_str(),
+            "ada.lovelace+hr@example.co.uk"
+        );
         assert!(WorkEmail::parse(&format!("{}@example.com", "a".repeat(250))).is_err());
     }
 }

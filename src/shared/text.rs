@@ -10,8 +10,42 @@ pub const NAME_MAX: usize = 200;
 /// Longest accepted label (department, position).
 pub const LABEL_MAX: usize = 100;
 
-/// Trims `raw`; rejects empty, longer than `max` characters or control
-/// characters. `empty` is the message for an empty value.
+/// Whether `c` is a format or line/paragraph separator character (Unicode
+/// general categories Cf, Zl, Zp): zero-width spaces and joiners, bidi
+/// overrides and isolates, the BOM, soft hyphens. Text shown to people must not
+/// hold them: they hide or reorder what a reader sees.
+pub fn is_invisible_format(c: char) -> bool {
+    use unicode_general_category::{get_general_category, GeneralCategory as G};
+    matches!(
+        get_general_category(c),
+        G::Format | G::LineSeparator | G::ParagraphSeparator
+    )
+}
+
+/// Whether `c` shows something on its own: a letter, number, punctuation or
+/// symbol (not whitespace, a mark, a control or a format character).
+pub fn is_visible(c: char) -> bool {
+    use unicode_general_category::{get_general_category, GeneralCategory as G};
+    !matches!(
+        get_general_category(c),
+        G::SpaceSeparator
+            | G::LineSeparator
+            | G::ParagraphSeparator
+            | G::Control
+            | G::Format
+            | G::Surrogate
+            | G::PrivateUse
+            | G::Unassigned
+            | G::NonspacingMark
+            | G::SpacingMark
+            | G::EnclosingMark
+    )
+}
+
+/// Trims `raw`; rejects empty, longer than `max` characters, control
+/// characters, format and separator characters (Cf, Zl, Zp), and text without
+/// a visible character. `empty` is the message for an empty value. Every
+/// free-text field shown to people goes through it.
 pub fn trimmed(raw: &str, max: usize, empty: &'static str) -> Result<String, String> {
     let s = raw.trim();
     if s.is_empty() {
@@ -22,6 +56,15 @@ pub fn trimmed(raw: &str, max: usize, empty: &'static str) -> Result<String, Str
     }
     if s.chars().any(char::is_control) {
         return Err("must not contain control characters".to_owned());
+    }
+    if s.chars().any(is_invisible_format) {
+        return Err(
+            "must not contain invisible format or separator characters (such as zero-width spaces or direction overrides)"
+                .to_owned(),
+        );
+    }
+    if !s.chars().any(is_visible) {
+        return Err("must contain at least one visible character".to_owned());
     }
     Ok(s.to_owned())
 }
@@ -87,5 +130,32 @@ mod tests {
         assert_eq!(PersonName::parse(" ").unwrap_err(), "must not be empty");
         assert!(Label::parse(&"x".repeat(101)).is_err());
         assert!(Label::parse("a\u{7}b").is_err());
+    }
+
+    #[test]
+    fn invisible_and_direction_changing_names_are_refused() {
+        for raw in [
+            "\u{200b}",
+            "Ada\u{200b}Lovelace",
+            "\u{202e}ecilA",
+            "Bob\u{2066}x\u{2069}",
+            "\u{feff}Ada",
+            "Ada\u{2028}Lovelace",
+            "\u{2029}",
+            "\u{301}",
+            "\u{ad}",
+        ] {
+            assert!(PersonName::parse(raw).is_err(), "{raw:?} accepted");
+            assert!(Label::parse(raw).is_err(), "{raw:?} accepted");
+        }
+        assert_eq!(
+            PersonName::parse("José Ñúñez").unwrap().as_str(),
+            "José Ñúñez"
+        );
+        assert_eq!(PersonName::parse("李小龍").unwrap().as_str(), "李小龍");
+        assert_eq!(
+            PersonName::parse("O'Brien-Smith").unwrap().as_str(),
+            "O'Brien-Smith"
+        );
     }
 }

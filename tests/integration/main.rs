@@ -15,6 +15,7 @@ mod relay;
 mod schema_parity;
 mod schemas;
 mod security;
+mod security_accounts;
 mod subscribers;
 #[path = "../support/mod.rs"]
 mod support;

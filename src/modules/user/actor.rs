@@ -12,7 +12,8 @@ use super::{events, repository as repo};
 use crate::auth::{password, Principal};
 use crate::db::Db;
 use crate::events::EventContext;
-use crate::outbox::Outbox;
+use crate::events::EventType;
+use crate::outbox::{Deliver, Outbox, SubscribedEvent};
 use crate::shared::{clock, Page, UserId};
 
 /// The user module's actor.
@@ -100,9 +101,10 @@ pub struct DeleteUser {
     pub id: UserId,
 }
 
-/// Check a password; on success return the caller.
+/// Check a password; on success return the caller and the account's
+/// credentials generation (for the token).
 #[derive(Message)]
-#[rtype(result = "Result<Principal, UserError>")]
+#[rtype(result = "Result<(Principal, i64), UserError>")]
 pub struct Login {
     /// Login e-mail (any case).
     pub email: String,
@@ -116,6 +118,8 @@ pub struct Login {
 pub struct CurrentPrincipal {
     /// Account id from the token.
     pub user_id: UserId,
+    /// Credentials generation from the token.
+    pub token_generation: i64,
 }
 
 /// Whether any account exists (bootstrap).
@@ -255,7 +259,7 @@ impl Handler<DeleteUser> for UserActor {
 }
 
 impl Handler<Login> for UserActor {
-    type Result = Result<Principal, UserError>;
+    type Result = Result<(Principal, i64), UserError>;
 
     fn handle(&mut self, msg: Login, _: &mut Self::Context) -> Self::Result {
         let mut conn = self.db.get()?;
@@ -270,7 +274,7 @@ impl Handler<Login> for UserActor {
         let who = principal(&row)?;
         repo::touch_login(&mut conn, &row.id, clock::now_naive())?;
         tracing::info!(user.id = %row.id, "login succeeded");
-        Ok(who)
+        Ok((who, i64::from(row.token_generation)))
     }
 }
 
@@ -280,7 +284,7 @@ impl Handler<CurrentPrincipal> for UserActor {
     fn handle(&mut self, msg: CurrentPrincipal, _: &mut Self::Context) -> Self::Result {
         let mut conn = self.db.get()?;
         repo::find(&mut conn, &msg.user_id.to_string())?
-            .filter(|r| r.active)
+            .filter(|r| r.active && i64::from(r.token_generation) == msg.token_generation)
             .map(|r| principal(&r))
             .transpose()
     }
@@ -311,5 +315,66 @@ impl Handler<AccountIdByEmail> for UserActor {
         let mut conn = self.db.get()?;
         let email = msg.email.trim().to_lowercase();
         Ok(repo::find_by_email(&mut conn, &email)?.map(|row| row.id))
+    }
+}
+
+/// The name of the user module's subscription to employee events.
+pub const TERMINATIONS: &str = "user-terminations";
+
+/// `EMPLOYEE_TERMINATED`: the account linked to the terminated record is
+/// deactivated (its tokens are revoked with it), audited and evented, in one
+/// transaction. Idempotent: only an *active* linked account changes, so an event
+/// delivered twice deactivates once and writes its events once.
+impl Handler<Deliver> for UserActor {
+    type Result = Result<(), String>;
+
+    fn handle(&mut self, msg: Deliver, _: &mut Self::Context) -> Self::Result {
+        for event in &msg.events {
+            if event.event_type != EventType::EmployeeTerminated {
+                continue;
+            }
+            self.deactivate_leaver(event).map_err(|e| {
+                tracing::warn!(event.id = %event.event_id, error = %e, "deactivating a leaver's account failed");
+                format!("event {}: {e}", event.event_id)
+            })?;
+        }
+        Ok(())
+    }
+}
+
+impl UserActor {
+    fn deactivate_leaver(&self, event: &SubscribedEvent) -> Result<(), UserError> {
+        let employee_id = event.aggregate_id.as_str();
+        let ctx = EventContext {
+            correlation_id: event
+                .payload
+                .get("correlation_id")
+                .and_then(|v| v.as_str())
+                .map_or_else(|| format!("event-{}", event.event_id), str::to_owned),
+            actor_id: Some("system".to_owned()),
+            traceparent: None,
+        };
+        let mut conn = self.db.get()?;
+        let changed = self.outbox.commit(&mut conn, &ctx, |c| {
+            let Some(mut row) = repo::find_active_by_employee(c, employee_id)? else {
+                return Ok((None, Vec::new()));
+            };
+            let changed = rules::apply_patch(
+                &mut row,
+                &UserPatch {
+                    active: Some(false),
+                    ..Default::default()
+                },
+                None,
+                clock::now_naive(),
+            );
+            repo::save(c, &row)?;
+            let events = events::deactivated_on_termination(&ctx, &row, &changed, employee_id);
+            Ok::<_, UserError>((Some(row.id), events))
+        })?;
+        if let Some(id) = changed {
+            tracing::info!(user.id = %id, employee.id = %employee_id, event.id = %event.event_id, "account deactivated: its employee was terminated");
+        }
+        Ok(())
     }
 }

@@ -21,6 +21,9 @@ pub enum UserError {
     /// The employee id names no employee.
     #[error("employee not found")]
     EmployeeNotFound,
+    /// The employee record is terminated: no account may be linked to it.
+    #[error("employee terminated")]
+    EmployeeTerminated,
     /// Visible, but the caller may not do this.
     #[error("forbidden: {0}")]
     Forbidden(String),
@@ -69,6 +72,10 @@ impl From<UserError> for AppError {
             UserError::EmployeeNotFound => AppError::unprocessable(
                 "employee_not_found",
                 "employee_id does not name an employee",
+            ),
+            UserError::EmployeeTerminated => AppError::unprocessable(
+                "employee_terminated",
+                "employee_id names a terminated employee: accounts cannot be linked to it",
             ),
             UserError::Forbidden(m) => forbidden(m),
             UserError::WrongCurrentPassword => {

@@ -80,6 +80,33 @@ pub fn updated(ctx: &EventContext, row: &UserRow, changed: &[&str]) -> Vec<Event
     events
 }
 
+/// The account was deactivated because its employee record was terminated
+/// (`changed` as [`crate::modules::user::rules::apply_patch`] reported it).
+pub fn deactivated_on_termination(
+    ctx: &EventContext,
+    row: &UserRow,
+    changed: &[&str],
+    employee_id: &str,
+) -> Vec<Event> {
+    let fields: Vec<String> = changed.iter().map(|f| (*f).to_owned()).collect();
+    vec![
+        user_event(ctx, EventType::UserUpdated, &row.id, fields.clone(), snapshot(row)),
+        user_event(
+            ctx,
+            EventType::UserDeactivated,
+            &row.id,
+            vec!["active".into()],
+            snapshot(row),
+        ),
+        audit(
+            ctx,
+            "user.deactivate",
+            &row.id,
+            json!({ "reason": "employee_terminated", "employee_id": employee_id, "changed_fields": fields }),
+        ),
+    ]
+}
+
 /// An account was deleted.
 pub fn deleted(ctx: &EventContext, row: &UserRow) -> Vec<Event> {
     vec![

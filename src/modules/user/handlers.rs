@@ -15,7 +15,7 @@ use crate::auth::{AuthUser, TokenService};
 use crate::config::AuthSettings;
 use crate::error::AppError;
 use crate::http::RequestMeta;
-use crate::modules::employee::{EmployeeId, GetEmployeeFacts};
+use crate::modules::employee::{EmployeeId, EmployeeStatus, GetEmployeeFacts};
 use crate::shared::UserId;
 
 /// The employee module's answer to "does this employee exist", as the user
@@ -52,16 +52,32 @@ impl LoginGuard {
 }
 
 fn too_many(retry_after: std::time::Duration) -> HttpResponse {
+    too_many_because(retry_after, "too many failed logins; try again later")
+}
+
+fn too_many_because(retry_after: std::time::Duration, message: &str) -> HttpResponse {
     let err = AppError::new(
         actix_web::http::StatusCode::TOO_MANY_REQUESTS,
         "too_many_attempts",
-        "too many failed logins; try again later",
+        message,
     );
     let mut resp = actix_web::ResponseError::error_response(&err);
     if let Ok(v) = header::HeaderValue::from_str(&retry_after.as_secs().max(1).to_string()) {
         resp.headers_mut().insert(header::RETRY_AFTER, v);
     }
     resp
+}
+
+fn client_address(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// The limiter key of `current_password` checks on the account `id` (counted
+/// per account and address like logins, in a budget of their own).
+fn current_password_key(id: UserId) -> String {
+    format!("current-password:{id}")
 }
 
 /// `POST /api/v1/auth/login`: e-mail and password for a short-lived token.
@@ -91,11 +107,8 @@ pub async fn login(
     if !rules::login_is_plausible(&body.email, &body.password) {
         return Err(UserError::InvalidCredentials.into());
     }
-    let account = body.email.trim().to_lowercase();
-    let client = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned());
+    let account = crate::shared::WorkEmail::lookup_key(&body.email);
+    let client = client_address(&req);
     let attempt = match guard.limiter.begin(&account, &client, Instant::now()) {
         Ok(attempt) => attempt,
         Err(refused) => {
@@ -116,9 +129,12 @@ pub async fn login(
         })
         .await?
     {
-        Ok(who) => {
+        Ok((who, generation)) => {
             attempt.succeeded();
-            let token = guard.tokens.issue(&who).map_err(AppError::internal)?;
+            let token = guard
+                .tokens
+                .issue_at(&who, generation)
+                .map_err(AppError::internal)?;
             Ok(HttpResponse::Ok()
                 .insert_header((header::CACHE_CONTROL, "no-store"))
                 .json(TokenResponse {
@@ -180,11 +196,12 @@ async fn check_employee(
             "the employee module is not mounted: accounts cannot be linked to employees",
         ));
     };
-    let facts = employees.send(GetEmployeeFacts { id }).await??;
-    if facts.is_some() {
-        Ok(())
-    } else {
-        Err(UserError::EmployeeNotFound.into())
+    match employees.send(GetEmployeeFacts { id }).await?? {
+        None => Err(UserError::EmployeeNotFound.into()),
+        Some(facts) if facts.status == EmployeeStatus::Terminated => {
+            Err(UserError::EmployeeTerminated.into())
+        }
+        Some(_) => Ok(()),
     }
 }
 
@@ -199,7 +216,7 @@ async fn check_employee(
         (status = 201, description = "Created.", body = UserResponse, headers(("Location" = String, description = "`/api/v1/users/{id}` of the new account."))),
         (status = 403, description = "- `forbidden`: only admin and hr create accounts, and only an admin creates admins"),
         (status = 409, description = "- `email_taken`: another account already uses this e-mail address\n- `employee_already_linked`: another account is already linked to this employee"),
-        (status = 422, description = "- `validation_failed`: fields are invalid (`details` names each)\n- `employee_not_found`: `employee_id` names no employee\n- `employee_module_unavailable`: the employee module is not mounted, so accounts cannot be linked"),
+        (status = 422, description = "- `validation_failed`: fields are invalid (`details` names each)\n- `employee_not_found`: `employee_id` names no employee\n- `employee_terminated`: `employee_id` names a terminated employee\n- `employee_module_unavailable`: the employee module is not mounted, so accounts cannot be linked"),
     )
 )]
 pub async fn create_user(
@@ -300,8 +317,13 @@ pub async fn get_user(
         (status = 403, description = "- `forbidden`: your role may not make this change, you tried to change your own role, link or active flag, or to change your own password without `current_password`"),
         (status = 404, description = "- `user_not_found`: no account with this id that you may see"),
         (status = 409, description = "- `employee_already_linked`: another account is already linked to this employee"),
-        (status = 422, description = "- `validation_failed`: fields are invalid (`details` names each)\n- `employee_not_found`: `employee_id` names no employee\n- `employee_module_unavailable`: the employee module is not mounted, so accounts cannot be linked\n- `wrong_current_password`: `current_password` is not correct"),
+        (status = 422, description = "- `validation_failed`: fields are invalid (`details` names each)\n- `employee_not_found`: `employee_id` names no employee\n- `employee_terminated`: `employee_id` names a terminated employee\n- `employee_module_unavailable`: the employee module is not mounted, so accounts cannot be linked\n- `wrong_current_password`: `current_password` is not correct"),
+        (status = 429, description = "- `too_many_attempts`: too many wrong `current_password` values for your account from this address; try again after `Retry-After` seconds", headers(("Retry-After" = String, description = "Seconds to wait before the next attempt (an integer, at least 1)."))),
     )
+)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "an actix handler: each argument is an extractor"
 )]
 pub async fn update_user(
     actor: Users,
@@ -309,6 +331,7 @@ pub async fn update_user(
     employees: Option<EmployeeFactsRecipient>,
     user: AuthUser,
     meta: RequestMeta,
+    req: HttpRequest,
     id: web::Path<uuid::Uuid>,
     body: web::Json<UpdateUserRequest>,
 ) -> Result<HttpResponse, AppError> {
@@ -317,15 +340,59 @@ pub async fn update_user(
     if let Some(Some(e)) = patch.employee_id {
         check_employee(employees, Some(e)).await?;
     }
-    let row = actor
+    let id = UserId::from(id.into_inner());
+    // A `current_password` on one's own account is a password guess: it takes
+    // a limiter slot before the hash check, like a login.
+    let client = client_address(&req);
+    let attempt = if patch.current_password.is_some() && user.0.user_id == id {
+        match guard
+            .limiter
+            .begin(&current_password_key(id), &client, Instant::now())
+        {
+            Ok(attempt) => Some(attempt),
+            Err(refused) => {
+                tracing::warn!(
+                    user.id = %id,
+                    client.address = %client,
+                    limit = refused.reason.as_str(),
+                    "password change refused: too many wrong current passwords"
+                );
+                return Ok(too_many_because(
+                    refused.retry_after,
+                    "too many wrong current passwords; try again later",
+                ));
+            }
+        }
+    } else {
+        None
+    };
+    let result = actor
         .send(UpdateUser {
             ctx: meta.event_context_by(&user.0),
             by: user.0,
-            id: UserId::from(id.into_inner()),
+            id,
             patch,
         })
-        .await??;
-    Ok(HttpResponse::Ok().json(UserResponse::from(row)))
+        .await?;
+    match (result, attempt) {
+        (Ok(row), attempt) => {
+            if let Some(attempt) = attempt {
+                attempt.succeeded();
+            }
+            Ok(HttpResponse::Ok().json(UserResponse::from(row)))
+        }
+        (Err(UserError::WrongCurrentPassword), attempt) => {
+            drop(attempt);
+            tracing::info!(user.id = %id, client.address = %client, "wrong current password");
+            Err(UserError::WrongCurrentPassword.into())
+        }
+        (Err(other), attempt) => {
+            if let Some(attempt) = attempt {
+                attempt.not_checked();
+            }
+            Err(other.into())
+        }
+    }
 }
 
 /// `DELETE /api/v1/users/{id}`

@@ -5,8 +5,10 @@
 //! - Emits: `USER_CREATED`, `USER_UPDATED`, `USER_ROLE_CHANGED`,
 //!   `USER_DEACTIVATED`, `USER_DELETED`, the `account_created` notification
 //!   (`NOTIFICATION_EMAIL`), and an `AUDIT_USER_ACTION` per change.
-//! - Consumes: nothing; asks the employee module (`GetEmployeeFacts`, through an
-//!   `actix::Recipient`, not the employee actor's type) before linking.
+//! - Consumes: `EMPLOYEE_TERMINATED` (in-process subscription `user-terminations`):
+//!   the linked account is deactivated. Asks the employee module
+//!   (`GetEmployeeFacts`, through an `actix::Recipient`, not the employee
+//!   actor's type) before linking, and refuses links to terminated records.
 //! - Actor messages: `CreateUser`, `GetUser`, `ListUsers`, `UpdateUser`,
 //!   `DeleteUser`, `Login`, `CurrentPrincipal`, `CountUsers`.
 
@@ -35,7 +37,8 @@ use crate::error::AppError;
 use crate::config::Settings;
 use crate::events::EventContext;
 use crate::modules::{Module, ModuleDeps, ModuleEntry};
-use crate::outbox::Outbox;
+use crate::events::EventType;
+use crate::outbox::{Outbox, Subscription};
 
 pub use crate::shared::UserId;
 pub use actor::UserActor;
@@ -54,9 +57,17 @@ impl AccountLookup for Accounts {
     fn current(
         &self,
         user_id: UserId,
+        token_generation: i64,
     ) -> Pin<Box<dyn Future<Output = Result<Option<Principal>, AppError>>>> {
         let addr = self.0.clone();
-        Box::pin(async move { Ok(addr.send(actor::CurrentPrincipal { user_id }).await??) })
+        Box::pin(async move {
+            Ok(addr
+                .send(actor::CurrentPrincipal {
+                    user_id,
+                    token_generation,
+                })
+                .await??)
+        })
     }
 }
 
@@ -111,8 +122,16 @@ fn mount(deps: &ModuleDeps) -> LocalBoxFuture<'_, anyhow::Result<Module>> {
     Box::pin(async move {
         let settings = &deps.settings;
         let addr = start(deps.db.clone(), deps.outbox.clone(), deps.threads);
+        // The per-request account lookup runs on actor threads of its own, so
+        // it never queues behind logins and password changes.
+        let lookups = start(deps.db.clone(), deps.outbox.clone(), 2);
         deps.handles
-            .provide(Arc::new(Accounts(addr.clone())) as Arc<dyn AccountLookup>);
+            .provide(Arc::new(Accounts(lookups)) as Arc<dyn AccountLookup>);
+        deps.outbox.subscriptions().register(Subscription {
+            name: actor::TERMINATIONS,
+            event_types: vec![EventType::EmployeeTerminated],
+            recipient: addr.clone().recipient(),
+        })?;
         let login_guard = web::Data::new(handlers::LoginGuard::new(
             deps.tokens.clone(),
             &settings.auth,

@@ -72,6 +72,9 @@ pub struct UserRow {
     pub updated_at: NaiveDateTime,
     /// UTC.
     pub last_login_at: Option<NaiveDateTime>,
+    /// Credentials generation: raised by a password change or reset, a
+    /// (de)activation and a role change; tokens of an older one are refused.
+    pub token_generation: i32,
 }
 
 impl std::fmt::Debug for UserRow {

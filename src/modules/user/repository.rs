@@ -60,6 +60,19 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<UserRow>> {
         .optional()
 }
 
+/// The active account linked to `employee_id`, if any.
+pub fn find_active_by_employee(
+    conn: &mut DbConnection,
+    employee_id: &str,
+) -> QueryResult<Option<UserRow>> {
+    users::table
+        .filter(users::employee_id.eq(employee_id))
+        .filter(users::active.eq(true))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// One account by login e-mail.
 pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<UserRow>> {
     users::table

@@ -303,7 +303,16 @@ pub fn apply_patch(
     if !changed.is_empty() {
         row.updated_at = now;
     }
+    if changed.iter().any(|f| revokes_tokens(f)) {
+        row.token_generation = row.token_generation.wrapping_add(1);
+    }
     changed
+}
+
+/// Whether a change of this field revokes the account's earlier tokens: a
+/// password change or reset, a deactivation or reactivation, a role change.
+pub fn revokes_tokens(field: &str) -> bool {
+    matches!(field, "password" | "active" | "role")
 }
 
 /// A fresh row for a validated new account; `password_hash` is the Argon2id
@@ -325,6 +334,7 @@ pub fn new_row(
         created_at: now,
         updated_at: now,
         last_login_at: None,
+        token_generation: 0,
     }
 }
 
@@ -361,6 +371,7 @@ mod tests {
             created_at: now,
             updated_at: now,
             last_login_at: None,
+            token_generation: 0,
         }
     }
 
