@@ -37,6 +37,7 @@ macro_rules! modules {
 modules! {
     user,
     employee,
+    attendance,
 }
 
 /// What a module declares about itself, before anything is started.
