@@ -132,6 +132,7 @@ pub struct CorrectRecordRequest {
     pub reason: String,
     /// The version you saw; a different current version is `stale_version`.
     #[schema(value_type = Option<i32>)]
+    #[serde(default, deserialize_with = "integral_i32")]
     pub expected_version: Option<i32>,
 }
 
@@ -143,7 +144,20 @@ pub struct VoidRecordRequest {
     pub reason: String,
     /// The version you saw; a different current version is `stale_version`.
     #[schema(value_type = Option<i32>)]
+    #[serde(default, deserialize_with = "integral_i32")]
     pub expected_version: Option<i32>,
+}
+
+/// An optional 32-bit integer that also accepts its JSON float spelling
+/// (`3.0`), as JSON Schema counts that as an integer.
+fn integral_i32<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i32>, D::Error> {
+    match Option::<f64>::deserialize(d)? {
+        None => Ok(None),
+        Some(f) if f.fract() == 0.0 && f >= f64::from(i32::MIN) && f <= f64::from(i32::MAX) => {
+            Ok(Some(f as i32))
+        }
+        Some(_) => Err(serde::de::Error::custom("expected a 32-bit integer")),
+    }
 }
 
 /// The query of the records list and the summary.
