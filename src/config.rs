@@ -43,12 +43,14 @@ env_vars! {
     "HRMS_DB_CONNECT_TIMEOUT_SECS" => "database.connect_timeout_secs": "Seconds to wait for a pooled connection",
     "HRMS_DB_MIGRATE_ON_START" => "database.migrate_on_start": "Run pending migrations at start-up",
     "HRMS_DEFAULT_TIME_ZONE" => "time.default_zone": "IANA time zone of employee records created without one (e.g. Europe/Berlin)",
+    "ATTENDANCE_MAX_RECORD_HOURS" => "time.attendance_max_record_hours": "Longest allowed attendance record in hours (longer open records need a correction)",
+    "ATTENDANCE_FUTURE_TOLERANCE_SECS" => "time.attendance_future_tolerance_secs": "Seconds an attendance instant may lie past the server clock",
     "HRMS_LOG_FORMAT" => "log.format": "text or json",
     "HRMS_LOG_LEVEL" => "log.level": "tracing filter; RUST_LOG wins when set",
     "USER_MODULE_ENABLED" => "modules.user.enabled": "Mount the user module",
     "EMPLOYEE_MODULE_ENABLED" => "modules.employee.enabled": "Mount the employee module",
     "LEAVE_MODULE_ENABLED" => "modules.leave.enabled": "Mount the leave module",
-    "ATTENDANCE_MODULE_ENABLED" => "modules.attendance.enabled": "Mount the attendance module",
+    "ATTENDANCE_MODULE_ENABLED" => "modules.attendance.enabled": "Mount the attendance module (needs the employee module)",
     "COMPLIANCE_MODULE_ENABLED" => "modules.compliance.enabled": "Mount the compliance module",
     "USER_KAFKA_ENABLE_PRODUCER" => "modules.user.kafka_enable_producer": "Kafka for the user module (default: KAFKA_ENABLE_PRODUCER)",
     "EMPLOYEE_KAFKA_ENABLE_PRODUCER" => "modules.employee.kafka_enable_producer": "Kafka for the employee module (default: KAFKA_ENABLE_PRODUCER)",
@@ -310,6 +312,20 @@ pub struct TimeSettings {
     /// checked against the tz database at start-up.
     #[serde(default = "utc")]
     pub default_zone: String,
+    /// Longest allowed attendance record, hours (at least 1).
+    #[serde(default = "default_max_record_hours")]
+    pub attendance_max_record_hours: u32,
+    /// How far past the server clock an attendance instant may lie, seconds.
+    #[serde(default = "default_future_tolerance_secs")]
+    pub attendance_future_tolerance_secs: u32,
+}
+
+fn default_max_record_hours() -> u32 {
+    24
+}
+
+fn default_future_tolerance_secs() -> u32 {
+    120
 }
 
 fn utc() -> String {
@@ -320,6 +336,8 @@ impl Default for TimeSettings {
     fn default() -> Self {
         Self {
             default_zone: utc(),
+            attendance_max_record_hours: default_max_record_hours(),
+            attendance_future_tolerance_secs: default_future_tolerance_secs(),
         }
     }
 }
@@ -581,6 +599,18 @@ impl Settings {
     pub fn default_time_zone(&self) -> crate::shared::TimeZone {
         crate::shared::TimeZone::parse(&self.time.default_zone)
             .unwrap_or(crate::shared::TimeZone::UTC)
+    }
+
+    /// The attendance rules' limits (longest record, clock tolerance).
+    pub fn attendance_limits(&self) -> crate::modules::attendance::record::Limits {
+        crate::modules::attendance::record::Limits {
+            max_record: chrono::Duration::hours(i64::from(
+                self.time.attendance_max_record_hours.max(1),
+            )),
+            future_tolerance: chrono::Duration::seconds(i64::from(
+                self.time.attendance_future_tolerance_secs,
+            )),
+        }
     }
 
     /// Whether a module's events go to Kafka (its own switch, else the global one).

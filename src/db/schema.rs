@@ -7,6 +7,59 @@
 //! the same tables and columns.
 
 diesel::table! {
+    attendance_correction_requests (id) {
+        id -> Text,
+        record_id -> Text,
+        employee_id -> Text,
+        record_version -> Int4,
+        proposed_start -> Nullable<Int8>,
+        proposed_end -> Nullable<Int8>,
+        reason -> Text,
+        requested_by -> Text,
+        requested_at -> Int8,
+        state -> Text,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Int8>,
+        decision_note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    attendance_period_locks (id) {
+        id -> Text,
+        employee_id -> Nullable<Text>,
+        from_date -> Date,
+        to_date -> Date,
+        locked_by -> Text,
+        locked_at -> Int8,
+        reason -> Nullable<Text>,
+        reopened_by -> Nullable<Text>,
+        reopened_at -> Nullable<Int8>,
+        reopen_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    attendance_records (id, version) {
+        id -> Text,
+        version -> Int4,
+        employee_id -> Text,
+        start_at -> Int8,
+        end_at -> Nullable<Int8>,
+        source -> Text,
+        note -> Nullable<Text>,
+        voided -> Bool,
+        kind -> Text,
+        created_by -> Text,
+        changed_by -> Text,
+        changed_at -> Int8,
+        reason -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        is_current -> Bool,
+    }
+}
+
+diesel::table! {
     employees (id) {
         id -> Text,
         name -> Text,
@@ -82,6 +135,9 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(
+    attendance_correction_requests,
+    attendance_period_locks,
+    attendance_records,
     employees,
     outbox_deliveries,
     outbox_events,

@@ -398,7 +398,7 @@ impl Event {
             Event::User(e) => e.user_id.clone(),
             Event::Employee(e) => e.employee_id.clone(),
             Event::Leave(e) => e.leave_id.clone(),
-            Event::Attendance(e) => e.attendance_id.clone(),
+            Event::Attendance(e) => e.employee_id.clone(),
             Event::Audit(e) => e.resource_id.clone(),
             Event::Notification(e) => e
                 .recipient_user_id

@@ -37,6 +37,7 @@ macro_rules! modules {
 modules! {
     user,
     employee,
+    attendance,
 }
 
 /// Built but not mounted yet: the compliance rules layer (issue 14), which the

@@ -91,6 +91,24 @@ id_type!(
     "A user account id (UUID).",
     "user id must be a UUID"
 );
+id_type!(
+    /// Id of an attendance time record; all its versions share it (UUID v7).
+    RecordId,
+    "An attendance record id (UUID).",
+    "record id must be a UUID"
+);
+id_type!(
+    /// Id of an attendance correction request (UUID v7).
+    RequestId,
+    "A correction request id (UUID).",
+    "request id must be a UUID"
+);
+id_type!(
+    /// Id of an attendance period lock (UUID v7).
+    LockId,
+    "A period lock id (UUID).",
+    "lock id must be a UUID"
+);
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,104 @@
+//! Attendance module (issue 13): time records (check-in and check-out at the
+//! server's clock, manual records and corrections by HR or a manager), kept as
+//! versions that are never overwritten, and summaries per local day and ISO
+//! week in the employee's time zone.
+//!
+//! - Owns: the `attendance_records` (one row per version),
+//!   `attendance_correction_requests` and `attendance_period_locks` tables.
+//! - Emits: `ATTENDANCE_MARKED` (a new record), `ATTENDANCE_UPDATED` (check-out,
+//!   correction, void), each with an `AUDIT_ATTENDANCE_ACTION`.
+//! - Consumes: the employee module's [`GetEmployeeFacts`] and
+//!   [`VisibleEmployees`] (asked by the handlers, passed to the actor).
+//! - Actor messages: see [`actor`]; each carries the caller (`by`) and the
+//!   facts; the actor decides with [`rules`].
+//! - Rules: [`record`], [`calendar`], [`rules`], [`summary`] are plain
+//!   functions over plain data (see `docs/attendance.md`).
+
+pub mod actor;
+pub mod calendar;
+pub mod errors;
+pub mod events;
+pub mod handlers;
+pub mod model;
+pub mod record;
+mod repository;
+pub mod routes;
+pub mod rules;
+pub mod summary;
+
+use actix::{Recipient, SyncArbiter};
+use actix_web::web;
+use anyhow::Context as _;
+use futures::future::LocalBoxFuture;
+use utoipa::OpenApi as _;
+
+use crate::config::ModuleSettings;
+use crate::modules::employee::{GetEmployeeFacts, VisibleEmployees};
+use crate::modules::{Module, ModuleDeps, ModuleEntry};
+pub use actor::AttendanceActor;
+
+/// The switches of a module that is off.
+static OFF: ModuleSettings = ModuleSettings {
+    enabled: false,
+    kafka_enable_producer: None,
+};
+
+/// The attendance module's entry in the module list. It needs the employee
+/// module (facts and visibility): with that one switched off it is off too,
+/// neither served nor documented.
+pub const MODULE: ModuleEntry = ModuleEntry {
+    name: "attendance",
+    settings: |m| {
+        if m.employee.enabled {
+            &m.attendance
+        } else {
+            &OFF
+        }
+    },
+    api: || routes::AttendanceApi::openapi(),
+    mount,
+};
+
+/// What the handlers need: the actor and the employee module's contract.
+#[derive(Clone)]
+pub struct AttendanceDeps {
+    /// The attendance actor.
+    pub actor: actix::Addr<AttendanceActor>,
+    /// Facts of one employee record.
+    pub facts: Recipient<GetEmployeeFacts>,
+    /// Which employee records a caller may see.
+    pub visible: Recipient<VisibleEmployees>,
+    /// Longest record and clock tolerance (settings).
+    pub limits: record::Limits,
+}
+
+fn mount(deps: &ModuleDeps) -> LocalBoxFuture<'_, anyhow::Result<Module>> {
+    Box::pin(async move {
+        let facts = deps
+            .handles
+            .get::<Recipient<GetEmployeeFacts>>()
+            .context("the attendance module needs the employee module (GetEmployeeFacts)")?;
+        let visible = deps
+            .handles
+            .get::<Recipient<VisibleEmployees>>()
+            .context("the attendance module needs the employee module (VisibleEmployees)")?;
+        let limits = deps.settings.attendance_limits();
+        let (db, outbox) = (deps.db.clone(), deps.outbox.clone());
+        let addr = SyncArbiter::start(deps.threads.max(1), move || {
+            AttendanceActor::new(db.clone(), outbox.clone(), limits)
+        });
+        let app = AttendanceDeps {
+            actor: addr,
+            facts,
+            visible,
+            limits,
+        };
+        Ok(Module {
+            name: MODULE.name,
+            routes: std::sync::Arc::new(move |cfg: &mut web::ServiceConfig| {
+                cfg.app_data(web::Data::new(app.clone()));
+                routes::routes(cfg);
+            }),
+        })
+    })
+}

@@ -1,0 +1,55 @@
+//! Routes of the attendance module under `/api/v1/attendance`.
+
+use actix_web::web;
+
+use super::handlers::*;
+use crate::http::method_not_allowed;
+
+/// Registers the attendance routes.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/api/v1/attendance/check-in")
+            .route(web::post().to(check_in))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/api/v1/attendance/check-out")
+            .route(web::post().to(check_out))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/api/v1/attendance/records")
+            .route(web::post().to(create_record))
+            .route(web::get().to(list_records))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/api/v1/attendance/records/{id}")
+            .route(web::get().to(get_record))
+            .route(web::patch().to(correct_record))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/api/v1/attendance/records/{id}/history")
+            .route(web::get().to(record_history))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/api/v1/attendance/records/{id}/void")
+            .route(web::post().to(void_record))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/api/v1/attendance/summary")
+            .route(web::get().to(get_summary))
+            .default_service(web::to(method_not_allowed)),
+    );
+}
+
+/// The attendance module's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(check_in, check_out, create_record, list_records, get_record, correct_record, void_record, record_history, get_summary),
+    tags((name = "attendance", description = "Time records: self-service check-in and check-out; manual records and corrections by hr, admin and managers (never overwriting: every version is kept); summaries per local day and ISO week in the employee's time zone. admin and hr see all, a manager their reporting chain, an employee their own."))
+)]
+pub struct AttendanceApi;
