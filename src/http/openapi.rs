@@ -401,12 +401,15 @@ pub mod schema {
         r"\t\n\u000B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
     /// Control characters (Unicode `Cc`).
     const CC: &str = r"\u0000-\u001F\u007F-\u009F";
+    /// Format and separator characters the server refuses anywhere
+    /// (`shared::text::INVISIBLE_RANGES`, the same list).
+    pub const INVISIBLE: &str = r"\u00AD\u0600-\u0605\u061C\u06DD\u070F\u0890-\u0891\u08E2\u180E\u200B-\u200F\u2028-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\uFFF9-\uFFFB";
 
     /// Text that, once surrounding whitespace is trimmed, is 1 to `max` characters
     /// without control characters: exactly what the modules' `parse` functions accept.
     pub fn trimmed_text(max: usize, description: &str) -> RefOr<Schema> {
         let pattern = format!(
-            "^[{WS}]*[^{WS}{CC}](?:[^{CC}]{{0,{inner}}}[^{WS}{CC}])?[{WS}]*$",
+            "^[{WS}]*[^{WS}{CC}{INVISIBLE}](?:[^{CC}{INVISIBLE}]{{0,{inner}}}[^{WS}{CC}{INVISIBLE}])?[{WS}]*$",
             inner = max.saturating_sub(2)
         );
         ObjectBuilder::new()
@@ -415,7 +418,8 @@ pub mod schema {
             .pattern(Some(pattern))
             .description(Some(format!(
                 "{description} surrounding whitespace is trimmed; the rest is 1 to {max} \
-                 characters without control characters."
+                 characters without control characters or invisible format and separator \
+                 characters (zero-width, bidi overrides, line/paragraph separators)."
             )))
             .into()
     }
