@@ -41,18 +41,33 @@ pub fn read(conn: &mut DbConnection) -> QueryResult<Vec<OutboxRecord>> {
             diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 .execute(c)?;
         }
-        read_in(c)
+        read_in(c, false)
     })
 }
 
-/// [`read`] over a new connection to the PostgreSQL database at `url`.
+/// [`read`] over a new connection to the PostgreSQL database at `url`, of the
+/// rows bound for Kafka or the HTTP peers only: tier 2 counts what leaves the
+/// process; rows for in-process subscribers (`subscriber:<name>`, delivered
+/// without any broker) are another destination of the same events.
 pub fn read_url(url: &str) -> Vec<OutboxRecord> {
     let pg = PgConnection::establish(url).expect("connect to the service database");
-    read(&mut DbConnection::Pg(pg)).expect("outbox query")
+    let mut conn = DbConnection::Pg(pg);
+    conn.transaction(|c| {
+        diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(c)?;
+        read_in(c, true)
+    })
+    .expect("outbox query")
 }
 
-fn read_in(conn: &mut DbConnection) -> QueryResult<Vec<OutboxRecord>> {
-    let queued = q::table
+fn read_in(conn: &mut DbConnection, external_only: bool) -> QueryResult<Vec<OutboxRecord>> {
+    let mut queued_query = q::table.into_boxed();
+    let mut delivered_query = d::table.into_boxed();
+    if external_only {
+        queued_query = queued_query.filter(q::destination.not_like("subscriber:%"));
+        delivered_query = delivered_query.filter(d::transport.ne("subscriber"));
+    }
+    let queued = queued_query
         .select((
             q::seq,
             q::event_id,
@@ -62,7 +77,7 @@ fn read_in(conn: &mut DbConnection) -> QueryResult<Vec<OutboxRecord>> {
             q::attempts,
         ))
         .load::<(i64, String, String, String, String, i32)>(conn)?;
-    let delivered = d::table
+    let delivered = delivered_query
         .select((
             d::seq,
             d::event_id,
