@@ -78,6 +78,97 @@ diesel::table! {
 }
 
 diesel::table! {
+    leave_calendar_assignments (employee_id) {
+        employee_id -> Text,
+        calendar_id -> Text,
+        assigned_by -> Text,
+        assigned_at -> Int8,
+    }
+}
+
+diesel::table! {
+    leave_calendars (id) {
+        id -> Text,
+        name -> Text,
+        working_weekdays -> Text,
+        holidays -> Text,
+        is_default -> Bool,
+        created_at -> Int8,
+        updated_at -> Int8,
+    }
+}
+
+diesel::table! {
+    leave_ledger (id) {
+        id -> Text,
+        seq -> Int8,
+        employee_id -> Text,
+        leave_type -> Text,
+        kind -> Text,
+        leave_year -> Int4,
+        units -> Int4,
+        effective_date -> Date,
+        request_id -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Int8,
+    }
+}
+
+diesel::table! {
+    leave_meta (key) {
+        key -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    leave_processed_events (event_id) {
+        event_id -> Text,
+        processed_at -> Int8,
+    }
+}
+
+diesel::table! {
+    leave_requests (id) {
+        id -> Text,
+        employee_id -> Text,
+        leave_type -> Text,
+        start_date -> Date,
+        end_date -> Date,
+        start_part -> Text,
+        end_part -> Text,
+        status -> Text,
+        counted -> Text,
+        held -> Text,
+        units -> Int4,
+        note -> Nullable<Text>,
+        filed_by -> Text,
+        created_at -> Int8,
+        updated_at -> Int8,
+        manager_approved_by -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Int8>,
+        rejection_reason -> Nullable<Text>,
+        cancelled_by -> Nullable<Text>,
+        cancelled_at -> Nullable<Int8>,
+        cancel_reason -> Nullable<Text>,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    leave_types (code) {
+        code -> Text,
+        name -> Text,
+        policy -> Text,
+        active -> Bool,
+        created_at -> Int8,
+        updated_at -> Int8,
+    }
+}
+
+diesel::table! {
     outbox_deliveries (seq) {
         seq -> Int8,
         event_id -> Text,
@@ -139,6 +230,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     attendance_period_locks,
     attendance_records,
     employees,
+    leave_calendar_assignments,
+    leave_calendars,
+    leave_ledger,
+    leave_meta,
+    leave_processed_events,
+    leave_requests,
+    leave_types,
     outbox_deliveries,
     outbox_events,
     relay_leases,

@@ -171,6 +171,7 @@ event_types! {
     LeaveApproved = "LEAVE_APPROVED": Leave,
     LeaveRejected = "LEAVE_REJECTED": Leave,
     LeaveCancelled = "LEAVE_CANCELLED": Leave,
+    LeaveBalanceAdjusted = "LEAVE_BALANCE_ADJUSTED": Leave,
     AttendanceMarked = "ATTENDANCE_MARKED": Attendance,
     AttendanceUpdated = "ATTENDANCE_UPDATED": Attendance,
     AuditUserAction = "AUDIT_USER_ACTION": Audit,
@@ -277,7 +278,7 @@ pub struct LeaveEvent {
     /// Base fields.
     #[serde(flatten)]
     pub base: BaseEvent,
-    /// The leave request.
+    /// The leave request (`LEAVE_BALANCE_ADJUSTED`: the ledger entry).
     pub leave_id: String,
     /// Whose leave it is.
     pub employee_id: String,
@@ -397,7 +398,7 @@ impl Event {
         match self {
             Event::User(e) => e.user_id.clone(),
             Event::Employee(e) => e.employee_id.clone(),
-            Event::Leave(e) => e.leave_id.clone(),
+            Event::Leave(e) => e.employee_id.clone(),
             Event::Attendance(e) => e.employee_id.clone(),
             Event::Audit(e) => e.resource_id.clone(),
             Event::Notification(e) => e

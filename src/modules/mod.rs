@@ -37,14 +37,13 @@ macro_rules! modules {
 modules! {
     user,
     employee,
+    leave,
     attendance,
 }
 
 /// Built but not mounted yet: the compliance rules layer (issue 14), which the
 /// module will wrap once attendance and leave publish their events.
 pub mod compliance;
-/// Built but not mounted yet: the leave rules layer (issue 12).
-pub mod leave;
 
 /// What a module declares about itself, before anything is started.
 pub struct ModuleEntry {

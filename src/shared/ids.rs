@@ -109,6 +109,24 @@ id_type!(
     "A period lock id (UUID).",
     "lock id must be a UUID"
 );
+id_type!(
+    /// Id of a leave request (UUID v7).
+    LeaveRequestId,
+    "A leave request id (UUID).",
+    "leave request id must be a UUID"
+);
+id_type!(
+    /// Id of a work calendar (UUID v7).
+    CalendarId,
+    "A work calendar id (UUID).",
+    "calendar id must be a UUID"
+);
+id_type!(
+    /// Id of a leave ledger entry (UUID v7).
+    LedgerEntryId,
+    "A leave ledger entry id (UUID).",
+    "ledger entry id must be a UUID"
+);
 
 #[cfg(test)]
 mod tests {

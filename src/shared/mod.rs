@@ -9,7 +9,9 @@ pub mod ids;
 pub mod text;
 pub mod time_zone;
 
-pub use ids::{EmployeeId, LockId, RecordId, RequestId, UserId};
+pub use ids::{
+    CalendarId, EmployeeId, LeaveRequestId, LedgerEntryId, LockId, RecordId, RequestId, UserId,
+};
 pub use text::{Label, PersonName, LABEL_MAX, NAME_MAX};
 pub use time_zone::TimeZone;
 

@@ -8,6 +8,7 @@ mod common;
 mod employee_chain;
 mod employees;
 mod health;
+mod leave;
 mod mount;
 mod openapi;
 mod operator;

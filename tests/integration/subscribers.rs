@@ -104,7 +104,7 @@ fn employee_rows(rows: &[OutboxEntry]) -> Vec<OutboxEntry> {
 
 async fn wait_for_employee_rows_delivered(app: &TestApp, what: &str) -> Vec<OutboxEntry> {
     let rows = app
-        .wait_for_outbox(WAIT, what, |rows| {
+        .wait_for_all_outbox(WAIT, what, |rows| {
             employee_rows(rows).iter().all(|r| r.delivered)
         })
         .await;
@@ -254,7 +254,7 @@ async fn a_failing_subscriber_keeps_its_row_queued_and_gets_it_again_until_it_su
     app.create_employee(json!({"name": "Ada", "age": 36})).await;
 
     let failing = app
-        .wait_for_outbox(WAIT, "a failed attempt recorded", |rows| {
+        .wait_for_all_outbox(WAIT, "a failed attempt recorded", |rows| {
             employee_rows(rows)
                 .iter()
                 .any(|r| !r.delivered && r.attempts >= 1)
@@ -305,7 +305,7 @@ async fn with_kafka_on_an_event_reaches_kafka_and_a_subscriber_and_a_failing_sub
         ids.push(id);
     }
     let rows = app
-        .wait_for_outbox(WAIT, "employee events on Kafka", |rows| {
+        .wait_for_all_outbox(WAIT, "employee events on Kafka", |rows| {
             employee_rows(rows)
                 .iter()
                 .filter(|r| r.transport.as_deref() == Some("kafka"))
@@ -329,7 +329,7 @@ async fn with_kafka_on_an_event_reaches_kafka_and_a_subscriber_and_a_failing_sub
     .expect("consumer thread");
     assert_eq!(records.len(), 6, "every employee event reached Kafka");
     // The subscriber was tried, and its rows carry the failure for retry.
-    app.wait_for_outbox(WAIT, "a failed subscriber attempt", |rows| {
+    app.wait_for_all_outbox(WAIT, "a failed subscriber attempt", |rows| {
         employee_rows(rows)
             .iter()
             .any(|r| !r.delivered && r.attempts >= 1)

@@ -33,22 +33,31 @@ pub struct OutboxRecord {
     pub transport: Option<String>,
 }
 
-/// Every row, queued or delivered, in commit order, in one snapshot
-/// (REPEATABLE READ on PostgreSQL; SQLite's transactions are serialisable).
+/// The rows bound for Kafka or the HTTP peers, queued or delivered, in commit
+/// order, in one snapshot (REPEATABLE READ on PostgreSQL; SQLite's transactions
+/// are serialisable). Rows for in-process subscribers (`subscriber:<name>`) are
+/// another destination of the same events: [`read_all`] includes them.
 pub fn read(conn: &mut DbConnection) -> QueryResult<Vec<OutboxRecord>> {
+    snapshot(conn, true)
+}
+
+/// [`read`] with the rows for in-process subscribers too.
+pub fn read_all(conn: &mut DbConnection) -> QueryResult<Vec<OutboxRecord>> {
+    snapshot(conn, false)
+}
+
+fn snapshot(conn: &mut DbConnection, external_only: bool) -> QueryResult<Vec<OutboxRecord>> {
     conn.transaction(|c| {
         if let DbConnection::Pg(_) = c {
             diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 .execute(c)?;
         }
-        read_in(c, false)
+        read_in(c, external_only)
     })
 }
 
-/// [`read`] over a new connection to the PostgreSQL database at `url`, of the
-/// rows bound for Kafka or the HTTP peers only: tier 2 counts what leaves the
-/// process; rows for in-process subscribers (`subscriber:<name>`, delivered
-/// without any broker) are another destination of the same events.
+/// [`read`] over a new connection to the PostgreSQL database at `url` (tier 2
+/// counts what leaves the process).
 pub fn read_url(url: &str) -> Vec<OutboxRecord> {
     let pg = PgConnection::establish(url).expect("connect to the service database");
     let mut conn = DbConnection::Pg(pg);

@@ -35,6 +35,18 @@ impl HalfDays {
     pub fn at_least_zero(self) -> Self {
         HalfDays(self.0.max(0))
     }
+
+    /// The quantity in days (the API's form: `1.5`).
+    pub fn as_days(self) -> f64 {
+        f64::from(self.0) / 2.0
+    }
+
+    /// Days given as a number that is a multiple of 0.5 (within ±100,000 days).
+    pub fn from_days(days: f64) -> Option<Self> {
+        let units = days * 2.0;
+        (units.is_finite() && units.fract() == 0.0 && units.abs() <= 200_000.0)
+            .then_some(HalfDays(units as i32))
+    }
 }
 
 impl fmt::Display for HalfDays {

@@ -240,6 +240,42 @@ pub enum ModuleError {
     /// The caller may not do this.
     #[error("forbidden")]
     Forbidden(&'static str),
+    /// A request or adjustment names a type that does not exist or is inactive.
+    #[error("unknown leave type")]
+    UnknownType,
+    /// No such calendar.
+    #[error("calendar not found")]
+    CalendarNotFound,
+    /// An assignment names a calendar that does not exist.
+    #[error("unknown calendar")]
+    UnknownCalendar,
+    /// The default calendar cannot stop being the default by itself.
+    #[error("default calendar required")]
+    DefaultCalendarRequired,
+    /// A note is too long.
+    #[error("note too long")]
+    NoteTooLong,
+    /// A cancellation reason is too long.
+    #[error("reason too long")]
+    ReasonTooLong,
+    /// No such request (or not visible).
+    #[error("leave request not found")]
+    RequestNotFound,
+    /// No such employee (or not visible).
+    #[error("employee not found")]
+    EmployeeNotFound,
+    /// Self-service without a linked employee record.
+    #[error("account not linked to an employee")]
+    NotLinked,
+    /// An adjustment of a type without a balance.
+    #[error("type without balance")]
+    NoBalance,
+    /// An adjustment of a year before the first accounted one.
+    #[error("year not accounted")]
+    YearNotAccounted(i32),
+    /// An adjustment of zero days.
+    #[error("zero adjustment")]
+    ZeroAdjustment,
     /// Database or other internal failure.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -276,6 +312,50 @@ impl From<ModuleError> for crate::error::AppError {
                 "a leave type with this code already exists",
             ),
             ModuleError::Forbidden(message) => crate::auth::forbidden(message),
+            ModuleError::UnknownType => AppError::unprocessable(
+                "unknown_leave_type",
+                "no active leave type with this code",
+            ),
+            ModuleError::CalendarNotFound => {
+                AppError::not_found("calendar_not_found", "no work calendar with this id")
+            }
+            ModuleError::UnknownCalendar => {
+                AppError::unprocessable("unknown_calendar", "no work calendar with this id")
+            }
+            ModuleError::DefaultCalendarRequired => AppError::conflict(
+                "default_calendar_required",
+                "one calendar is always the default: make another calendar the default instead",
+            ),
+            ModuleError::NoteTooLong => AppError::unprocessable(
+                "note_too_long",
+                format!("the note must be at most {} characters", super::model::NOTE_MAX),
+            ),
+            ModuleError::ReasonTooLong => AppError::unprocessable(
+                "reason_too_long",
+                format!("the reason must be at most {} characters", super::model::NOTE_MAX),
+            ),
+            ModuleError::RequestNotFound => AppError::not_found(
+                "leave_request_not_found",
+                "no leave request with this id that you may see",
+            ),
+            ModuleError::EmployeeNotFound => {
+                AppError::not_found("employee_not_found", "employee not found")
+            }
+            ModuleError::NotLinked => AppError::not_found(
+                "employee_not_found",
+                "your account is not linked to an employee record",
+            ),
+            ModuleError::NoBalance => AppError::unprocessable(
+                "leave_type_without_balance",
+                "this leave type has no allowance, so it has no balance to adjust",
+            ),
+            ModuleError::YearNotAccounted(first) => AppError::unprocessable(
+                "year_not_accounted",
+                format!("the ledger accounts for leave years from {first} on"),
+            ),
+            ModuleError::ZeroAdjustment => {
+                AppError::unprocessable("zero_adjustment", "an adjustment must change the balance")
+            }
             ModuleError::Internal(e) => AppError::internal(e),
         }
     }

@@ -1,23 +1,118 @@
-//! Leave module (issue 12), **rules layer only so far**: leave types' policies,
-//! work calendars, counting a request in half days per leave year, overlap at
-//! half-day granularity, entitlements without a job, the balance as a pure
-//! function of the ledger and the open requests, carry-over and its expiry,
-//! request validation, the decision state machine and cancellation with exact
-//! reversals. Unit-tested without a database; definitions and choices in
-//! `docs/leave-rules.md`. The module is not mounted yet: its actor, tables,
-//! routes, events and its subscription to employee terminations come next.
+//! Leave module (issue 12): leave types and their policies, work calendars,
+//! requests counted in half days per leave year on the employee's calendar,
+//! approval along the type's route, cancellation with exact reversals, and
+//! balances as a pure function of an append-only ledger and the open requests
+//! (definitions and choices in `docs/leave-rules.md`).
 //!
-//! - Owns: no tables yet.
-//! - Emits: nothing yet (`LEAVE_REQUESTED`, `LEAVE_APPROVED`, `LEAVE_REJECTED`,
-//!   `LEAVE_CANCELLED`, `LEAVE_BALANCE_ADJUSTED` once mounted).
-//! - Consumes: nothing yet (`EMPLOYEE_TERMINATED` once mounted).
-//! - Actor messages: none yet.
+//! - Owns: `leave_types`, `leave_calendars`, `leave_calendar_assignments`,
+//!   `leave_requests`, `leave_ledger` (insert only), `leave_meta`,
+//!   `leave_processed_events`.
+//! - Emits: `LEAVE_REQUESTED`, `LEAVE_APPROVED`, `LEAVE_REJECTED`,
+//!   `LEAVE_CANCELLED`, `LEAVE_BALANCE_ADJUSTED`, each with an
+//!   `AUDIT_LEAVE_ACTION`; keyed by the employee id.
+//! - Consumes: `EMPLOYEE_TERMINATED` (in-process subscription
+//!   `leave-terminations`), and the employee module's [`GetEmployeeFacts`] and
+//!   [`VisibleEmployees`] (asked by the handlers, passed to the actor).
+//! - Rules: [`domain`], [`calendar`], [`policy`], [`balance`], [`rules`] are
+//!   plain functions over plain data.
 
+pub mod actor;
 pub mod balance;
 pub mod calendar;
 pub mod domain;
 pub mod errors;
+pub mod events;
+pub mod handlers;
+pub mod model;
 pub mod policy;
+mod repository;
+pub mod routes;
 pub mod rules;
 #[cfg(test)]
 mod year_tests;
+
+use actix::{Recipient, SyncArbiter};
+use actix_web::web;
+use anyhow::Context as _;
+use futures::future::LocalBoxFuture;
+use utoipa::OpenApi as _;
+
+use crate::config::ModuleSettings;
+use crate::events::EventType;
+use crate::modules::employee::{GetEmployeeFacts, VisibleEmployees};
+use crate::modules::{Module, ModuleDeps, ModuleEntry};
+use crate::outbox::Subscription;
+pub use actor::LeaveActor;
+use domain::LeaveYearStart;
+
+/// The switches of a module that is off.
+static OFF: ModuleSettings = ModuleSettings {
+    enabled: false,
+    kafka_enable_producer: None,
+};
+
+/// The leave module's entry in the module list. It needs the employee module
+/// (facts, visibility, terminations): with that one off it is off too.
+pub const MODULE: ModuleEntry = ModuleEntry {
+    name: "leave",
+    settings: |m| {
+        if m.employee.enabled {
+            &m.leave
+        } else {
+            &OFF
+        }
+    },
+    api: || routes::LeaveApi::openapi(),
+    mount,
+};
+
+/// What the handlers need: the actor and the employee module's contract.
+#[derive(Clone)]
+pub struct LeaveDeps {
+    /// The leave actor.
+    pub actor: actix::Addr<LeaveActor>,
+    /// Facts of one employee record.
+    pub facts: Recipient<GetEmployeeFacts>,
+    /// Which employee records a caller may see.
+    pub visible: Recipient<VisibleEmployees>,
+}
+
+fn mount(deps: &ModuleDeps) -> LocalBoxFuture<'_, anyhow::Result<Module>> {
+    Box::pin(async move {
+        let facts = deps
+            .handles
+            .get::<Recipient<GetEmployeeFacts>>()
+            .context("the leave module needs the employee module (GetEmployeeFacts)")?;
+        let visible = deps
+            .handles
+            .get::<Recipient<VisibleEmployees>>()
+            .context("the leave module needs the employee module (VisibleEmployees)")?;
+        let year_start = LeaveYearStart::default();
+        let db = deps.db.clone();
+        let accounting_from =
+            actix_web::rt::task::spawn_blocking(move || actor::initialize(&db, year_start))
+                .await
+                .context("leave start-up task")??;
+        let (db, outbox) = (deps.db.clone(), deps.outbox.clone());
+        let addr = SyncArbiter::start(deps.threads.max(1), move || {
+            LeaveActor::new(db.clone(), outbox.clone(), year_start, accounting_from)
+        });
+        deps.outbox.subscriptions().register(Subscription {
+            name: actor::TERMINATIONS,
+            event_types: vec![EventType::EmployeeTerminated],
+            recipient: addr.clone().recipient(),
+        })?;
+        let app = LeaveDeps {
+            actor: addr,
+            facts,
+            visible,
+        };
+        Ok(Module {
+            name: MODULE.name,
+            routes: std::sync::Arc::new(move |cfg: &mut web::ServiceConfig| {
+                cfg.app_data(web::Data::new(app.clone()));
+                routes::routes(cfg);
+            }),
+        })
+    })
+}

@@ -274,11 +274,18 @@ impl TestApp {
         r.body
     }
 
-    /// Every row in the outbox, queued or delivered, in commit order, read in
-    /// one snapshot.
+    /// Every outbox row bound for Kafka or the HTTP peers, queued or delivered,
+    /// in commit order, read in one snapshot (in-process subscriber rows are
+    /// left out: [`TestApp::outbox_all`]).
     pub fn outbox(&self) -> Vec<OutboxEntry> {
         let mut conn = self.services.db.get().expect("db connection");
         crate::support::outbox::read(&mut conn).expect("outbox query")
+    }
+
+    /// [`TestApp::outbox`] with the in-process subscribers' rows too.
+    pub fn outbox_all(&self) -> Vec<OutboxEntry> {
+        let mut conn = self.services.db.get().expect("db connection");
+        crate::support::outbox::read_all(&mut conn).expect("outbox query")
     }
 
     /// Waits until `cond(outbox)` holds or panics after `timeout`.
@@ -288,9 +295,33 @@ impl TestApp {
         what: &str,
         cond: impl Fn(&[OutboxEntry]) -> bool,
     ) -> Vec<OutboxEntry> {
+        self.wait_for_rows(timeout, what, false, cond).await
+    }
+
+    /// [`TestApp::wait_for_outbox`] over every row, subscriber rows included.
+    pub async fn wait_for_all_outbox(
+        &self,
+        timeout: Duration,
+        what: &str,
+        cond: impl Fn(&[OutboxEntry]) -> bool,
+    ) -> Vec<OutboxEntry> {
+        self.wait_for_rows(timeout, what, true, cond).await
+    }
+
+    async fn wait_for_rows(
+        &self,
+        timeout: Duration,
+        what: &str,
+        all: bool,
+        cond: impl Fn(&[OutboxEntry]) -> bool,
+    ) -> Vec<OutboxEntry> {
         let start = Instant::now();
         loop {
-            let rows = self.outbox();
+            let rows = if all {
+                self.outbox_all()
+            } else {
+                self.outbox()
+            };
             if cond(&rows) {
                 return rows;
             }

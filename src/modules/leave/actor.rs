@@ -1,0 +1,1029 @@
+//! The leave actor: owns the leave tables. Runs on a `SyncArbiter`. Every
+//! message carries the caller (`by`) and the employee's facts (asked of the
+//! employee module by the handler); the actor decides with [`rules`] inside one
+//! transaction that serializes the employee's leave writes (an advisory lock on
+//! PostgreSQL, SQLite's single writer), and commits each change with its events
+//! through [`Outbox::commit`]. The balance a request is checked against and the
+//! balance the API shows are both [`balance::balance`] over the same ledger.
+
+use actix::{Actor, Handler, Message, SyncContext};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::balance::{self, BalanceInputs, Employment, LedgerEntry};
+use super::domain::{LeaveDays, LeaveYear, LeaveYearStart, RequestStatus, RoleExt};
+use super::errors::ModuleError;
+use super::model::*;
+use super::policy::LeavePolicy;
+use super::rules::{self, Decision, ExistingRequest, RequestFacts, RequestSpan};
+use super::{events, repository as repo};
+use crate::auth::Principal;
+use crate::db::{Db, DbConnection};
+use crate::events::{EventContext, EventType};
+use crate::modules::employee::{EmployeeFacts, EmployeeStatus};
+use crate::outbox::{Deliver, Outbox, SubscribedEvent};
+use crate::shared::{clock, CalendarId, EmployeeId, LeaveRequestId, Page};
+
+/// The subscription name of the leave module's termination listener.
+pub const TERMINATIONS: &str = "leave-terminations";
+
+/// The account id written for changes nobody asked for (terminations, grants).
+const SYSTEM: &str = "system";
+
+/// The leave module's actor.
+pub struct LeaveActor {
+    db: Db,
+    outbox: Outbox,
+    year_start: LeaveYearStart,
+    accounting_from: LeaveYear,
+}
+
+impl Actor for LeaveActor {
+    type Context = SyncContext<Self>;
+}
+
+/// The employment facts the rules need.
+pub fn employment(f: &EmployeeFacts) -> Employment {
+    Employment {
+        hire_date: f.hire_date,
+        termination_date: f.termination_date,
+        terminated: f.status == EmployeeStatus::Terminated,
+    }
+}
+
+/// Today in the employee's time zone.
+pub fn local_today(f: &EmployeeFacts) -> NaiveDate {
+    clock::now().with_timezone(&f.time_zone.tz()).date_naive()
+}
+
+fn existing(reqs: &[LeaveRequest]) -> Vec<ExistingRequest> {
+    reqs.iter()
+        .map(|r| ExistingRequest {
+            leave_type: r.leave_type.clone(),
+            status: r.status,
+            held_days: r.held.clone(),
+        })
+        .collect()
+}
+
+/// Who acts on a request.
+fn who(by: &Principal, facts: &EmployeeFacts) -> rules::Actor {
+    rules::Actor {
+        role: by.role,
+        is_requester: by.employee_id == Some(facts.id),
+        is_current_manager: by.employee_id.is_some() && by.employee_id == facts.manager_id,
+    }
+}
+
+/// What one employee's leave is judged against, loaded inside the transaction.
+struct Book {
+    policy: LeavePolicy,
+    requests: Vec<LeaveRequest>,
+    ledger: Vec<LedgerEntry>,
+}
+
+impl LeaveActor {
+    /// One instance per SyncArbiter thread.
+    pub fn new(db: Db, outbox: Outbox, year_start: LeaveYearStart, accounting_from: LeaveYear) -> Self {
+        Self {
+            db,
+            outbox,
+            year_start,
+            accounting_from,
+        }
+    }
+
+    fn conn(&self) -> Result<crate::db::PooledConn, ModuleError> {
+        self.db.get().map_err(ModuleError::Internal)
+    }
+
+    fn inputs<'a>(&self, b: &'a Book, emp: &'a Employment, pending: &'a [super::domain::CountedDay]) -> BalanceInputs<'a> {
+        BalanceInputs {
+            policy: &b.policy,
+            employment: emp,
+            year_start: self.year_start,
+            ledger: &b.ledger,
+            pending,
+            accounting_from: self.accounting_from,
+        }
+    }
+
+    fn book(&self, c: &mut DbConnection, employee: EmployeeId, leave_type: &str) -> Result<Book, ModuleError> {
+        let t = repo::find_type(c, leave_type)?.ok_or(ModuleError::UnknownType)?;
+        Ok(Book {
+            policy: t.policy,
+            requests: repo::requests_of(c, employee)?,
+            ledger: repo::ledger_of(c, employee, leave_type)?,
+        })
+    }
+
+    /// The system entries (grant, carry-over, expiry) due for the leave years that
+    /// have started, so the recorded ledger follows the computed balance; appended
+    /// to `b.ledger` and returned for writing.
+    fn settle(&self, b: &mut Book, employee: EmployeeId, emp: &Employment, today: NaiveDate, ctx_now: DateTime<Utc>) -> Vec<StoredEntry> {
+        if b.policy.allowance.is_none() {
+            return Vec::new();
+        }
+        let first = self.year_start.year_of(emp.hire_date).max(self.accounting_from);
+        let current = self.year_start.year_of(today);
+        let mut out = Vec::new();
+        for y in first.0..=current.0 {
+            let due = {
+                let inputs = self.inputs(b, emp, &[]);
+                balance::due_entries(&inputs, LeaveYear(y), today)
+            };
+            for entry in due {
+                b.ledger.push(entry);
+                out.push(StoredEntry {
+                    id: repo::new_entry_id(),
+                    employee_id: employee,
+                    leave_type: b.policy.code.clone(),
+                    entry,
+                    request_id: None,
+                    reason: None,
+                    created_by: SYSTEM.to_owned(),
+                    created_at: ctx_now,
+                });
+            }
+        }
+        out
+    }
+
+    fn request_entries(
+        entries: Vec<LedgerEntry>,
+        r: &LeaveRequest,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Vec<StoredEntry> {
+        entries
+            .into_iter()
+            .map(|entry| StoredEntry {
+                id: repo::new_entry_id(),
+                employee_id: r.employee_id,
+                leave_type: r.leave_type.clone(),
+                entry,
+                request_id: Some(r.id),
+                reason: None,
+                created_by: by.to_owned(),
+                created_at: now,
+            })
+            .collect()
+    }
+
+    fn route_of(&self, c: &mut DbConnection, code: &str) -> Result<Option<super::policy::ApprovalRoute>, ModuleError> {
+        Ok(repo::find_type(c, code)?.map(|t| t.policy.approval))
+    }
+}
+
+// ---------------------------------------------------------------- start-up
+
+/// Seeds the shipped leave types and the default calendar when there are none,
+/// and fixes the first accounted leave year at the first start. Returns it.
+pub fn initialize(db: &Db, year_start: LeaveYearStart) -> anyhow::Result<LeaveYear> {
+    use anyhow::Context as _;
+    let mut conn = db.get().context("leave start-up: no database connection")?;
+    let now = clock::now();
+    let year = crate::db::write_tx(&mut conn, |c| -> anyhow::Result<LeaveYear> {
+            let key = "accounting_from";
+            repo::set_meta_once(c, key, &year_start.year_of(clock::today()).0.to_string())?;
+            let stored = repo::meta_value(c, key)?.unwrap_or_default();
+            let year = stored
+                .parse::<i32>()
+                .with_context(|| format!("stored leave accounting_from {stored:?}"))?;
+            if repo::all_types(c)?.is_empty() {
+                for policy in LeavePolicy::defaults() {
+                    let name = match policy.code.as_str() {
+                        "annual" => "Annual leave",
+                        "sick" => "Sick leave",
+                        "unpaid" => "Unpaid leave",
+                        other => other,
+                    }
+                    .to_owned();
+                    repo::insert_type(
+                        c,
+                        &LeaveType {
+                            name,
+                            policy,
+                            active: true,
+                            created_at: now,
+                            updated_at: now,
+                        },
+                    )
+                    .map_err(|e| anyhow::anyhow!("seeding leave types: {e}"))?;
+                }
+            }
+            if repo::default_calendar(c)?.is_none() {
+                let input = CalendarInput {
+                    name: "Default".to_owned(),
+                    working_weekdays: serde_json::from_str(r#"["mon","tue","wed","thu","fri"]"#)?,
+                    holidays: Vec::new(),
+                    is_default: true,
+                };
+                let (name, calendar) = input
+                    .to_calendar()
+                    .map_err(|e| anyhow::anyhow!("default calendar: {e}"))?;
+                repo::save_calendar(
+                    c,
+                    &StoredCalendar {
+                        id: CalendarId::generate(),
+                        name,
+                        input,
+                        calendar,
+                        created_at: now,
+                        updated_at: now,
+                    },
+                )?;
+            }
+            Ok(LeaveYear(year))
+        })
+        .context("leave start-up")?;
+    Ok(year)
+}
+
+// ---------------------------------------------------------------- types
+
+/// Every leave type.
+#[derive(Message)]
+#[rtype(result = "Result<Vec<LeaveType>, ModuleError>")]
+pub struct ListTypes;
+
+/// One leave type.
+#[derive(Message)]
+#[rtype(result = "Result<Option<LeaveType>, ModuleError>")]
+pub struct GetType {
+    /// Its code.
+    pub code: String,
+}
+
+/// Creates a type (`existing: None`) or replaces one.
+#[derive(Message)]
+#[rtype(result = "Result<LeaveType, ModuleError>")]
+pub struct SaveType {
+    /// Request context.
+    pub ctx: EventContext,
+    /// Whether this replaces the type of that code.
+    pub replace: bool,
+    /// The name, policy and state.
+    pub name: String,
+    /// The policy.
+    pub policy: LeavePolicy,
+    /// Whether it can be requested.
+    pub active: bool,
+}
+
+impl Handler<ListTypes> for LeaveActor {
+    type Result = Result<Vec<LeaveType>, ModuleError>;
+    fn handle(&mut self, _: ListTypes, _: &mut Self::Context) -> Self::Result {
+        let mut conn = self.conn()?;
+        Ok(repo::all_types(&mut conn)?)
+    }
+}
+
+impl Handler<GetType> for LeaveActor {
+    type Result = Result<Option<LeaveType>, ModuleError>;
+    fn handle(&mut self, msg: GetType, _: &mut Self::Context) -> Self::Result {
+        let mut conn = self.conn()?;
+        Ok(repo::find_type(&mut conn, &msg.code)?)
+    }
+}
+
+impl Handler<SaveType> for LeaveActor {
+    type Result = Result<LeaveType, ModuleError>;
+    fn handle(&mut self, msg: SaveType, _: &mut Self::Context) -> Self::Result {
+        let mut conn = self.conn()?;
+        let t = self.outbox.commit(&mut conn, &msg.ctx, |c| {
+            let now = clock::now();
+            let code = msg.policy.code.clone();
+            let t = if msg.replace {
+                let old = repo::find_type(c, &code)?.ok_or(ModuleError::TypeNotFound)?;
+                let t = LeaveType {
+                    name: msg.name.clone(),
+                    policy: msg.policy.clone(),
+                    active: msg.active,
+                    created_at: old.created_at,
+                    updated_at: now,
+                };
+                repo::update_type(c, &t)?;
+                t
+            } else {
+                let t = LeaveType {
+                    name: msg.name.clone(),
+                    policy: msg.policy.clone(),
+                    active: msg.active,
+                    created_at: now,
+                    updated_at: now,
+                };
+                if repo::find_type(c, &code)?.is_some() {
+                    return Err(ModuleError::TypeCodeTaken);
+                }
+                repo::insert_type(c, &t)?;
+                t
+            };
+            let action = if msg.replace { "leave.update_type" } else { "leave.create_type" };
+            Ok::<_, ModuleError>((t, events::configured(&msg.ctx, action, "leave_type", &code)))
+        })?;
+        tracing::info!(leave.type = %t.policy.code, "leave type saved");
+        Ok(t)
+    }
+}
+
+// ---------------------------------------------------------------- calendars
+
+/// Every calendar.
+#[derive(Message)]
+#[rtype(result = "Result<Vec<StoredCalendar>, ModuleError>")]
+pub struct ListCalendars;
+
+/// One calendar.
+#[derive(Message)]
+#[rtype(result = "Result<Option<StoredCalendar>, ModuleError>")]
+pub struct GetCalendar {
+    /// Which.
+    pub id: CalendarId,
+}
+
+/// Creates (`id: None`) or replaces a calendar.
+#[derive(Message)]
+#[rtype(result = "Result<StoredCalendar, ModuleError>")]
+pub struct SaveCalendar {
+    /// Request context.
+    pub ctx: EventContext,
+    /// The calendar replaced, if any.
+    pub id: Option<CalendarId>,
+    /// The new content.
+    pub input: CalendarInput,
+}
+
+/// Assigns a calendar to an employee (`None`: back to the default).
+#[derive(Message)]
+#[rtype(result = "Result<(StoredCalendar, bool), ModuleError>")]
+pub struct AssignCalendar {
+    /// Request context.
+    pub ctx: EventContext,
+    /// Who assigns.
+    pub by: Principal,
+    /// Whose.
+    pub employee: EmployeeId,
+    /// Which.
+    pub calendar: Option<CalendarId>,
+}
+
+/// The calendar in force for an employee, and whether it was assigned.
+#[derive(Message)]
+#[rtype(result = "Result<(StoredCalendar, bool), ModuleError>")]
+pub struct CalendarOf {
+    /// Whose.
+    pub employee: EmployeeId,
+}
+
+impl Handler<ListCalendars> for LeaveActor {
+    type Result = Result<Vec<StoredCalendar>, ModuleError>;
+    fn handle(&mut self, _: ListCalendars, _: &mut Self::Context) -> Self::Result {
+        let mut conn = self.conn()?;
+        Ok(repo::all_calendars(&mut conn)?)
+    }
+}
+
+impl Handler<GetCalendar> for LeaveActor {
+    type Result = Result<Option<StoredCalendar>, ModuleError>;
+    fn handle(&mut self, msg: GetCalendar, _: &mut Self::Context) -> Self::Result {
+        let mut conn = self.conn()?;
+        Ok(repo::find_calendar(&mut conn, msg.id)?)
+    }
+}
+
+impl Handler<CalendarOf> for LeaveActor {
+    type Result = Result<(StoredCalendar, bool), ModuleError>;
+    fn handle(&mut self, msg: CalendarOf, _: &mut Self::Context) -> Self::Result {
+        let mut conn = self.conn()?;
+        Ok(repo::calendar_of(&mut conn, msg.employee)?)
+    }
+}
+
+impl Handler<SaveCalendar> for LeaveActor {
+    type Result = Result<StoredCalendar, ModuleError>;
+    fn handle(&mut self, msg: SaveCalendar, _: &mut Self::Context) -> Self::Result {
+        let (name, calendar) = msg.input.to_calendar()?;
+        let mut conn = self.conn()?;
+        let saved = self.outbox.commit(&mut conn, &msg.ctx, |c| {
+            let now = clock::now();
+            let old = match msg.id {
+                Some(id) => Some(repo::find_calendar(c, id)?.ok_or(ModuleError::CalendarNotFound)?),
+                None => None,
+            };
+            let was_default = old.as_ref().is_some_and(|o| o.input.is_default);
+            if was_default && !msg.input.is_default {
+                return Err(ModuleError::DefaultCalendarRequired);
+            }
+            if msg.input.is_default && !was_default {
+                repo::clear_default(c)?;
+            }
+            let saved = StoredCalendar {
+                id: msg.id.unwrap_or_else(CalendarId::generate),
+                name: name.clone(),
+                input: CalendarInput {
+                    name: name.clone(),
+                    ..msg.input.clone()
+                },
+                calendar: calendar.clone(),
+                created_at: old.as_ref().map_or(now, |o| o.created_at),
+                updated_at: now,
+            };
+            repo::save_calendar(c, &saved)?;
+            let action = if old.is_some() { "leave.update_calendar" } else { "leave.create_calendar" };
+            let evs = events::configured(&msg.ctx, action, "work_calendar", &saved.id.to_string());
+            Ok::<_, ModuleError>((saved, evs))
+        })?;
+        tracing::info!(leave.calendar = %saved.id, "work calendar saved");
+        Ok(saved)
+    }
+}
+
+impl Handler<AssignCalendar> for LeaveActor {
+    type Result = Result<(StoredCalendar, bool), ModuleError>;
+    fn handle(&mut self, msg: AssignCalendar, _: &mut Self::Context) -> Self::Result {
+        let mut conn = self.conn()?;
+        let out = self.outbox.commit(&mut conn, &msg.ctx, |c| {
+            if let Some(id) = msg.calendar {
+                repo::find_calendar(c, id)?.ok_or(ModuleError::UnknownCalendar)?;
+            }
+            repo::lock_employee(c, msg.employee)?;
+            repo::assign_calendar(c, msg.employee, msg.calendar, &msg.by.user_id.to_string(), clock::now())?;
+            let out = repo::calendar_of(c, msg.employee)?;
+            let evs = events::configured(&msg.ctx, "leave.assign_calendar", "employee", &msg.employee.to_string());
+            Ok::<_, ModuleError>((out, evs))
+        })?;
+        tracing::info!(employee.id = %msg.employee, leave.calendar = %out.0.id, "work calendar assigned");
+        Ok(out)
+    }
+}
+
+// ---------------------------------------------------------------- requests
+
+/// Files a request, or (with `preview`) only evaluates it.
+#[derive(Message)]
+#[rtype(result = "Result<Filed, ModuleError>")]
+pub struct FileRequest {
+    /// Request context.
+    pub ctx: EventContext,
+    /// Who files.
+    pub by: Principal,
+    /// Whose leave.
+    pub facts: EmployeeFacts,
+    /// The request.
+    pub input: RequestInput,
+    /// Evaluate only, write nothing.
+    pub preview: bool,
+}
+
+/// The outcome of filing.
+#[derive(Debug)]
+pub enum Filed {
+    /// Created (with its type's route).
+    Created(Box<LeaveRequest>, super::policy::ApprovalRoute),
+    /// The preview.
+    Preview(PreviewResponse),
+}
+
+fn clean_note(note: Option<&str>) -> Result<Option<String>, ModuleError> {
+    let Some(n) = note.map(str::trim).filter(|n| !n.is_empty()) else {
+        return Ok(None);
+    };
+    if n.chars().count() > NOTE_MAX {
+        return Err(ModuleError::NoteTooLong);
+    }
+    Ok(Some(n.to_owned()))
+}
+
+impl Handler<FileRequest> for LeaveActor {
+    type Result = Result<Filed, ModuleError>;
+
+    fn handle(&mut self, msg: FileRequest, _: &mut Self::Context) -> Self::Result {
+        let emp = employment(&msg.facts);
+        let today = local_today(&msg.facts);
+        let employee = msg.facts.id;
+        let input = &msg.input;
+        let span = RequestSpan::new(input.start_date, input.end_date, input.start_part.part(), input.end_part.part())?;
+        let note = clean_note(input.note.as_deref())?;
+        let filed_by_hr = msg.by.role.is_hr() && msg.by.employee_id != Some(employee);
+        let mut conn = self.conn()?;
+        let evaluate = |c: &mut DbConnection| -> Result<(Book, rules::Evaluation), ModuleError> {
+            let book = self.book(c, employee, &input.leave_type)?;
+            let (cal, _) = repo::calendar_of(c, employee)?;
+            let ex = existing(&book.requests);
+            let facts = RequestFacts {
+                policy: &book.policy,
+                calendar: &cal.calendar,
+                year_start: self.year_start,
+                today,
+                filed_by_hr,
+                employment: &emp,
+                existing: &ex,
+                ledger: &book.ledger,
+                accounting_from: self.accounting_from,
+            };
+            let ev = rules::evaluate_request(&span, &facts)?;
+            Ok((book, ev))
+        };
+        if msg.preview {
+            if !active_type(&mut conn, &input.leave_type)? {
+                return Err(ModuleError::UnknownType);
+            }
+            let (book, ev) = evaluate(&mut conn)?;
+            let status = rules::initial_status(book.policy.approval);
+            return Ok(Filed::Preview(PreviewResponse::new(&ev.count, &ev.problems, status)));
+        }
+        let (request, route) = self.outbox.commit(&mut conn, &msg.ctx, |c| {
+            repo::lock_employee(c, employee)?;
+            if !active_type(c, &input.leave_type)? {
+                return Err(ModuleError::UnknownType);
+            }
+            let (mut book, ev) = evaluate(c)?;
+            let count = ev.verdict()?;
+            let now = clock::now();
+            let status = rules::initial_status(book.policy.approval);
+            let by = msg.by.user_id.to_string();
+            let request = LeaveRequest {
+                id: LeaveRequestId::generate(),
+                employee_id: employee,
+                leave_type: book.policy.code.clone(),
+                start_date: span.start_date,
+                end_date: span.end_date,
+                start_part: span.start_part,
+                end_part: span.end_part,
+                status,
+                counted: count.clone(),
+                held: count.clone(),
+                note: note.clone(),
+                filed_by: by.clone(),
+                created_at: now,
+                updated_at: now,
+                manager_approved_by: None,
+                decided_by: (status == RequestStatus::Approved).then(|| SYSTEM.to_owned()),
+                decided_at: (status == RequestStatus::Approved).then_some(now),
+                rejection_reason: None,
+                cancelled_by: None,
+                cancelled_at: None,
+                cancel_reason: None,
+                version: 1,
+            };
+            repo::insert_request(c, &request)?;
+            let system = self.settle(&mut book, employee, &emp, today, now);
+            repo::append(c, &system)?;
+            let mut evs = events::balance_adjusted(&msg.ctx, &system);
+            evs.extend(events::request_changed(
+                &msg.ctx,
+                Some(EventType::LeaveRequested),
+                &request,
+                Some(book.policy.approval),
+                "leave.request",
+                None,
+            ));
+            if status == RequestStatus::Approved {
+                let used = Self::request_entries(balance::consumption_entries(&count.days), &request, SYSTEM, now);
+                repo::append(c, &used)?;
+                evs.extend(events::request_changed(
+                    &msg.ctx,
+                    Some(EventType::LeaveApproved),
+                    &request,
+                    Some(book.policy.approval),
+                    "leave.approve",
+                    None,
+                ));
+            }
+            Ok::<_, ModuleError>(((request, book.policy.approval), evs))
+        })?;
+        tracing::info!(leave.request = %request.id, employee.id = %employee, leave.units = request.counted.total().units(), "leave requested");
+        Ok(Filed::Created(Box::new(request), route))
+    }
+}
+
+fn active_type(c: &mut DbConnection, code: &str) -> Result<bool, ModuleError> {
+    Ok(repo::find_type(c, code)?.is_some_and(|t| t.active))
+}
+
+/// One request (the handler checks visibility).
+#[derive(Message)]
+#[rtype(result = "Result<Option<(LeaveRequest, Option<super::policy::ApprovalRoute>)>, ModuleError>")]
+pub struct GetRequest {
+    /// Which.
+    pub id: LeaveRequestId,
+}
+
+impl Handler<GetRequest> for LeaveActor {
+    type Result = Result<Option<(LeaveRequest, Option<super::policy::ApprovalRoute>)>, ModuleError>;
+    fn handle(&mut self, msg: GetRequest, _: &mut Self::Context) -> Self::Result {
+        let mut conn = self.conn()?;
+        let Some(r) = repo::find_request(&mut conn, msg.id)? else {
+            return Ok(None);
+        };
+        let route = self.route_of(&mut conn, &r.leave_type)?;
+        Ok(Some((r, route)))
+    }
+}
+
+/// A page of requests.
+#[derive(Message)]
+#[rtype(result = "Result<(Vec<(LeaveRequest, Option<super::policy::ApprovalRoute>)>, i64), ModuleError>")]
+pub struct ListRequests {
+    /// Filters (visibility included).
+    pub filter: repo::RequestFilter,
+    /// The page.
+    pub page: Page,
+}
+
+impl Handler<ListRequests> for LeaveActor {
+    type Result = Result<(Vec<(LeaveRequest, Option<super::policy::ApprovalRoute>)>, i64), ModuleError>;
+    fn handle(&mut self, msg: ListRequests, _: &mut Self::Context) -> Self::Result {
+        let mut conn = self.conn()?;
+        let (rows, total) = repo::list_requests(&mut conn, &msg.filter, msg.page.limit, msg.page.offset)?;
+        let types = repo::all_types(&mut conn)?;
+        let route = |code: &str| types.iter().find(|t| t.policy.code == code).map(|t| t.policy.approval);
+        Ok((rows.into_iter().map(|r| {
+            let rt = route(&r.leave_type);
+            (r, rt)
+        }).collect(), total))
+    }
+}
+
+/// A decision or a cancellation on a request.
+#[derive(Message)]
+#[rtype(result = "Result<(LeaveRequest, Option<super::policy::ApprovalRoute>), ModuleError>")]
+pub struct Act {
+    /// Request context.
+    pub ctx: EventContext,
+    /// Who acts.
+    pub by: Principal,
+    /// The request's employee.
+    pub facts: EmployeeFacts,
+    /// Which request.
+    pub id: LeaveRequestId,
+    /// What.
+    pub action: Action,
+}
+
+/// What is done to a request.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// Approve this step.
+    Approve,
+    /// Reject, with a reason.
+    Reject(String),
+    /// Cancel, with an optional reason.
+    Cancel(Option<String>),
+}
+
+impl Handler<Act> for LeaveActor {
+    type Result = Result<(LeaveRequest, Option<super::policy::ApprovalRoute>), ModuleError>;
+
+    fn handle(&mut self, msg: Act, _: &mut Self::Context) -> Self::Result {
+        let actor = who(&msg.by, &msg.facts);
+        let today = local_today(&msg.facts);
+        let emp = employment(&msg.facts);
+        let by = msg.by.user_id.to_string();
+        let reason = match &msg.action {
+            Action::Reject(r) => Some(rules::rejection_reason(r)?),
+            Action::Cancel(Some(r)) => clean_note(Some(r)).map_err(|_| ModuleError::ReasonTooLong)?,
+            _ => None,
+        };
+        let mut conn = self.conn()?;
+        let out = self.outbox.commit(&mut conn, &msg.ctx, |c| {
+            repo::lock_employee(c, msg.facts.id)?;
+            let mut r = repo::find_request(c, msg.id)?.ok_or(ModuleError::RequestNotFound)?;
+            let mut book = self.book(c, r.employee_id, &r.leave_type)?;
+            let route = book.policy.approval;
+            let now = clock::now();
+            let mut evs = Vec::new();
+            let (event, audit) = match &msg.action {
+                Action::Approve | Action::Reject(_) => {
+                    let decision = if matches!(msg.action, Action::Approve) { Decision::Approve } else { Decision::Reject };
+                    let next = rules::decide(r.status, route, &actor, decision)?;
+                    let out = match next {
+                        RequestStatus::Approved => {
+                            let used = Self::request_entries(balance::consumption_entries(&r.held.days), &r, &by, now);
+                            repo::append(c, &used)?;
+                            r.decided_by = Some(by.clone());
+                            r.decided_at = Some(now);
+                            (Some(EventType::LeaveApproved), "leave.approve")
+                        }
+                        RequestStatus::PendingHr => {
+                            r.manager_approved_by = Some(by.clone());
+                            (None, "leave.approve_step")
+                        }
+                        _ => {
+                            r.held = LeaveDays::default();
+                            r.decided_by = Some(by.clone());
+                            r.decided_at = Some(now);
+                            r.rejection_reason = reason.clone();
+                            (Some(EventType::LeaveRejected), "leave.reject")
+                        }
+                    };
+                    r.status = next;
+                    out
+                }
+                Action::Cancel(_) => {
+                    let cancellation = rules::cancel(r.status, &r.held, &actor, today)?;
+                    let given_back = cancellation.given_back.clone();
+                    if r.status == RequestStatus::Approved {
+                        let back = Self::request_entries(balance::reversal_entries(&given_back.days), &r, &by, now);
+                        repo::append(c, &back)?;
+                    }
+                    r.status = RequestStatus::Cancelled;
+                    r.held = cancellation.retained;
+                    r.cancelled_by = Some(by.clone());
+                    r.cancelled_at = Some(now);
+                    r.cancel_reason = reason.clone();
+                    r.updated_at = now;
+                    r.version += 1;
+                    repo::save_request(c, &r)?;
+                    let system = self.settle(&mut book, r.employee_id, &emp, today, now);
+                    repo::append(c, &system)?;
+                    evs.extend(events::balance_adjusted(&msg.ctx, &system));
+                    evs.extend(events::request_changed(&msg.ctx, Some(EventType::LeaveCancelled), &r, Some(route), "leave.cancel", Some(&given_back)));
+                    return Ok::<_, ModuleError>(((r, Some(route)), evs));
+                }
+            };
+            r.updated_at = now;
+            r.version += 1;
+            repo::save_request(c, &r)?;
+            evs.extend(events::request_changed(&msg.ctx, event, &r, Some(route), audit, None));
+            Ok::<_, ModuleError>(((r, Some(route)), evs))
+        })?;
+        tracing::info!(leave.request = %out.0.id, employee.id = %out.0.employee_id, leave.status = StatusName::of(out.0.status).as_str(), "leave request changed");
+        Ok(out)
+    }
+}
+
+// ---------------------------------------------------------------- balances and ledger
+
+/// An employee's balances of every active type (or one) in a leave year.
+#[derive(Message)]
+#[rtype(result = "Result<BalancesResponse, ModuleError>")]
+pub struct GetBalances {
+    /// Whose.
+    pub facts: EmployeeFacts,
+    /// Leave year; default the one `as_of` falls in.
+    pub year: Option<i32>,
+    /// As of; default today in the employee's zone.
+    pub as_of: Option<NaiveDate>,
+    /// Only this type.
+    pub leave_type: Option<String>,
+}
+
+impl Handler<GetBalances> for LeaveActor {
+    type Result = Result<BalancesResponse, ModuleError>;
+    fn handle(&mut self, msg: GetBalances, _: &mut Self::Context) -> Self::Result {
+        let emp = employment(&msg.facts);
+        let as_of = msg.as_of.unwrap_or_else(|| local_today(&msg.facts));
+        let year = msg.year.map_or_else(|| self.year_start.year_of(as_of), LeaveYear);
+        let mut conn = self.conn()?;
+        let c = &mut *conn;
+        let types: Vec<LeaveType> = repo::all_types(c)?
+            .into_iter()
+            .filter(|t| msg.leave_type.as_ref().map_or(t.active, |code| &t.policy.code == code))
+            .collect();
+        if msg.leave_type.is_some() && types.is_empty() {
+            return Err(ModuleError::UnknownType);
+        }
+        let requests = repo::requests_of(c, msg.facts.id)?;
+        let ex = existing(&requests);
+        let mut balances = Vec::with_capacity(types.len());
+        for t in types {
+            let ledger = repo::ledger_of(c, msg.facts.id, &t.policy.code)?;
+            let pending = balance::pending_days(&ex, &t.policy.code);
+            let inputs = BalanceInputs {
+                policy: &t.policy,
+                employment: &emp,
+                year_start: self.year_start,
+                ledger: &ledger,
+                pending: &pending,
+                accounting_from: self.accounting_from,
+            };
+            let b = balance::balance(&inputs, year, as_of);
+            balances.push(BalanceItem::new(&t.policy.code, &b));
+        }
+        Ok(BalancesResponse {
+            employee_id: msg.facts.id,
+            leave_year: year.0,
+            as_of,
+            balances,
+        })
+    }
+}
+
+/// A page of an employee's ledger.
+#[derive(Message)]
+#[rtype(result = "Result<(Vec<StoredEntry>, i64), ModuleError>")]
+pub struct GetLedger {
+    /// Whose.
+    pub employee: EmployeeId,
+    /// Only this type.
+    pub leave_type: Option<String>,
+    /// Only this year.
+    pub year: Option<i32>,
+    /// The page.
+    pub page: Page,
+}
+
+impl Handler<GetLedger> for LeaveActor {
+    type Result = Result<(Vec<StoredEntry>, i64), ModuleError>;
+    fn handle(&mut self, msg: GetLedger, _: &mut Self::Context) -> Self::Result {
+        let mut conn = self.conn()?;
+        Ok(repo::ledger_page(
+            &mut conn,
+            msg.employee,
+            msg.leave_type.as_deref(),
+            msg.year,
+            msg.page.limit,
+            msg.page.offset,
+        )?)
+    }
+}
+
+/// An HR adjustment of a balance.
+#[derive(Message)]
+#[rtype(result = "Result<StoredEntry, ModuleError>")]
+pub struct Adjust {
+    /// Request context.
+    pub ctx: EventContext,
+    /// Who adjusts.
+    pub by: Principal,
+    /// Whose.
+    pub facts: EmployeeFacts,
+    /// Type code.
+    pub leave_type: String,
+    /// Year; default the current one.
+    pub year: Option<i32>,
+    /// Signed change.
+    pub units: super::domain::HalfDays,
+    /// Why.
+    pub reason: String,
+}
+
+impl Handler<Adjust> for LeaveActor {
+    type Result = Result<StoredEntry, ModuleError>;
+    fn handle(&mut self, msg: Adjust, _: &mut Self::Context) -> Self::Result {
+        let emp = employment(&msg.facts);
+        let today = local_today(&msg.facts);
+        let year = msg.year.map_or_else(|| self.year_start.year_of(today), LeaveYear);
+        let employee = msg.facts.id;
+        let mut conn = self.conn()?;
+        let entry = self.outbox.commit(&mut conn, &msg.ctx, |c| {
+            repo::lock_employee(c, employee)?;
+            let mut book = self.book(c, employee, &msg.leave_type)?;
+            if book.policy.allowance.is_none() {
+                return Err(ModuleError::NoBalance);
+            }
+            if year < self.accounting_from {
+                return Err(ModuleError::YearNotAccounted(self.accounting_from.0));
+            }
+            let now = clock::now();
+            let mut written = self.settle(&mut book, employee, &emp, today, now);
+            let entry = StoredEntry {
+                id: repo::new_entry_id(),
+                employee_id: employee,
+                leave_type: book.policy.code.clone(),
+                entry: LedgerEntry {
+                    kind: balance::EntryKind::Adjustment,
+                    leave_year: year,
+                    units: msg.units,
+                    effective_date: today,
+                },
+                request_id: None,
+                reason: Some(msg.reason.clone()),
+                created_by: msg.by.user_id.to_string(),
+                created_at: now,
+            };
+            written.push(entry.clone());
+            repo::append(c, &written)?;
+            Ok::<_, ModuleError>((entry, events::balance_adjusted(&msg.ctx, &written)))
+        })?;
+        tracing::info!(leave.entry = %entry.id, employee.id = %employee, "leave balance adjusted");
+        Ok(entry)
+    }
+}
+
+// ---------------------------------------------------------------- terminations
+
+impl Handler<Deliver> for LeaveActor {
+    type Result = Result<(), String>;
+
+    fn handle(&mut self, msg: Deliver, _: &mut Self::Context) -> Self::Result {
+        for event in &msg.events {
+            if event.event_type != EventType::EmployeeTerminated {
+                continue;
+            }
+            self.on_termination(event).map_err(|e| {
+                tracing::warn!(event.id = %event.event_id, error = %e, "cancelling a leaver's leave failed");
+                format!("event {}: {e}", event.event_id)
+            })?;
+        }
+        Ok(())
+    }
+}
+
+impl LeaveActor {
+    /// Cancels the pending and future approved leave of a terminated employee
+    /// (days from the day after their last day, or from today, given back) and
+    /// corrects pro-rata grants already recorded. Idempotent per event.
+    fn on_termination(&self, event: &SubscribedEvent) -> Result<(), ModuleError> {
+        let data = event.payload.get("data").cloned().unwrap_or_default();
+        let employee: EmployeeId = event
+            .aggregate_id
+            .parse()
+            .map_err(|e| ModuleError::Internal(anyhow::Error::new(e).context("terminated employee id")))?;
+        let date = |k: &str| data.get(k).and_then(|v| v.as_str()).and_then(|s| s.parse::<NaiveDate>().ok());
+        let Some(hire_date) = date("hire_date") else {
+            return Err(ModuleError::Internal(anyhow::anyhow!("EMPLOYEE_TERMINATED without hire_date")));
+        };
+        let termination_date = date("termination_date");
+        let tz: chrono_tz::Tz = data
+            .get("time_zone")
+            .and_then(|v| v.as_str())
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(chrono_tz::UTC);
+        let today = clock::now().with_timezone(&tz).date_naive();
+        let last_day = termination_date.unwrap_or(today);
+        let emp = Employment {
+            hire_date,
+            termination_date: Some(last_day),
+            terminated: true,
+        };
+        let ctx = EventContext {
+            correlation_id: event
+                .payload
+                .get("correlation_id")
+                .and_then(|v| v.as_str())
+                .map_or_else(|| format!("event-{}", event.event_id), str::to_owned),
+            actor_id: Some(SYSTEM.to_owned()),
+            traceparent: None,
+        };
+        let mut conn = self.conn()?;
+        let cancelled = self.outbox.commit(&mut conn, &ctx, |c| {
+            if !repo::mark_processed(c, &event.event_id.to_string(), clock::now())? {
+                return Ok::<_, ModuleError>((0, Vec::new()));
+            }
+            repo::lock_employee(c, employee)?;
+            let now = clock::now();
+            let mut evs = Vec::new();
+            let mut n = 0;
+            for mut r in repo::requests_of(c, employee)? {
+                let Some(cancellation) = rules::on_termination(r.status, &r.held, last_day, today) else {
+                    continue;
+                };
+                if r.status == RequestStatus::Approved {
+                    let back = Self::request_entries(balance::reversal_entries(&cancellation.given_back.days), &r, SYSTEM, now);
+                    repo::append(c, &back)?;
+                }
+                r.status = RequestStatus::Cancelled;
+                r.held = cancellation.retained;
+                r.cancelled_by = Some(SYSTEM.to_owned());
+                r.cancelled_at = Some(now);
+                r.cancel_reason = Some("employee terminated".to_owned());
+                r.updated_at = now;
+                r.version += 1;
+                repo::save_request(c, &r)?;
+                let route = self.route_of(c, &r.leave_type)?;
+                evs.extend(events::request_changed(&ctx, Some(EventType::LeaveCancelled), &r, route, "leave.cancel_on_termination", Some(&cancellation.given_back)));
+                n += 1;
+            }
+            // Recorded grants of the years the employment now ends in or before.
+            for t in repo::all_types(c)? {
+                let ledger = repo::ledger_of(c, employee, &t.policy.code)?;
+                let inputs = BalanceInputs {
+                    policy: &t.policy,
+                    employment: &emp,
+                    year_start: self.year_start,
+                    ledger: &ledger,
+                    pending: &[],
+                    accounting_from: self.accounting_from,
+                };
+                let years: std::collections::BTreeSet<LeaveYear> = ledger
+                    .iter()
+                    .filter(|e| e.kind == balance::EntryKind::Grant)
+                    .map(|e| e.leave_year)
+                    .collect();
+                let fixes: Vec<StoredEntry> = years
+                    .into_iter()
+                    .filter_map(|y| balance::grant_correction(&inputs, y, today))
+                    .map(|entry| StoredEntry {
+                        id: repo::new_entry_id(),
+                        employee_id: employee,
+                        leave_type: t.policy.code.clone(),
+                        entry,
+                        request_id: None,
+                        reason: Some("employment ended".to_owned()),
+                        created_by: SYSTEM.to_owned(),
+                        created_at: now,
+                    })
+                    .collect();
+                repo::append(c, &fixes)?;
+                evs.extend(events::balance_adjusted(&ctx, &fixes));
+            }
+            Ok((n, evs))
+        })?;
+        if cancelled > 0 {
+            tracing::info!(employee.id = %employee, event.id = %event.event_id, requests = cancelled, "leave cancelled: the employee was terminated");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,111 @@
+//! The events the leave module emits: `LEAVE_REQUESTED`, `LEAVE_APPROVED`,
+//! `LEAVE_REJECTED`, `LEAVE_CANCELLED` for requests, `LEAVE_BALANCE_ADJUSTED`
+//! for ledger entries no request caused (grants, carry-over, expiry, HR
+//! adjustments), each with an `AUDIT_LEAVE_ACTION`. Keyed by the employee id,
+//! so one employee's leave events stay in order. Notes and reasons never
+//! appear in events (they may carry health information).
+
+use serde_json::json;
+
+use super::domain::LeaveDays;
+use super::model::{LedgerEntryResponse, LeaveRequest, RequestResponse, StoredEntry};
+use super::policy::ApprovalRoute;
+use crate::events::{audit_event, leave_event, AuditAction, Event, EventContext, EventType, SourceModule};
+
+/// The request after the change, without its note and reasons.
+fn snapshot(r: &LeaveRequest, route: Option<ApprovalRoute>) -> serde_json::Value {
+    let mut v = serde_json::to_value(RequestResponse::new(r, route)).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        for personal in ["note", "rejection_reason", "cancel_reason"] {
+            o.remove(personal);
+        }
+    }
+    v
+}
+
+fn audit(ctx: &EventContext, action: &str, resource_type: &str, id: &str, details: serde_json::Value) -> Event {
+    audit_event(
+        ctx,
+        SourceModule::Leave,
+        AuditAction {
+            action,
+            resource_type,
+            resource_id: id,
+            details,
+        },
+    )
+}
+
+/// A request event of `event_type` and its audit entry (`action`, e.g.
+/// `leave.request`). `given_back` is set for a cancellation.
+pub fn request_changed(
+    ctx: &EventContext,
+    event_type: Option<EventType>,
+    r: &LeaveRequest,
+    route: Option<ApprovalRoute>,
+    action: &str,
+    given_back: Option<&LeaveDays>,
+) -> Vec<Event> {
+    let id = r.id.to_string();
+    let employee = r.employee_id.to_string();
+    let mut out = Vec::with_capacity(2);
+    if let Some(t) = event_type {
+        let mut data = snapshot(r, route);
+        if let (Some(back), Some(o)) = (given_back, data.as_object_mut()) {
+            o.insert("days_given_back".to_owned(), json!(back.total().as_days()));
+        }
+        out.push(leave_event(ctx, t, &id, &employee, data));
+    }
+    out.push(audit(
+        ctx,
+        action,
+        "leave_request",
+        &id,
+        json!({
+            "employee_id": employee,
+            "leave_type": r.leave_type,
+            "status": super::model::StatusName::of(r.status).as_str(),
+            "version": r.version,
+        }),
+    ));
+    out
+}
+
+/// `LEAVE_BALANCE_ADJUSTED` for each entry no request caused, and one audit
+/// entry for an HR adjustment (system entries are audited by their event).
+pub fn balance_adjusted(ctx: &EventContext, entries: &[StoredEntry]) -> Vec<Event> {
+    let mut out = Vec::with_capacity(entries.len() + 1);
+    for e in entries {
+        let mut data = serde_json::to_value(LedgerEntryResponse::from(e)).unwrap_or_default();
+        if let Some(o) = data.as_object_mut() {
+            o.remove("reason");
+        }
+        out.push(leave_event(
+            ctx,
+            EventType::LeaveBalanceAdjusted,
+            &e.id.to_string(),
+            &e.employee_id.to_string(),
+            data,
+        ));
+        if e.entry.kind == super::balance::EntryKind::Adjustment {
+            out.push(audit(
+                ctx,
+                "leave.adjust_balance",
+                "leave_ledger_entry",
+                &e.id.to_string(),
+                json!({
+                    "employee_id": e.employee_id.to_string(),
+                    "leave_type": e.leave_type,
+                    "leave_year": e.entry.leave_year.0,
+                    "units": e.entry.units.units(),
+                }),
+            ));
+        }
+    }
+    out
+}
+
+/// The audit entry of a change to a leave type or calendar.
+pub fn configured(ctx: &EventContext, action: &str, resource_type: &str, id: &str) -> Vec<Event> {
+    vec![audit(ctx, action, resource_type, id, json!({}))]
+}

@@ -1,0 +1,145 @@
+//! The leave events on the mock Kafka cluster: keyed by the employee, each
+//! valid against its JSON Schema, with an audit entry per action, and never a
+//! note or reason in them.
+
+use std::time::Duration;
+
+use crate::common::kafka::{consume, mock_cluster};
+use crate::support::schemas::Validators;
+
+use super::*;
+
+#[actix_web::test]
+async fn every_leave_change_reaches_kafka_keyed_by_the_employee_with_a_valid_schema() {
+    let cluster = mock_cluster();
+    let bootstrap = cluster.bootstrap_servers();
+    let app = spawn_app_with(&[
+        ("KAFKA_ENABLE_PRODUCER", "true"),
+        ("KAFKA_BOOTSTRAP_SERVERS", &bootstrap),
+    ])
+    .await;
+    let emp = employee(&app, None).await;
+    let (_, token) = app.account("employee", Some(&emp)).await;
+    let secret = "private medical appointment";
+    let a = request(&app, &token, json!({ "leave_type": "annual", "start_date": "2028-02-07", "end_date": "2028-02-08", "note": secret })).await;
+    assert_eq!(a.status.as_u16(), 201, "{}", a.raw);
+    let b = request(&app, &token, annual("2028-02-14", "2028-02-14")).await;
+    let c = request(&app, &token, annual("2028-02-21", "2028-02-21")).await;
+    assert_eq!(
+        decide(&app, &app.admin_token, &a.body["id"], "approve", None)
+            .await
+            .status
+            .as_u16(),
+        200
+    );
+    assert_eq!(
+        decide(
+            &app,
+            &app.admin_token,
+            &b.body["id"],
+            "reject",
+            Some(json!({ "reason": secret }))
+        )
+        .await
+        .status
+        .as_u16(),
+        200
+    );
+    assert_eq!(
+        decide(
+            &app,
+            &token,
+            &c.body["id"],
+            "cancel",
+            Some(json!({ "reason": secret }))
+        )
+        .await
+        .status
+        .as_u16(),
+        200
+    );
+    let r = call(
+        &app,
+        &app.admin_token,
+        "POST",
+        "/api/v1/leave/adjustments",
+        Some(&json!({ "employee_id": emp, "leave_type": "annual", "days": 2, "reason": secret })),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.raw);
+
+    let b = bootstrap.clone();
+    // Leave topic: the current year's grant (settled by the first write), 3
+    // requested, approved, rejected, cancelled, adjusted (8). Audit topic: the
+    // employee's and the account's creation, and 7 leave actions.
+    let records = actix_web::rt::task::spawn_blocking(move || {
+        consume(
+            &b,
+            &["leave-queue", "audit-queue"],
+            17,
+            Duration::from_secs(20),
+        )
+    })
+    .await
+    .expect("consumer");
+    let leave: Vec<_> = records
+        .iter()
+        .filter(|r| r.topic == "leave-queue")
+        .collect();
+    let types: Vec<&str> = leave
+        .iter()
+        .map(|r| r.value["event_type"].as_str().unwrap())
+        .collect();
+    for t in [
+        "LEAVE_REQUESTED",
+        "LEAVE_APPROVED",
+        "LEAVE_REJECTED",
+        "LEAVE_CANCELLED",
+        "LEAVE_BALANCE_ADJUSTED",
+    ] {
+        assert!(types.contains(&t), "{t} missing: {types:?}");
+    }
+    assert_eq!(
+        types.iter().filter(|t| **t == "LEAVE_REQUESTED").count(),
+        3,
+        "{types:?}"
+    );
+    let audits: Vec<_> = records
+        .iter()
+        .filter(|r| r.value["event_type"] == "AUDIT_LEAVE_ACTION")
+        .collect();
+    assert_eq!(audits.len(), 7, "an audit per action: {records:#?}");
+    assert_eq!(leave.len(), 8, "{types:?}");
+    let mut validators = Validators::default();
+    for r in leave.iter().chain(audits.iter()) {
+        let t = r.value["event_type"].as_str().unwrap();
+        assert_eq!(
+            validators.errors(t, &r.value),
+            Vec::<String>::new(),
+            "{t}: {}",
+            r.value
+        );
+        assert!(
+            !r.value.to_string().contains(secret),
+            "personal text leaked: {}",
+            r.value
+        );
+    }
+    for r in &leave {
+        assert_eq!(r.key, emp, "leave events are keyed by the employee");
+    }
+    let approved = leave
+        .iter()
+        .find(|r| r.value["event_type"] == "LEAVE_APPROVED")
+        .unwrap();
+    assert_eq!(approved.value["data"]["days"], json!(2.0));
+    let cancelled = leave
+        .iter()
+        .find(|r| r.value["event_type"] == "LEAVE_CANCELLED")
+        .unwrap();
+    assert_eq!(
+        cancelled.value["data"]["days_given_back"],
+        json!(0.0),
+        "a pending request consumed nothing"
+    );
+}

@@ -1,0 +1,434 @@
+//! The leave API as a client sees it: types and calendars, requests counted on
+//! the employee's calendar (weekends, public holidays, half days, the year end),
+//! overlaps, balances along a realistic year, decisions by the right people,
+//! cancellation restoring the balance exactly, terminations, the events, and
+//! concurrent requests that must not overdraw a balance.
+
+use serde_json::{json, Value};
+
+use crate::common::*;
+
+mod events;
+mod races;
+mod year;
+
+const REQUESTS: &str = "/api/v1/leave/requests";
+const BALANCES: &str = "/api/v1/leave/balances";
+
+/// An employee hired on 2020-01-01, optionally reporting to `manager`.
+async fn employee(app: &TestApp, manager: Option<&str>) -> String {
+    let mut body = json!({ "name": "Worker", "age": 30, "hire_date": "2020-01-01", "time_zone": "Europe/Berlin" });
+    if let Some(m) = manager {
+        body["manager_id"] = json!(m);
+    }
+    app.create_employee(body).await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
+}
+
+/// A call as the holder of `token`, never a 5xx.
+async fn call(app: &TestApp, token: &str, method: &str, path: &str, body: Option<&Value>) -> Reply {
+    let text = body.map(Value::to_string);
+    let r = app
+        .request_as(
+            Some(token),
+            method,
+            path,
+            text.as_deref().map(|t| ("application/json", t)),
+        )
+        .await;
+    assert!(!r.status.is_server_error(), "{method} {path}: {}", r.raw);
+    r
+}
+
+/// Files a request as `token`; returns the reply.
+async fn request(app: &TestApp, token: &str, body: Value) -> Reply {
+    call(app, token, "POST", REQUESTS, Some(&body)).await
+}
+
+/// A full-day annual request from `start` to `end`.
+fn annual(start: &str, end: &str) -> Value {
+    json!({ "leave_type": "annual", "start_date": start, "end_date": end })
+}
+
+/// Approves, rejects or cancels request `id` as `token`.
+async fn decide(app: &TestApp, token: &str, id: &Value, verb: &str, body: Option<Value>) -> Reply {
+    let path = format!("{REQUESTS}/{}/{verb}", id.as_str().expect("request id"));
+    call(app, token, "POST", &path, body.as_ref()).await
+}
+
+/// The annual balance of `employee` in `year` as of `as_of` (today when `None`).
+async fn annual_balance(app: &TestApp, employee: &str, year: i32, as_of: Option<&str>) -> Value {
+    let mut path = format!("{BALANCES}?employee_id={employee}&year={year}&leave_type=annual");
+    if let Some(d) = as_of {
+        path.push_str(&format!("&as_of={d}"));
+    }
+    let r = call(app, &app.admin_token, "GET", &path, None).await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
+    r.body["balances"][0].clone()
+}
+
+/// Asserts `available` (and the parts that make it) of a balance.
+fn assert_balance(b: &Value, entitled: f64, booked: f64, pending: f64, available: f64, what: &str) {
+    assert_eq!(b["entitled"], json!(entitled), "{what}: entitled in {b}");
+    assert_eq!(b["booked"], json!(booked), "{what}: booked in {b}");
+    assert_eq!(b["pending"], json!(pending), "{what}: pending in {b}");
+    assert_eq!(b["available"], json!(available), "{what}: available in {b}");
+}
+
+#[actix_web::test]
+async fn the_shipped_types_and_default_calendar_exist_and_hr_manages_types() {
+    let app = spawn_app().await;
+    let r = call(&app, &app.admin_token, "GET", "/api/v1/leave/types", None).await;
+    let codes: Vec<&str> = r
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["annual", "sick", "unpaid"]);
+    let annual = &r.body[0];
+    assert_eq!(annual["allowance_days"], json!(20.0));
+    assert_eq!(annual["approval"], "manager");
+    assert_eq!(
+        annual["carry_over"],
+        json!({ "cap_days": 5.0, "expires": "03-31" })
+    );
+    assert_eq!(
+        r.body[1]["approval"], "none",
+        "sick leave is reported, not asked for"
+    );
+
+    let cals = call(
+        &app,
+        &app.admin_token,
+        "GET",
+        "/api/v1/leave/calendars",
+        None,
+    )
+    .await;
+    assert_eq!(cals.body.as_array().unwrap().len(), 1);
+    assert_eq!(cals.body[0]["is_default"], true);
+    assert_eq!(
+        cals.body[0]["working_weekdays"],
+        json!(["mon", "tue", "wed", "thu", "fri"])
+    );
+
+    // HR creates and patches a type; an employee may read but not write.
+    let (_, hr) = app.account("hr", None).await;
+    let body = json!({ "code": "study", "name": "Study leave", "allowance_days": 3.5, "approval": "hr", "min_notice_days": 14 });
+    let r = call(&app, &hr, "POST", "/api/v1/leave/types", Some(&body)).await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.raw);
+    assert_eq!(r.body["allowance_days"], json!(3.5));
+    let r = call(&app, &hr, "POST", "/api/v1/leave/types", Some(&body)).await;
+    assert_error(&r, 409, "leave_type_exists");
+    let r = call(
+        &app,
+        &hr,
+        "PATCH",
+        "/api/v1/leave/types/study",
+        Some(&json!({ "allowance_days": 5, "max_consecutive_days": 3 })),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
+    assert_eq!(r.body["allowance_days"], json!(5.0));
+    assert_eq!(r.body["max_consecutive_days"], json!(3));
+    assert_eq!(
+        r.body["min_notice_days"],
+        json!(14),
+        "untouched fields stay"
+    );
+    let r = call(
+        &app,
+        &hr,
+        "PATCH",
+        "/api/v1/leave/types/study",
+        Some(&json!({ "allowance_days": 1.25 })),
+    )
+    .await;
+    assert_error(&r, 422, "validation_failed");
+    let r = call(
+        &app,
+        &hr,
+        "PATCH",
+        "/api/v1/leave/types/study",
+        Some(&json!({ "allowance_days": null, "pro_rata": true })),
+    )
+    .await;
+    assert_error(&r, 422, "requires_allowance");
+    let emp = employee(&app, None).await;
+    let (_, token) = app.account("employee", Some(&emp)).await;
+    assert_eq!(
+        call(&app, &token, "GET", "/api/v1/leave/types/study", None)
+            .await
+            .status
+            .as_u16(),
+        200
+    );
+    let r = call(
+        &app,
+        &token,
+        "PATCH",
+        "/api/v1/leave/types/study",
+        Some(&json!({ "allowance_days": 30 })),
+    )
+    .await;
+    assert_error(&r, 403, "forbidden");
+    let r = call(&app, &token, "GET", "/api/v1/leave/types/nope", None).await;
+    assert_error(&r, 404, "leave_type_not_found");
+}
+
+#[actix_web::test]
+async fn requests_are_refused_with_their_codes_and_change_nothing() {
+    let app = spawn_app().await;
+    let emp = employee(&app, None).await;
+    let (_, token) = app.account("employee", Some(&emp)).await;
+    let cases = [
+        (annual("2028-02-11", "2028-02-10"), 422, "invalid_range"),
+        (annual("2028-02-12", "2028-02-13"), 422, "no_working_days"),
+        (
+            json!({ "leave_type": "annual", "start_date": "2028-02-07", "end_date": "2028-02-08", "start_part": "am" }),
+            422,
+            "invalid_day_part",
+        ),
+        (
+            json!({ "leave_type": "holiday", "start_date": "2028-02-07", "end_date": "2028-02-08" }),
+            422,
+            "unknown_leave_type",
+        ),
+        (
+            annual("2020-02-03", "2020-02-04"),
+            422,
+            "past_dates_not_allowed",
+        ),
+        (
+            annual("2019-06-03", "2019-06-04"),
+            422,
+            "outside_employment",
+        ),
+        (
+            annual("2028-06-05", "2028-07-28"),
+            422,
+            "insufficient_balance",
+        ),
+        (
+            json!({ "leave_type": "annual", "start_date": "2028-02-07", "end_date": "2028-02-07", "note": "x".repeat(2001) }),
+            422,
+            "note_too_long",
+        ),
+        (
+            json!({ "leave_type": "annual", "start_date": "2028-02-07" }),
+            400,
+            "invalid_body",
+        ),
+    ];
+    for (body, status, code) in cases {
+        let r = request(&app, &token, body.clone()).await;
+        assert_error(&r, status, code);
+    }
+    // Someone else's leave: only HR files it.
+    let other = employee(&app, None).await;
+    let r = request(&app, &token, json!({ "employee_id": other, "leave_type": "annual", "start_date": "2028-02-07", "end_date": "2028-02-07" })).await;
+    assert_error(&r, 404, "employee_not_found");
+    let list = call(&app, &app.admin_token, "GET", REQUESTS, None).await;
+    assert_eq!(list.body["total"], 0, "nothing was created: {}", list.raw);
+    let b = annual_balance(&app, &emp, 2028, None).await;
+    assert_balance(&b, 20.0, 0.0, 0.0, 20.0, "untouched");
+
+    // A preview shows every problem without creating anything.
+    let r = call(
+        &app,
+        &token,
+        "POST",
+        &format!("{REQUESTS}/preview"),
+        Some(&annual("2028-06-05", "2028-07-28")),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
+    assert_eq!(r.body["allowed"], false);
+    assert_eq!(r.body["days"], json!(40.0));
+    assert_eq!(r.body["problems"][0]["code"], "insufficient_balance");
+    let list = call(&app, &app.admin_token, "GET", REQUESTS, None).await;
+    assert_eq!(list.body["total"], 0);
+}
+
+#[actix_web::test]
+async fn visibility_follows_the_reporting_chain_and_decisions_follow_the_route() {
+    let app = spawn_app().await;
+    let boss = employee(&app, None).await;
+    let worker = employee(&app, Some(&boss)).await;
+    let stranger_boss = employee(&app, None).await;
+    let (_, boss_token) = app.account("manager", Some(&boss)).await;
+    let (_, worker_token) = app.account("employee", Some(&worker)).await;
+    let (_, stranger_token) = app.account("manager", Some(&stranger_boss)).await;
+    let r = request(&app, &worker_token, annual("2028-02-07", "2028-02-08")).await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.raw);
+    let id = r.body["id"].clone();
+    let path = format!("{REQUESTS}/{}", id.as_str().unwrap());
+
+    // A manager outside the chain sees nothing; the manager and the worker do.
+    assert_error(
+        &call(&app, &stranger_token, "GET", &path, None).await,
+        404,
+        "leave_request_not_found",
+    );
+    assert_error(
+        &decide(&app, &stranger_token, &id, "approve", None).await,
+        404,
+        "leave_request_not_found",
+    );
+    let theirs = call(&app, &stranger_token, "GET", REQUESTS, None).await;
+    assert_eq!(theirs.body["total"], 0);
+    let mine = call(
+        &app,
+        &boss_token,
+        "GET",
+        &format!("{REQUESTS}?employee_id={worker}"),
+        None,
+    )
+    .await;
+    assert_eq!(mine.body["total"], 1);
+    let r = call(
+        &app,
+        &stranger_token,
+        "GET",
+        &format!("{BALANCES}?employee_id={worker}"),
+        None,
+    )
+    .await;
+    assert_error(&r, 404, "employee_not_found");
+
+    // Nobody decides their own request; the manager does.
+    assert_error(
+        &decide(&app, &worker_token, &id, "approve", None).await,
+        403,
+        "cannot_decide_own_request",
+    );
+    let r = decide(&app, &boss_token, &id, "approve", None).await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
+    assert_eq!(r.body["status"], "approved");
+    assert_error(
+        &decide(&app, &boss_token, &id, "approve", None).await,
+        409,
+        "request_not_pending",
+    );
+
+    // Manager then HR: the manager's step reports pending_hr; only HR finishes it.
+    let (_, hr) = app.account("hr", None).await;
+    let r = call(
+        &app,
+        &hr,
+        "PATCH",
+        "/api/v1/leave/types/annual",
+        Some(&json!({ "approval": "manager_then_hr" })),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
+    let r = request(&app, &worker_token, annual("2028-03-06", "2028-03-06")).await;
+    let id = r.body["id"].clone();
+    assert_eq!(r.body["awaiting"], "manager");
+    let r = decide(&app, &boss_token, &id, "approve", None).await;
+    assert_eq!(r.body["status"], "pending_hr", "{}", r.raw);
+    assert_eq!(r.body["awaiting"], "hr");
+    assert_error(
+        &decide(&app, &boss_token, &id, "approve", None).await,
+        403,
+        "not_allowed_to_decide",
+    );
+    let r = decide(
+        &app,
+        &hr,
+        &id,
+        "reject",
+        Some(json!({ "reason": "team offsite" })),
+    )
+    .await;
+    assert_eq!(r.body["status"], "rejected", "{}", r.raw);
+    assert_eq!(r.body["rejection_reason"], "team offsite");
+    assert_error(
+        &decide(&app, &hr, &id, "approve", None).await,
+        409,
+        "request_final",
+    );
+    assert_error(
+        &decide(&app, &hr, &id, "cancel", None).await,
+        409,
+        "request_final",
+    );
+    let r = decide(
+        &app,
+        &hr,
+        &json!("0193a2b4-0000-7000-8000-000000000000"),
+        "approve",
+        None,
+    )
+    .await;
+    assert_error(&r, 404, "leave_request_not_found");
+}
+
+#[actix_web::test]
+async fn terminating_an_employee_cancels_their_pending_and_future_leave_and_gives_the_days_back() {
+    let app = spawn_app().await;
+    let emp = employee(&app, None).await;
+    let (_, token) = app.account("employee", Some(&emp)).await;
+    let pending = request(&app, &token, annual("2027-03-01", "2027-03-02")).await;
+    assert_eq!(pending.status.as_u16(), 201, "{}", pending.raw);
+    let approved = request(&app, &token, annual("2027-03-08", "2027-03-10")).await;
+    let r = decide(
+        &app,
+        &app.admin_token,
+        &approved.body["id"],
+        "approve",
+        None,
+    )
+    .await;
+    assert_eq!(r.body["status"], "approved", "{}", r.raw);
+    assert_balance(
+        &annual_balance(&app, &emp, 2027, None).await,
+        20.0,
+        3.0,
+        2.0,
+        15.0,
+        "before",
+    );
+
+    let today = chrono::Utc::now().date_naive().to_string();
+    let r = app
+        .delete(&format!("/api/v1/employees/{emp}?termination_date={today}"))
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
+
+    // The leave module hears of it through its subscription.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let list = call(
+            &app,
+            &app.admin_token,
+            "GET",
+            &format!("{REQUESTS}?employee_id={emp}&status=cancelled"),
+            None,
+        )
+        .await;
+        if list.body["total"] == 2 {
+            for r in list.body["items"].as_array().unwrap() {
+                assert_eq!(r["cancelled_by"], "system");
+                assert_eq!(r["held_days"], json!(0.0));
+            }
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not cancelled: {}",
+            list.raw
+        );
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let b = annual_balance(&app, &emp, 2027, None).await;
+    assert_eq!(b["booked"], json!(0.0), "{b}");
+    assert_eq!(b["pending"], json!(0.0), "{b}");
+    // No leave after the last day of employment can be asked for.
+    let r = request(&app, &app.admin_token, json!({ "employee_id": emp, "leave_type": "unpaid", "start_date": "2027-04-05", "end_date": "2027-04-05" })).await;
+    assert_error(&r, 422, "employee_terminated");
+}
