@@ -402,7 +402,11 @@ impl Handler<CalendarOf> for LeaveActor {
 impl Handler<SaveCalendar> for LeaveActor {
     type Result = Result<StoredCalendar, ModuleError>;
     fn handle(&mut self, msg: SaveCalendar, _: &mut Self::Context) -> Self::Result {
-        let (name, calendar) = msg.input.to_calendar()?;
+        let mut input = msg.input.clone();
+        // A weekday named twice is named once.
+        input.working_weekdays.sort();
+        input.working_weekdays.dedup();
+        let (name, calendar) = input.to_calendar()?;
         let mut conn = self.conn()?;
         let saved = self.outbox.commit(&mut conn, &msg.ctx, |c| {
             let now = clock::now();
@@ -411,10 +415,10 @@ impl Handler<SaveCalendar> for LeaveActor {
                 None => None,
             };
             let was_default = old.as_ref().is_some_and(|o| o.input.is_default);
-            if was_default && !msg.input.is_default {
+            if was_default && !input.is_default {
                 return Err(ModuleError::DefaultCalendarRequired);
             }
-            if msg.input.is_default && !was_default {
+            if input.is_default && !was_default {
                 repo::clear_default(c)?;
             }
             let saved = StoredCalendar {
@@ -422,7 +426,7 @@ impl Handler<SaveCalendar> for LeaveActor {
                 name: name.clone(),
                 input: CalendarInput {
                     name: name.clone(),
-                    ..msg.input.clone()
+                    ..input.clone()
                 },
                 calendar: calendar.clone(),
                 created_at: old.as_ref().map_or(now, |o| o.created_at),

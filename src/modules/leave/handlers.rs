@@ -640,9 +640,11 @@ pub async fn cancel_request(
     let body: CancelBody = if body.iter().all(u8::is_ascii_whitespace) {
         CancelBody::default()
     } else {
-        serde_json::from_slice(&body).map_err(|e| {
-            AppError::validation(vec![FieldError::new("body", "invalid_value", e.to_string())])
-        })?
+        serde_json::from_slice::<Option<CancelBody>>(&body)
+            .map_err(|e| {
+                AppError::validation(vec![FieldError::new("body", "invalid_value", e.to_string())])
+            })?
+            .unwrap_or_default()
     };
     act(deps, user, meta, id.into_inner(), Action::Cancel(body.reason)).await
 }

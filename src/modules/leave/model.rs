@@ -110,27 +110,33 @@ pub struct LeaveTypeInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[allow(dead_code, reason = "the OpenAPI shape of the patch; the handler merges JSON")]
 pub struct LeaveTypePatch {
-    #[schema(value_type = Option<Label>)]
+    #[schema(value_type = Label, required = false)]
     name: Option<String>,
+    #[schema(value_type = bool, required = false)]
     paid: Option<bool>,
     #[schema(minimum = 0, maximum = 366, multiple_of = 0.5, nullable)]
     allowance_days: Option<f64>,
+    #[schema(value_type = bool, required = false)]
     half_days_allowed: Option<bool>,
+    #[schema(value_type = bool, required = false)]
     counts_non_working_days: Option<bool>,
     #[schema(minimum = 1, maximum = 3660, nullable)]
     max_consecutive_days: Option<i64>,
-    #[schema(minimum = 0, maximum = 3660)]
+    #[schema(value_type = i64, required = false, minimum = 0, maximum = 3660)]
     min_notice_days: Option<i64>,
+    #[schema(value_type = PastDatesWho, required = false)]
     past_dates: Option<PastDatesWho>,
     #[schema(minimum = 1, maximum = 3660, nullable)]
     past_dates_window_days: Option<i64>,
-    #[schema(minimum = 0, maximum = 366, multiple_of = 0.5)]
+    #[schema(value_type = f64, required = false, minimum = 0, maximum = 366, multiple_of = 0.5)]
     negative_limit_days: Option<f64>,
     #[schema(nullable)]
     carry_over: Option<CarryOverBody>,
+    #[schema(value_type = bool, required = false)]
     pro_rata: Option<bool>,
-    #[schema(value_type = Option<ApprovalRouteName>)]
+    #[schema(value_type = ApprovalRouteName, required = false)]
     approval: Option<ApprovalRoute>,
+    #[schema(value_type = bool, required = false)]
     active: Option<bool>,
 }
 
@@ -214,21 +220,17 @@ impl LeaveTypeInput {
             .map(|v| small_count("past_dates_window_days", v, 1, &mut errors));
         let carry_over = self.carry_over.map(|c| {
             let cap = days_field("carry_over.cap_days", c.cap_days, &mut errors);
-            let expires = c.expires.as_deref().and_then(|e| {
-                let md = month_day(e);
-                if md.is_none() {
-                    errors.push(invalid(
-                        "carry_over.expires",
-                        "must be a month and day that exists every year, as MM-DD",
-                    ));
-                }
-                md
-            });
-            CarryOver { cap, expires }
+            let expires = c.expires.as_deref().map(month_day);
+            (CarryOver { cap, expires: expires.flatten() }, expires == Some(None))
         });
         if !errors.is_empty() {
             return Err(ModuleError::Validation(errors));
         }
+        // A month-day that the pattern allows but no year has (02-30): the rule's code.
+        if carry_over.is_some_and(|(_, bad)| bad) {
+            return Err(LeaveError::InvalidMonthDay("the carry-over expiry").into());
+        }
+        let carry_over = carry_over.map(|(c, _)| c);
         let past_dates = match self.past_dates {
             PastDatesWho::Nobody => PastDates::Nobody,
             PastDatesWho::HrOnly => PastDates::HrOnly { window_days },
@@ -354,7 +356,7 @@ impl LeaveTypeResponse {
 }
 
 /// A weekday name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum WeekdayName {
     /// Monday.
@@ -454,14 +456,15 @@ pub struct CalendarInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[allow(dead_code, reason = "the OpenAPI shape of the patch; the handler merges JSON")]
 pub struct CalendarPatch {
-    #[schema(value_type = Option<Label>)]
+    #[schema(value_type = Label, required = false)]
     name: Option<String>,
-    #[schema(min_items = 1, max_items = 7)]
+    #[schema(value_type = Vec<WeekdayName>, required = false, min_items = 1, max_items = 7)]
     working_weekdays: Option<Vec<WeekdayName>>,
-    #[schema(max_items = 400)]
+    #[schema(value_type = Vec<HolidayBody>, required = false, max_items = 400)]
     holidays: Option<Vec<HolidayBody>>,
     /// `true` makes it the default; `false` is refused on the default calendar
     /// (make another one the default instead).
+    #[schema(value_type = bool, required = false)]
     is_default: Option<bool>,
 }
 
@@ -481,10 +484,6 @@ impl CalendarInput {
                 String::new()
             }
         };
-        let mut seen = std::collections::HashSet::new();
-        if !self.working_weekdays.iter().all(|w| seen.insert(*w)) {
-            errors.push(invalid("working_weekdays", "must not name a weekday twice"));
-        }
         if self.working_weekdays.len() > 7 {
             errors.push(invalid("working_weekdays", "must have at most 7 items"));
         }
