@@ -402,8 +402,9 @@ impl Handler<CalendarOf> for LeaveActor {
 impl Handler<SaveCalendar> for LeaveActor {
     type Result = Result<StoredCalendar, ModuleError>;
     fn handle(&mut self, msg: SaveCalendar, _: &mut Self::Context) -> Self::Result {
+        // Validated as given (at most 7 weekdays), then a weekday named twice is named once.
+        msg.input.to_calendar()?;
         let mut input = msg.input.clone();
-        // A weekday named twice is named once.
         input.working_weekdays.sort();
         input.working_weekdays.dedup();
         let (name, calendar) = input.to_calendar()?;

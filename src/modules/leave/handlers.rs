@@ -154,7 +154,7 @@ pub async fn get_type(deps: Deps, _user: AuthUser, code: web::Path<String>) -> R
         (status = 201, description = "Created.", body = LeaveTypeResponse),
         (status = 403, description = "- `forbidden`: only hr and admin manage leave types"),
         (status = 409, description = "- `leave_type_exists`: the code is taken"),
-        (status = 422, description = "- `validation_failed`: a field is malformed (`details` names each)\n- `invalid_leave_type_code`, `negative_allowance`, `allowance_too_large`, `requires_allowance` (carry-over, pro-rata or a negative limit on a type without allowance), `negative_carry_over_cap`, `negative_balance_limit`, `invalid_max_consecutive_days`, `invalid_past_window`"),
+        (status = 422, description = "- `validation_failed`: a field is malformed (`details` names each)\n- `invalid_leave_type_code`\n- `negative_allowance`\n- `allowance_too_large`\n- `requires_allowance`: carry-over, pro-rata or a negative limit on a type without allowance\n- `negative_carry_over_cap`\n- `negative_balance_limit`\n- `invalid_max_consecutive_days`\n- `invalid_past_window`\n- `invalid_month_day`: the carry-over expiry is a day no year has"),
     )
 )]
 pub async fn create_type(
@@ -192,7 +192,7 @@ pub async fn create_type(
         (status = 200, description = "The type after the change.", body = LeaveTypeResponse),
         (status = 403, description = "- `forbidden`: only hr and admin manage leave types"),
         (status = 404, description = "- `leave_type_not_found`"),
-        (status = 422, description = "- `validation_failed`: a field is malformed, or `code` is given and differs\n- the policy rules of `POST /api/v1/leave/types`"),
+        (status = 422, description = "- `validation_failed`: a field is malformed, or `code` is given and differs\n- `invalid_leave_type_code`\n- `negative_allowance`\n- `allowance_too_large`\n- `requires_allowance`: carry-over, pro-rata or a negative limit on a type without allowance\n- `negative_carry_over_cap`\n- `negative_balance_limit`\n- `invalid_max_consecutive_days`\n- `invalid_past_window`\n- `invalid_month_day`: the carry-over expiry is a day no year has"),
     )
 )]
 pub async fn update_type(
@@ -274,7 +274,7 @@ pub async fn get_calendar(deps: Deps, _user: AuthUser, id: web::Path<CalendarId>
     responses(
         (status = 201, description = "Created.", body = CalendarResponse),
         (status = 403, description = "- `forbidden`: only hr and admin manage calendars"),
-        (status = 422, description = "- `validation_failed`: a field is malformed (`details` names each)\n- `no_working_weekdays`, `duplicate_holiday`, `invalid_holiday_name`"),
+        (status = 422, description = "- `validation_failed`: a field is malformed (`details` names each)\n- `no_working_weekdays`\n- `duplicate_holiday`\n- `invalid_holiday_name`"),
     )
 )]
 pub async fn create_calendar(
@@ -310,7 +310,7 @@ pub async fn create_calendar(
         (status = 403, description = "- `forbidden`: only hr and admin manage calendars"),
         (status = 404, description = "- `calendar_not_found`"),
         (status = 409, description = "- `default_calendar_required`: the default calendar stays the default until another one is made the default"),
-        (status = 422, description = "- `validation_failed`, `no_working_weekdays`, `duplicate_holiday`, `invalid_holiday_name`"),
+        (status = 422, description = "- `validation_failed`\n- `no_working_weekdays`\n- `duplicate_holiday`\n- `invalid_holiday_name`"),
     )
 )]
 pub async fn update_calendar(
@@ -408,7 +408,7 @@ pub async fn assign_employee_calendar(
 
 // ---------------------------------------------------------------- requests
 
-const REQUEST_RULES: &str = "- `validation_failed`: a field is malformed (`details` names each)\n- `unknown_leave_type`: no active type with this code\n- `invalid_range`: the end is before the start (or a one-day request asks for `pm` to `am`)\n- `invalid_day_part`: a multi-day request starts with `am` or ends with `pm`\n- `range_too_long`: more than 731 days\n- `no_working_days`: the range holds no day that counts\n- `note_too_long`\n- `employee_terminated`, `outside_employment`: the dates are outside the employment\n- `half_days_not_allowed`, `past_dates_not_allowed`, `past_date_too_far`, `insufficient_notice`, `max_consecutive_days_exceeded`: the type's rules\n- `insufficient_balance`: more days than available in a leave year (pending requests count)";
+const REQUEST_RULES: &str = "- `validation_failed`: a field is malformed (`details` names each)\n- `unknown_leave_type`: no active type with this code\n- `invalid_range`: the end is before the start (or a one-day request asks for `pm` to `am`)\n- `invalid_day_part`: a multi-day request starts with `am` or ends with `pm`\n- `range_too_long`: more than 731 days\n- `no_working_days`: the range holds no day that counts\n- `note_too_long`\n- `employee_terminated`\n- `outside_employment`: the dates are outside the employment\n- `half_days_not_allowed`\n- `past_dates_not_allowed`\n- `past_date_too_far`\n- `insufficient_notice`\n- `max_consecutive_days_exceeded`: the type's rules\n- `insufficient_balance`: more days than available in a leave year (pending requests count)";
 
 async fn file(
     deps: Deps,
@@ -473,7 +473,7 @@ pub async fn create_request(
         (status = 200, description = "What filing it would count, and every rule it would break (`allowed: false`), without creating anything.", body = PreviewResponse),
         (status = 403, description = "- `forbidden`: only hr and admin file leave for someone else"),
         (status = 404, description = "- `employee_not_found`"),
-        (status = 422, description = "- `validation_failed`, `unknown_leave_type`, `invalid_range`, `invalid_day_part`, `range_too_long`, `no_working_days`, `note_too_long`: the request cannot even be counted"),
+        (status = 422, description = "- `validation_failed`\n- `unknown_leave_type`\n- `invalid_range`\n- `invalid_day_part`\n- `range_too_long`\n- `no_working_days`\n- `note_too_long`: the request cannot even be counted"),
     )
 )]
 pub async fn preview_request(
@@ -598,9 +598,9 @@ pub async fn approve_request(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Rejected (final); its days are free again.", body = RequestResponse),
-        (status = 403, description = "- `cannot_decide_own_request`, `not_allowed_to_decide`"),
+        (status = 403, description = "- `cannot_decide_own_request`\n- `not_allowed_to_decide`"),
         (status = 404, description = "- `leave_request_not_found`"),
-        (status = 409, description = "- `request_final`, `request_not_pending`"),
+        (status = 409, description = "- `request_final`\n- `request_not_pending`"),
         (status = 422, description = "- `reason_required`: 1 to 2000 characters"),
     )
 )]
@@ -627,7 +627,7 @@ pub async fn reject_request(
         (status = 403, description = "- `not_allowed_to_cancel`: only the employee, their current manager and hr/admin cancel\n- `leave_started`: the employee cannot cancel leave that has started (their manager or hr can)"),
         (status = 404, description = "- `leave_request_not_found`"),
         (status = 409, description = "- `request_final`: already rejected or cancelled\n- `leave_already_taken`: approved leave that is over (correct it with an adjustment)"),
-        (status = 422, description = "- `reason_too_long`, `validation_failed`"),
+        (status = 422, description = "- `reason_too_long`\n- `validation_failed`"),
     )
 )]
 pub async fn cancel_request(
@@ -661,7 +661,7 @@ pub async fn cancel_request(
     responses(
         (status = 200, description = "The employee's balance of every active type (or of `leave_type`) in the leave year, as of the date: the same computation every request is checked against. Types without allowance report `available: null`.", body = BalancesResponse),
         (status = 404, description = "- `employee_not_found`: no employee with this id that you may see, or your account is not linked to one"),
-        (status = 422, description = "- `validation_failed`, `unknown_leave_type`"),
+        (status = 422, description = "- `validation_failed`\n- `unknown_leave_type`"),
     )
 )]
 pub async fn get_balances(deps: Deps, user: AuthUser, query: web::Query<BalanceQuery>) -> Result<HttpResponse, AppError> {
@@ -726,7 +726,7 @@ pub async fn get_ledger(deps: Deps, user: AuthUser, query: web::Query<LedgerQuer
         (status = 201, description = "The adjustment's ledger entry (a `LEAVE_BALANCE_ADJUSTED` event follows).", body = LedgerEntryResponse),
         (status = 403, description = "- `forbidden`: only hr and admin adjust balances"),
         (status = 404, description = "- `employee_not_found`"),
-        (status = 422, description = "- `validation_failed`: a field is malformed\n- `unknown_leave_type`, `leave_type_without_balance`, `year_not_accounted`, `zero_adjustment`"),
+        (status = 422, description = "- `validation_failed`: a field is malformed\n- `unknown_leave_type`\n- `leave_type_without_balance`\n- `year_not_accounted`\n- `zero_adjustment`"),
     )
 )]
 pub async fn create_adjustment(

@@ -108,6 +108,7 @@ pub struct LeaveTypeInput {
 /// The merge patch of a leave type (RFC 7386): the fields given replace the
 /// current ones, `null` clears a nullable one. The code cannot change.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code, reason = "the OpenAPI shape of the patch; the handler merges JSON")]
 pub struct LeaveTypePatch {
     #[schema(value_type = Label, required = false)]
@@ -454,6 +455,7 @@ pub struct CalendarInput {
 /// The merge patch of a calendar: given fields replace the current ones
 /// (`holidays` replaces the whole list).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code, reason = "the OpenAPI shape of the patch; the handler merges JSON")]
 pub struct CalendarPatch {
     #[schema(value_type = Label, required = false)]
