@@ -20,6 +20,7 @@ use crate::auth::Principal;
 use crate::db::{Db, DbConnection};
 use crate::events::{EventContext, EventType};
 use crate::modules::employee::{EmployeeFacts, EmployeeStatus};
+use crate::modules::user::Contact;
 use crate::outbox::{Deliver, Outbox, SubscribedEvent};
 use crate::shared::{clock, CalendarId, EmployeeId, LeaveRequestId, Page};
 
@@ -63,6 +64,11 @@ fn existing(reqs: &[LeaveRequest]) -> Vec<ExistingRequest> {
             held_days: r.held.clone(),
         })
         .collect()
+}
+
+/// The contact of `employee` among `contacts`.
+fn contact_of(contacts: &[Contact], employee: Option<EmployeeId>) -> Option<&Contact> {
+    contacts.iter().find(|c| Some(c.employee_id) == employee)
 }
 
 /// Who acts on a request.
@@ -478,6 +484,8 @@ pub struct FileRequest {
     pub input: RequestInput,
     /// Evaluate only, write nothing.
     pub preview: bool,
+    /// E-mail contacts of the employee and their manager (notifications).
+    pub contacts: Vec<Contact>,
 }
 
 /// The outcome of filing.
@@ -583,6 +591,17 @@ impl Handler<FileRequest> for LeaveActor {
                 "leave.request",
                 None,
             ));
+            // The manager hears of a request waiting for them, and of leave that
+            // needs no approval (sick leave is reported, not asked for).
+            let manager = contact_of(&msg.contacts, msg.facts.manager_id);
+            let waits_for_manager = status == RequestStatus::Pending
+                && matches!(book.policy.approval, super::policy::ApprovalRoute::Manager | super::policy::ApprovalRoute::ManagerThenHr);
+            if let (Some(to), true) = (manager, waits_for_manager) {
+                evs.push(events::notify(&msg.ctx, "leave_requested", to, &request));
+            }
+            if let (Some(to), RequestStatus::Approved) = (manager, status) {
+                evs.push(events::notify(&msg.ctx, "leave_reported", to, &request));
+            }
             if status == RequestStatus::Approved {
                 let used = Self::request_entries(balance::consumption_entries(&count.days), &request, SYSTEM, now);
                 repo::append(c, &used)?;
@@ -664,6 +683,8 @@ pub struct Act {
     pub id: LeaveRequestId,
     /// What.
     pub action: Action,
+    /// E-mail contacts of the employee and their manager (notifications).
+    pub contacts: Vec<Contact>,
 }
 
 /// What is done to a request.
@@ -744,6 +765,9 @@ impl Handler<Act> for LeaveActor {
                     repo::append(c, &system)?;
                     evs.extend(events::balance_adjusted(&msg.ctx, &system));
                     evs.extend(events::request_changed(&msg.ctx, Some(EventType::LeaveCancelled), &r, Some(route), "leave.cancel", Some(&given_back)));
+                    if let (Some(to), false) = (contact_of(&msg.contacts, Some(r.employee_id)), actor.is_requester) {
+                        evs.push(events::notify(&msg.ctx, "leave_cancelled", to, &r));
+                    }
                     return Ok::<_, ModuleError>(((r, Some(route)), evs));
                 }
             };
@@ -751,6 +775,14 @@ impl Handler<Act> for LeaveActor {
             r.version += 1;
             repo::save_request(c, &r)?;
             evs.extend(events::request_changed(&msg.ctx, event, &r, Some(route), audit, None));
+            let kind = match r.status {
+                RequestStatus::Approved => Some("leave_approved"),
+                RequestStatus::Rejected => Some("leave_rejected"),
+                _ => None,
+            };
+            if let (Some(kind), Some(to)) = (kind, contact_of(&msg.contacts, Some(r.employee_id))) {
+                evs.push(events::notify(&msg.ctx, kind, to, &r));
+            }
             Ok::<_, ModuleError>(((r, Some(route)), evs))
         })?;
         tracing::info!(leave.request = %out.0.id, employee.id = %out.0.employee_id, leave.status = StatusName::of(out.0.status).as_str(), "leave request changed");

@@ -10,7 +10,11 @@ use serde_json::json;
 use super::domain::LeaveDays;
 use super::model::{LedgerEntryResponse, LeaveRequest, RequestResponse, StoredEntry};
 use super::policy::ApprovalRoute;
-use crate::events::{audit_event, leave_event, AuditAction, Event, EventContext, EventType, SourceModule};
+use crate::events::{
+    audit_event, leave_event, notification_event, AuditAction, Event, EventContext, EventType,
+    SourceModule,
+};
+use crate::modules::user::Contact;
 
 /// The request after the change, without its note and reasons.
 fn snapshot(r: &LeaveRequest, route: Option<ApprovalRoute>) -> serde_json::Value {
@@ -108,4 +112,26 @@ pub fn balance_adjusted(ctx: &EventContext, entries: &[StoredEntry]) -> Vec<Even
 /// The audit entry of a change to a leave type or calendar.
 pub fn configured(ctx: &EventContext, action: &str, resource_type: &str, id: &str) -> Vec<Event> {
     vec![audit(ctx, action, resource_type, id, json!({}))]
+}
+
+/// A `NOTIFICATION_EMAIL` about request `r` to `to` (template `kind`, e.g.
+/// `leave_requested`): ids, type, dates, days and status only, never the note
+/// or a reason.
+pub fn notify(ctx: &EventContext, kind: &str, to: &Contact, r: &LeaveRequest) -> Event {
+    notification_event(
+        ctx,
+        SourceModule::Leave,
+        kind,
+        Some(&to.user_id.to_string()),
+        &to.email,
+        json!({
+            "request_id": r.id.to_string(),
+            "employee_id": r.employee_id.to_string(),
+            "leave_type": r.leave_type,
+            "start_date": r.start_date,
+            "end_date": r.end_date,
+            "days": r.counted.total().as_days(),
+            "status": super::model::StatusName::of(r.status).as_str(),
+        }),
+    )
 }

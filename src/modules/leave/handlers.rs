@@ -15,6 +15,7 @@ use crate::auth::{AuthUser, Principal};
 use crate::error::{AppError, FieldError};
 use crate::http::RequestMeta;
 use crate::modules::employee::{EmployeeFacts, GetEmployeeFacts, Visibility, VisibleEmployees};
+use crate::modules::user::{Contact, ContactsOf};
 use crate::shared::{invalid, CalendarId, EmployeeId, LeaveRequestId, Page};
 
 type Deps = web::Data<LeaveDeps>;
@@ -62,6 +63,16 @@ async fn visible_request(
         .await
         .map_err(|_| AppError::from(ModuleError::RequestNotFound))?;
     Ok((RequestResponse::new(&r, route), facts))
+}
+
+/// The e-mail contacts of the employee and their manager (none without the
+/// user module).
+async fn contacts(deps: &Deps, facts: &EmployeeFacts) -> Result<Vec<Contact>, AppError> {
+    let Some(lookup) = &deps.contacts else {
+        return Ok(Vec::new());
+    };
+    let employees = std::iter::once(facts.id).chain(facts.manager_id).collect();
+    lookup.send(ContactsOf { employees }).await?
 }
 
 fn require_hr(by: &Principal, what: &'static str) -> Result<(), AppError> {
@@ -421,6 +432,11 @@ async fn file(
     if user.0.employee_id != Some(facts.id) && !user.0.role.is_hr() {
         return Err(ModuleError::Forbidden("only hr and admin file leave for someone else").into());
     }
+    let contacts = if preview {
+        Vec::new()
+    } else {
+        contacts(&deps, &facts).await?
+    };
     Ok(deps
         .actor
         .send(FileRequest {
@@ -429,6 +445,7 @@ async fn file(
             facts,
             input: body,
             preview,
+            contacts,
         })
         .await??)
 }
@@ -552,6 +569,7 @@ async fn act(
     action: Action,
 ) -> Result<HttpResponse, AppError> {
     let (_, facts) = visible_request(&deps, &user.0, id).await?;
+    let contacts = contacts(&deps, &facts).await?;
     let (r, route) = deps
         .actor
         .send(Act {
@@ -560,6 +578,7 @@ async fn act(
             facts,
             id,
             action,
+            contacts,
         })
         .await??;
     Ok(HttpResponse::Ok().json(RequestResponse::new(&r, route)))

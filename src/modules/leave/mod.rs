@@ -9,10 +9,13 @@
 //!   `leave_processed_events`.
 //! - Emits: `LEAVE_REQUESTED`, `LEAVE_APPROVED`, `LEAVE_REJECTED`,
 //!   `LEAVE_CANCELLED`, `LEAVE_BALANCE_ADJUSTED`, each with an
-//!   `AUDIT_LEAVE_ACTION`; keyed by the employee id.
+//!   `AUDIT_LEAVE_ACTION`; keyed by the employee id; `NOTIFICATION_EMAIL`.
 //! - Consumes: `EMPLOYEE_TERMINATED` (in-process subscription
-//!   `leave-terminations`), and the employee module's [`GetEmployeeFacts`] and
-//!   [`VisibleEmployees`] (asked by the handlers, passed to the actor).
+//!   `leave-terminations`), the employee module's [`GetEmployeeFacts`] and
+//!   [`VisibleEmployees`], and the user module's [`ContactsOf`] (asked by the
+//!   handlers, passed to the actor) for `NOTIFICATION_EMAIL`: a new request to
+//!   the employee's manager, a decision or cancellation by someone else to the
+//!   employee.
 //! - Rules: [`domain`], [`calendar`], [`policy`], [`balance`], [`rules`] are
 //!   plain functions over plain data.
 
@@ -40,6 +43,7 @@ use utoipa::OpenApi as _;
 use crate::config::ModuleSettings;
 use crate::events::EventType;
 use crate::modules::employee::{GetEmployeeFacts, VisibleEmployees};
+use crate::modules::user::ContactsOf;
 use crate::modules::{Module, ModuleDeps, ModuleEntry};
 use crate::outbox::Subscription;
 pub use actor::LeaveActor;
@@ -75,6 +79,9 @@ pub struct LeaveDeps {
     pub facts: Recipient<GetEmployeeFacts>,
     /// Which employee records a caller may see.
     pub visible: Recipient<VisibleEmployees>,
+    /// E-mail contacts of employees' accounts (`None` with the user module off:
+    /// then no notifications are sent).
+    pub contacts: Option<Recipient<ContactsOf>>,
 }
 
 fn mount(deps: &ModuleDeps) -> LocalBoxFuture<'_, anyhow::Result<Module>> {
@@ -106,6 +113,7 @@ fn mount(deps: &ModuleDeps) -> LocalBoxFuture<'_, anyhow::Result<Module>> {
             actor: addr,
             facts,
             visible,
+            contacts: deps.handles.get::<Recipient<ContactsOf>>(),
         };
         Ok(Module {
             name: MODULE.name,

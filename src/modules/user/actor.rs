@@ -27,6 +27,11 @@ impl UserActor {
     pub fn new(db: Db, outbox: Outbox) -> Self {
         Self { db, outbox }
     }
+
+    /// The database pool (for the module's contract handlers).
+    pub(super) fn db(&self) -> &Db {
+        &self.db
+    }
 }
 
 impl Actor for UserActor {

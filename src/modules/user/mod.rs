@@ -13,6 +13,7 @@
 //!   `DeleteUser`, `Login`, `CurrentPrincipal`, `CountUsers`.
 
 mod actor;
+pub mod contract;
 mod errors;
 mod events;
 mod handlers;
@@ -42,6 +43,7 @@ use crate::outbox::{Outbox, Subscription};
 
 pub use crate::shared::UserId;
 pub use actor::UserActor;
+pub use contract::{Contact, ContactsOf};
 
 /// Starts the actor on `threads` blocking threads.
 pub fn start(db: Db, outbox: Outbox, threads: usize) -> Addr<UserActor> {
@@ -125,6 +127,8 @@ fn mount(deps: &ModuleDeps) -> LocalBoxFuture<'_, anyhow::Result<Module>> {
         // The per-request account lookup runs on actor threads of its own, so
         // it never queues behind logins and password changes.
         let lookups = start(deps.db.clone(), deps.outbox.clone(), 2);
+        deps.handles
+            .provide(actix::Recipient::<ContactsOf>::from(lookups.clone().recipient()));
         deps.handles
             .provide(Arc::new(Accounts(lookups)) as Arc<dyn AccountLookup>);
         deps.outbox.subscriptions().register(Subscription {

@@ -143,3 +143,85 @@ async fn every_leave_change_reaches_kafka_keyed_by_the_employee_with_a_valid_sch
         "a pending request consumed nothing"
     );
 }
+
+#[actix_web::test]
+async fn the_manager_hears_of_a_new_request_and_the_employee_of_the_decision_by_email() {
+    let cluster = mock_cluster();
+    let bootstrap = cluster.bootstrap_servers();
+    let app = spawn_app_with(&[
+        ("KAFKA_ENABLE_PRODUCER", "true"),
+        ("KAFKA_BOOTSTRAP_SERVERS", &bootstrap),
+    ])
+    .await;
+    let boss = employee(&app, None).await;
+    let emp = employee(&app, Some(&boss)).await;
+    let (boss_account, boss_token) = app.account("manager", Some(&boss)).await;
+    let (emp_account, token) = app.account("employee", Some(&emp)).await;
+    let secret = "private medical appointment";
+    let r = request(&app, &token, json!({ "leave_type": "annual", "start_date": "2028-02-07", "end_date": "2028-02-08", "note": secret })).await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.raw);
+    let r = decide(&app, &boss_token, &r.body["id"], "approve", None).await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
+
+    let b = bootstrap.clone();
+    let records = actix_web::rt::task::spawn_blocking(move || {
+        consume(&b, &["notification-queue"], 4, Duration::from_secs(20))
+    })
+    .await
+    .expect("consumer");
+    let leave: Vec<_> = records
+        .iter()
+        .filter(|r| r.value["source"] == "leave")
+        .collect();
+    // Keyed by the recipient: different partitions, so compare in name order.
+    let mut kinds: Vec<(&str, &str)> = leave
+        .iter()
+        .map(|r| {
+            (
+                r.value["notification_type"].as_str().unwrap(),
+                r.value["recipient_user_id"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        [
+            ("leave_approved", emp_account["id"].as_str().unwrap()),
+            ("leave_requested", boss_account["id"].as_str().unwrap()),
+        ],
+        "{records:#?}"
+    );
+    let mut validators = Validators::default();
+    for r in &leave {
+        assert_eq!(
+            validators.errors("NOTIFICATION_EMAIL", &r.value),
+            Vec::<String>::new(),
+            "{}",
+            r.value
+        );
+        assert!(
+            !r.value.to_string().contains(secret),
+            "the note leaked: {}",
+            r.value
+        );
+    }
+    let of = |kind: &str| {
+        leave
+            .iter()
+            .find(|r| r.value["notification_type"] == kind)
+            .unwrap()
+    };
+    assert_eq!(
+        of("leave_requested").value["recipient_email"],
+        boss_account["email"]
+    );
+    assert_eq!(
+        of("leave_approved").value["recipient_email"],
+        emp_account["email"]
+    );
+    assert_eq!(
+        of("leave_approved").value["template_data"]["days"],
+        json!(2.0)
+    );
+}
