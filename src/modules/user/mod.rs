@@ -128,7 +128,7 @@ fn mount(deps: &ModuleDeps) -> LocalBoxFuture<'_, anyhow::Result<Module>> {
         // it never queues behind logins and password changes.
         let lookups = start(deps.db.clone(), deps.outbox.clone(), 2);
         deps.handles
-            .provide(actix::Recipient::<ContactsOf>::from(lookups.clone().recipient()));
+            .provide::<actix::Recipient<ContactsOf>>(lookups.clone().recipient());
         deps.handles
             .provide(Arc::new(Accounts(lookups)) as Arc<dyn AccountLookup>);
         deps.outbox.subscriptions().register(Subscription {
