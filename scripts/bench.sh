@@ -2,7 +2,7 @@
 # Reproduces every figure in BENCHMARKS.md: starts PostgreSQL (durable settings)
 # and the tansu broker, builds the release binaries, runs each measurement
 # RUNS times and prints min / median / max. Benchmarks are not tests: run by
-# hand on a quiet machine. Usage: [RUNS=3] [STEPS="relay scaling latency write"] scripts/bench.sh [COUNT] (default 1000000).
+# hand on a quiet machine. Usage: [RUNS=3] [STEPS="relay scaling latency write leave"] scripts/bench.sh [COUNT] (default 1000000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,7 +44,7 @@ start_broker() {
         (echo >/dev/tcp/127.0.0.1/$PORT_KAFKA) 2>/dev/null && break
         sleep 0.2
     done
-    for t in employee-queue audit-queue user-queue notification-queue bench-ceiling; do
+    for t in employee-queue audit-queue user-queue notification-queue leave-queue attendance-queue bench-ceiling; do
         "$TANSU" topic create "$t" --partitions 3 --broker "tcp://$BOOT" >/dev/null 2>&1 || true
     done
 }
@@ -87,8 +87,8 @@ start_hrms() { # start_hrms <database> <extra env...>
 }
 stop_hrms() { kill "$HRMS_PID" 2>/dev/null; wait "$HRMS_PID" 2>/dev/null || true; HRMS_PID=; }
 
-# STEPS picks a subset (default all): relay scaling latency write.
-STEPS=${STEPS:-relay scaling latency write}
+# STEPS picks a subset (default all): relay scaling latency write leave.
+STEPS=${STEPS:-relay scaling latency write leave}
 want() { [[ " $STEPS " == *" $1 "* ]]; }
 
 want relay && for i in $(seq "$RUNS"); do
@@ -141,6 +141,16 @@ want write && for i in $(seq "$RUNS"); do
     done
 done
 
+want leave && for i in $(seq "$RUNS"); do
+    log "leave: 2,000 employees with three years of ledger history, run $i"
+    start_broker
+    quiesce_pg
+    db=$(fresh_pg)
+    start_hrms "$db"
+    run target/release/hrms-bench leave --url http://127.0.0.1:18280 --database "$db" --employees 2000 --concurrency 16 --seconds 20 --warmup 5
+    stop_hrms
+done
+
 log "summary (min / median / max over $RUNS runs; $(nproc) cores)"
 python3 - "$OUT" <<'PY'
 import re, statistics, sys
@@ -169,6 +179,13 @@ med = lambda m, k: statistics.median(float(r[k]) for r in rows if r["step"] == "
 try:
     print(f"{'on/off throughput (medians)':<48} ratio            {med('broker_up','req_per_sec') / med('producer_off','req_per_sec'):.2f}")
     print(f"{'p99 broker down / p99 broker up (medians)':<48} ratio            {med('broker_down','p99_ms') / med('broker_up','p99_ms'):.2f}")
+except (statistics.StatisticsError, ZeroDivisionError):
+    pass
+for key in ("cycles_per_sec", "cycle_p50_ms", "cycle_p99_ms", "cycle_errors", "balance_p50_ms", "balance_p99_ms", "balance_errors"):
+    show("leave (2,000 employees, 3 years of ledger)", lambda r: r["step"] == "leave", key)
+try:
+    lv = statistics.median(float(r["cycles_per_sec"]) for r in rows if r["step"] == "leave")
+    print(f"{'leave cycles / POST /employees broker_up (medians)':<48} ratio            {lv / med('broker_up','req_per_sec'):.2f}")
 except (statistics.StatisticsError, ZeroDivisionError):
     pass
 PY

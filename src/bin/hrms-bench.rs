@@ -97,6 +97,24 @@ enum Step {
         #[arg(long, default_value = "write")]
         label: String,
     },
+    /// Leave on PostgreSQL: `employees` employees with three years of ledger
+    /// history each, then request-and-approve cycles and balance reads at fixed
+    /// concurrency.
+    Leave {
+        #[arg(long)]
+        url: String,
+        /// The service's PostgreSQL database (the history is inserted directly).
+        #[arg(long)]
+        database: String,
+        #[arg(long, default_value_t = 2000)]
+        employees: usize,
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        #[arg(long, default_value_t = 5)]
+        warmup: u64,
+    },
 }
 
 const ADMIN_EMAIL: &str = "bench-admin@hrms.bench";
@@ -146,6 +164,21 @@ fn main() -> anyhow::Result<()> {
             warmup,
             label,
         } => actix_rt::System::new().block_on(write(&url, concurrency, seconds, warmup, &label)),
+        Step::Leave {
+            url,
+            database,
+            employees,
+            concurrency,
+            seconds,
+            warmup,
+        } => actix_rt::System::new().block_on(leave(
+            &url,
+            &database,
+            employees,
+            concurrency,
+            seconds,
+            warmup,
+        )),
     }
 }
 
@@ -578,6 +611,190 @@ async fn write(
         l.len() as f64 / elapsed,
         percentile(&l, 0.5),
         percentile(&l, 0.99)
+    );
+    Ok(())
+}
+
+/// Three years (2026 to 2028) of ledger history per employee: a grant and 15
+/// single days of consumption a year (48 rows each), inserted directly.
+const LEAVE_HISTORY: &str = "INSERT INTO leave_ledger (id, seq, employee_id, leave_type, kind, leave_year, units, effective_date, request_id, reason, created_by, created_at)
+    SELECT gen_random_uuid()::text, (y - 2026) * 16 + k + 1, e.id, 'annual',
+        CASE WHEN k = 0 THEN 'grant' ELSE 'consumption' END, y,
+        CASE WHEN k = 0 THEN 40 ELSE -2 END,
+        CASE WHEN k = 0 THEN make_date(y, 1, 1) ELSE make_date(y, 2, 1) + k * 7 END,
+        NULL, NULL, 'bench', 0
+    FROM employees e, generate_series(2026, 2028) y, generate_series(0, 15) k";
+
+/// Latencies (ms) and non-success count of a timed phase.
+#[derive(Default)]
+struct Phase {
+    latencies: Vec<f64>,
+    errors: u64,
+}
+
+/// Runs `op(worker, i)` on `concurrency` workers for `warmup + seconds`,
+/// recording after the warm-up; returns the recorded phase and its length.
+async fn timed<F, Fut>(concurrency: usize, seconds: u64, warmup: u64, op: F) -> (Phase, f64)
+where
+    F: Fn(usize, u64) -> Fut + Clone + 'static,
+    Fut: std::future::Future<Output = bool> + 'static,
+{
+    let recording = Arc::new(AtomicBool::new(false));
+    let stop = Arc::new(AtomicBool::new(false));
+    let phase = Arc::new(Mutex::new(Phase::default()));
+    let mut workers = Vec::new();
+    for w in 0..concurrency {
+        let (op, recording, stop, phase) =
+            (op.clone(), recording.clone(), stop.clone(), phase.clone());
+        workers.push(actix_rt::spawn(async move {
+            let mut i = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                let t = Instant::now();
+                let ok = op(w, i).await;
+                i += 1;
+                if recording.load(Ordering::Relaxed) {
+                    if let Ok(mut p) = phase.lock() {
+                        p.latencies.push(t.elapsed().as_secs_f64() * 1000.0);
+                        if !ok {
+                            p.errors += 1;
+                        }
+                    }
+                }
+            }
+        }));
+    }
+    actix_rt::time::sleep(Duration::from_secs(warmup)).await;
+    recording.store(true, Ordering::Relaxed);
+    let started = Instant::now();
+    actix_rt::time::sleep(Duration::from_secs(seconds)).await;
+    recording.store(false, Ordering::Relaxed);
+    let elapsed = started.elapsed().as_secs_f64();
+    stop.store(true, Ordering::Relaxed);
+    for w in workers {
+        let _ = w.await;
+    }
+    let mut p = phase
+        .lock()
+        .map(|mut p| std::mem::take(&mut *p))
+        .unwrap_or_default();
+    p.latencies.sort_by(|a, b| a.total_cmp(b));
+    (p, elapsed)
+}
+
+/// The `n`-th weekday from Monday 1 January 2029 (every one a working day).
+fn leave_day(n: u64) -> String {
+    let start = chrono::NaiveDate::from_ymd_opt(2029, 1, 1).unwrap_or_default();
+    let week = i64::try_from(n / 5).unwrap_or(0);
+    let day = i64::try_from(n % 5).unwrap_or(0);
+    (start + chrono::Duration::days(week * 7 + day)).to_string()
+}
+
+async fn leave(
+    url: &str,
+    database: &str,
+    employees: usize,
+    concurrency: usize,
+    seconds: u64,
+    warmup: u64,
+) -> anyhow::Result<()> {
+    let client = awc::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .finish();
+    let token = login(&client, url).await?;
+    let auth = format!("Bearer {token}");
+    // The employees, created through the API.
+    let mut ids = Vec::with_capacity(employees);
+    for chunk in (0..employees)
+        .collect::<Vec<_>>()
+        .chunks(concurrency.max(1))
+    {
+        let replies = futures::future::join_all(chunk.iter().map(|_| {
+            client
+                .post(format!("{url}/api/v1/employees"))
+                .insert_header(("authorization", auth.clone()))
+                .send_json(&serde_json::json!({"name": "Leave bench", "age": 30, "hire_date": "2020-01-01"}))
+        }))
+        .await;
+        for r in replies {
+            let mut r = r.map_err(|e| anyhow::anyhow!("create employee: {e}"))?;
+            let body: serde_json::Value = r
+                .json()
+                .await
+                .map_err(|e| anyhow::anyhow!("employee body: {e}"))?;
+            ids.push(body["id"].as_str().context("employee id")?.to_owned());
+        }
+    }
+    let Conn::Pg(mut pg) = connect(database)? else {
+        bail!("the leave step runs on PostgreSQL");
+    };
+    let rows = diesel::sql_query(LEAVE_HISTORY).execute(&mut pg)?;
+    diesel::sql_query("ANALYZE leave_ledger").execute(&mut pg)?;
+    let ids = Arc::new(ids);
+
+    // Request-and-approve cycles: worker w files for its own employees in turn,
+    // one weekday of 2029 each, and approves it as HR.
+    let (c, u, a, list) = (client.clone(), url.to_owned(), auth.clone(), ids.clone());
+    let (cycles, cycle_secs) = timed(concurrency, seconds, warmup, move |w, i| {
+        let (c, u, a, list) = (c.clone(), u.clone(), a.clone(), list.clone());
+        async move {
+            let mine = list.len() / concurrency.max(1);
+            let idx = w * mine.max(1) + usize::try_from(i).unwrap_or(0) % mine.max(1);
+            let Some(employee) = list.get(idx) else { return false };
+            let round = i / u64::try_from(mine.max(1)).unwrap_or(1);
+            let day = leave_day(round);
+            let body = serde_json::json!({"employee_id": employee, "leave_type": "annual", "start_date": day, "end_date": day});
+            let Ok(mut r) = c
+                .post(format!("{u}/api/v1/leave/requests"))
+                .insert_header(("authorization", a.clone()))
+                .send_json(&body)
+                .await
+            else {
+                return false;
+            };
+            if r.status().as_u16() != 201 {
+                return false;
+            }
+            let Ok(created) = r.json::<serde_json::Value>().await else { return false };
+            let Some(id) = created["id"].as_str() else { return false };
+            c.post(format!("{u}/api/v1/leave/requests/{id}/approve"))
+                .insert_header(("authorization", a.clone()))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().as_u16() == 200)
+        }
+    })
+    .await;
+
+    // Balance reads of random employees.
+    let (c, u, a, list) = (client.clone(), url.to_owned(), auth.clone(), ids.clone());
+    let (reads, _) = timed(concurrency, seconds, warmup, move |w, i| {
+        let (c, u, a, list) = (c.clone(), u.clone(), a.clone(), list.clone());
+        async move {
+            let n = (w as u64 * 7919 + i * 104_729) as usize % list.len().max(1);
+            let Some(employee) = list.get(n) else {
+                return false;
+            };
+            c.get(format!(
+                "{u}/api/v1/leave/balances?employee_id={employee}&year=2029"
+            ))
+            .insert_header(("authorization", a))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().as_u16() == 200)
+        }
+    })
+    .await;
+    println!(
+        "RESULT step=leave employees={employees} ledger_rows={rows} concurrency={concurrency} cycles={} cycle_errors={} cycles_per_sec={:.0} cycle_p50_ms={:.2} cycle_p99_ms={:.2} balance_reads={} balance_errors={} balance_p50_ms={:.2} balance_p99_ms={:.2}",
+        cycles.latencies.len(),
+        cycles.errors,
+        cycles.latencies.len() as f64 / cycle_secs,
+        percentile(&cycles.latencies, 0.5),
+        percentile(&cycles.latencies, 0.99),
+        reads.latencies.len(),
+        reads.errors,
+        percentile(&reads.latencies, 0.5),
+        percentile(&reads.latencies, 0.99),
     );
     Ok(())
 }

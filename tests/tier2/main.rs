@@ -17,4 +17,5 @@ mod broker_outage;
 mod crash;
 mod end_to_end;
 mod fallback;
+mod leave;
 mod replicas;
