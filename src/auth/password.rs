@@ -1,5 +1,10 @@
 //! Password hashing with Argon2id at OWASP's parameters (19 MiB, 2 iterations,
-//! 1 lane). Blocking and deliberately slow: call it from actor threads only.
+//! 1 lane). Deliberately slow, so every hash and check runs on a bounded pool
+//! of its own ([`configure_pool`]: about one thread per core) whose threads
+//! run at a lower CPU priority: a login flood then uses the CPU the API leaves
+//! idle instead of starving authenticated reads (security finding 6). The
+//! functions block their caller until the pool has done the work: call them
+//! from actor threads only, never from an async HTTP worker.
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -7,6 +12,73 @@ use argon2::{Algorithm, Argon2, Params, Version};
 
 /// Longest accepted password: bounds the hashing work one request can cause.
 pub const MAX_PASSWORD_LENGTH: usize = 1024;
+
+/// The niceness of the hashing threads (Linux; 0 is normal, 19 the lowest).
+/// 10 gives a busy API thread about nine times a hashing thread's CPU share.
+pub const HASH_THREAD_NICENESS: i32 = 10;
+
+static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+
+/// Sizes the hashing pool: `threads` threads, 0 = one per core. The first call
+/// (start-up) wins; without one, the first hash starts a pool of one per core.
+pub fn configure_pool(threads: usize) -> anyhow::Result<()> {
+    if POOL.get().is_some() {
+        return Ok(());
+    }
+    let pool = build_pool(threads)?;
+    let _ = POOL.set(Some(pool));
+    Ok(())
+}
+
+fn build_pool(threads: usize) -> anyhow::Result<rayon::ThreadPool> {
+    let threads = if threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        threads
+    };
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("argon2-{i}"))
+        .start_handler(|_| lower_priority())
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot start the password hashing pool: {e}"))
+}
+
+/// Lowers the calling thread's CPU priority to [`HASH_THREAD_NICENESS`] (or
+/// keeps it, when the process already runs at a lower one).
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: gettid, getpriority and setpriority take plain integers and
+        // touch no memory of ours; on Linux, PRIO_PROCESS with a thread id
+        // reads and sets that thread's niceness only. A failure leaves the
+        // priority as it was.
+        let done = unsafe {
+            let tid = libc::gettid() as libc::id_t;
+            let current = libc::getpriority(libc::PRIO_PROCESS, tid);
+            libc::setpriority(libc::PRIO_PROCESS, tid, current.max(HASH_THREAD_NICENESS))
+        };
+        if done != 0 {
+            tracing::warn!("could not lower the priority of a password hashing thread");
+        }
+    }
+}
+
+/// Runs `work` on the hashing pool and waits for it (inline if the pool could
+/// not be started; start-up reports that through [`configure_pool`]).
+fn on_pool<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    let pool = POOL.get_or_init(|| match build_pool(0) {
+        Ok(pool) => Some(pool),
+        Err(err) => {
+            tracing::error!(error = %err, "password hashing runs on the caller's thread");
+            None
+        }
+    });
+    match pool {
+        Some(pool) => pool.install(work),
+        None => work(),
+    }
+}
 
 fn hasher() -> Argon2<'static> {
     // 19 MiB, t=2, p=1 are valid Argon2 parameters, so this cannot fail.
@@ -16,21 +88,23 @@ fn hasher() -> Argon2<'static> {
 
 /// Hashes a password into a PHC string (salt and parameters included).
 pub fn hash(password: &str) -> anyhow::Result<String> {
-    let salt = SaltString::generate(&mut OsRng);
-    hasher()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))
+    on_pool(|| {
+        let salt = SaltString::generate(&mut OsRng);
+        hasher()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))
+    })
 }
 
 /// Whether `password` matches the stored hash.
 pub fn verify(password: &str, stored: &str) -> bool {
-    match PasswordHash::new(stored) {
+    on_pool(|| match PasswordHash::new(stored) {
         Ok(parsed) => hasher()
             .verify_password(password.as_bytes(), &parsed)
             .is_ok(),
         Err(_) => false,
-    }
+    })
 }
 
 /// Spends the same time as a real check, so an unknown account is not faster
@@ -66,6 +140,22 @@ mod tests {
         assert!(verify("correct horse battery staple", &h));
         assert!(!verify("correct horse battery stapler", &h));
         assert!(!verify("x", "not a hash"));
+    }
+
+    #[test]
+    fn hashing_runs_on_the_pool_threads_at_a_lower_priority() {
+        let (name, nice) = on_pool(|| {
+            let name = std::thread::current().name().map(str::to_owned);
+            // SAFETY: as in lower_priority.
+            #[cfg(target_os = "linux")]
+            let nice =
+                unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t) };
+            #[cfg(not(target_os = "linux"))]
+            let nice = HASH_THREAD_NICENESS;
+            (name, nice)
+        });
+        assert!(name.is_some_and(|n| n.starts_with("argon2-")));
+        assert!(nice >= HASH_THREAD_NICENESS, "niceness {nice}");
     }
 
     #[test]

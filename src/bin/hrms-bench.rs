@@ -115,6 +115,21 @@ enum Step {
         #[arg(long, default_value_t = 5)]
         warmup: u64,
     },
+    /// Security finding 6: authenticated reads (`GET /api/v1/employees/{id}`)
+    /// alone, then while `flooders` clients log in without pause (each with an
+    /// account of its own and the right password, so the limiter lets them).
+    LoginFlood {
+        #[arg(long)]
+        url: String,
+        #[arg(long, default_value_t = 4)]
+        readers: usize,
+        #[arg(long, default_value_t = 20)]
+        flooders: usize,
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        #[arg(long, default_value_t = 5)]
+        warmup: u64,
+    },
 }
 
 const ADMIN_EMAIL: &str = "bench-admin@hrms.bench";
@@ -179,6 +194,15 @@ fn main() -> anyhow::Result<()> {
             seconds,
             warmup,
         )),
+        Step::LoginFlood {
+            url,
+            readers,
+            flooders,
+            seconds,
+            warmup,
+        } => {
+            actix_rt::System::new().block_on(login_flood(&url, readers, flooders, seconds, warmup))
+        }
     }
 }
 
@@ -795,6 +819,130 @@ async fn leave(
         reads.errors,
         percentile(&reads.latencies, 0.5),
         percentile(&reads.latencies, 0.99),
+    );
+    Ok(())
+}
+
+const FLOOD_PASSWORD: &str = "flooding bench password";
+
+/// Reads of one employee at `readers` concurrency for `warmup + seconds`.
+async fn employee_reads(
+    client: &awc::Client,
+    url: &str,
+    auth: &str,
+    id: &str,
+    readers: usize,
+    seconds: u64,
+    warmup: u64,
+) -> Phase {
+    let target = format!("{url}/api/v1/employees/{id}");
+    let (c, a) = (client.clone(), auth.to_owned());
+    let (phase, _) = timed(readers, seconds, warmup, move |_, _| {
+        let (c, a, t) = (c.clone(), a.clone(), target.clone());
+        async move {
+            c.get(t)
+                .insert_header(("authorization", a))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().as_u16() == 200)
+        }
+    })
+    .await;
+    phase
+}
+
+async fn login_flood(
+    url: &str,
+    readers: usize,
+    flooders: usize,
+    seconds: u64,
+    warmup: u64,
+) -> anyhow::Result<()> {
+    let client = awc::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .finish();
+    let auth = format!("Bearer {}", login(&client, url).await?);
+    let mut r = client
+        .post(format!("{url}/api/v1/employees"))
+        .insert_header(("authorization", auth.clone()))
+        .send_json(&employee_body())
+        .await
+        .map_err(|e| anyhow::anyhow!("create employee: {e}"))?;
+    let body: serde_json::Value = r
+        .json()
+        .await
+        .map_err(|e| anyhow::anyhow!("employee body: {e}"))?;
+    let employee = body["id"].as_str().context("employee id")?.to_owned();
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    let mut accounts = Vec::with_capacity(flooders);
+    for i in 0..flooders {
+        let email = format!("flood-{i}-{run}@hrms.bench");
+        let r = client
+            .post(format!("{url}/api/v1/users"))
+            .insert_header(("authorization", auth.clone()))
+            .send_json(&serde_json::json!({"email": email, "display_name": "Flood bench", "role": "employee", "password": FLOOD_PASSWORD}))
+            .await
+            .map_err(|e| anyhow::anyhow!("create account: {e}"))?;
+        if r.status().as_u16() != 201 {
+            bail!("create account: status {}", r.status());
+        }
+        accounts.push(email);
+    }
+
+    let base = employee_reads(&client, url, &auth, &employee, readers, seconds, warmup).await;
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let (logins, login_errors) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let mut flood = Vec::new();
+    for email in accounts {
+        let (c, u, stop, ok, bad) = (
+            client.clone(),
+            url.to_owned(),
+            stop.clone(),
+            logins.clone(),
+            login_errors.clone(),
+        );
+        flood.push(actix_rt::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                let answer = c
+                    .post(format!("{u}/api/v1/auth/login"))
+                    .send_json(&serde_json::json!({"email": email, "password": FLOOD_PASSWORD}))
+                    .await
+                    .map(|r| r.status().as_u16());
+                match answer {
+                    Ok(200) => ok.fetch_add(1, Ordering::Relaxed),
+                    _ => bad.fetch_add(1, Ordering::Relaxed),
+                };
+            }
+        }));
+    }
+    // The flood runs through the readers' warm-up; logins are counted over the
+    // measured window only.
+    actix_rt::time::sleep(Duration::from_secs(warmup)).await;
+    let before = logins.load(Ordering::Relaxed);
+    let started = Instant::now();
+    let flooded = employee_reads(&client, url, &auth, &employee, readers, seconds, 0).await;
+    let logins_done = logins.load(Ordering::Relaxed) - before;
+    let flood_secs = started.elapsed().as_secs_f64();
+    stop.store(true, Ordering::Relaxed);
+    for f in flood {
+        let _ = f.await;
+    }
+    let (p99_base, p99_flood) = (
+        percentile(&base.latencies, 0.99),
+        percentile(&flooded.latencies, 0.99),
+    );
+    println!(
+        "RESULT step=loginflood readers={readers} flooders={flooders} base_reads={} base_errors={} base_p50_ms={:.2} base_p99_ms={p99_base:.2} flood_reads={} flood_errors={} flood_p50_ms={:.2} flood_p99_ms={p99_flood:.2} p99_ratio={:.2} logins={logins_done} logins_per_sec={:.1} login_errors={}",
+        base.latencies.len(),
+        base.errors,
+        percentile(&base.latencies, 0.5),
+        flooded.latencies.len(),
+        flooded.errors,
+        percentile(&flooded.latencies, 0.5),
+        p99_flood / p99_base,
+        logins_done as f64 / flood_secs,
+        login_errors.load(Ordering::Relaxed),
     );
     Ok(())
 }

@@ -123,6 +123,7 @@ pub const MODULE: ModuleEntry = ModuleEntry {
 fn mount(deps: &ModuleDeps) -> LocalBoxFuture<'_, anyhow::Result<Module>> {
     Box::pin(async move {
         let settings = &deps.settings;
+        crate::auth::password::configure_pool(settings.auth.hash_threads)?;
         let addr = start(deps.db.clone(), deps.outbox.clone(), deps.threads);
         // The per-request account lookup runs on actor threads of its own, so
         // it never queues behind logins and password changes.
