@@ -174,6 +174,8 @@ event_types! {
     LeaveBalanceAdjusted = "LEAVE_BALANCE_ADJUSTED": Leave,
     AttendanceMarked = "ATTENDANCE_MARKED": Attendance,
     AttendanceUpdated = "ATTENDANCE_UPDATED": Attendance,
+    AttendancePeriodLocked = "ATTENDANCE_PERIOD_LOCKED": Attendance,
+    AttendancePeriodReopened = "ATTENDANCE_PERIOD_REOPENED": Attendance,
     AuditUserAction = "AUDIT_USER_ACTION": Audit,
     AuditEmployeeAction = "AUDIT_EMPLOYEE_ACTION": Audit,
     AuditLeaveAction = "AUDIT_LEAVE_ACTION": Audit,
@@ -292,11 +294,12 @@ pub struct AttendanceEvent {
     /// Base fields.
     #[serde(flatten)]
     pub base: BaseEvent,
-    /// The attendance record.
+    /// The attendance record (period-lock events: the lock).
     pub attendance_id: String,
-    /// Whose record it is.
-    pub employee_id: String,
-    /// The record as it is after the change.
+    /// Whose record it is (period-lock events: the employee the lock is for,
+    /// `None` (null) when it is for everyone).
+    pub employee_id: Option<String>,
+    /// The record (or lock) as it is after the change.
     pub data: Value,
 }
 
@@ -399,7 +402,10 @@ impl Event {
             Event::User(e) => e.user_id.clone(),
             Event::Employee(e) => e.employee_id.clone(),
             Event::Leave(e) => e.employee_id.clone(),
-            Event::Attendance(e) => e.employee_id.clone(),
+            Event::Attendance(e) => e
+                .employee_id
+                .clone()
+                .unwrap_or_else(|| e.attendance_id.clone()),
             Event::Audit(e) => e.resource_id.clone(),
             Event::Notification(e) => e
                 .recipient_user_id
@@ -489,14 +495,14 @@ pub fn attendance_event(
     ctx: &EventContext,
     event_type: EventType,
     attendance_id: &str,
-    employee_id: &str,
+    employee_id: Option<&str>,
     data: Value,
 ) -> Event {
     check_family(event_type, Family::Attendance);
     Event::Attendance(AttendanceEvent {
         base: BaseEvent::new(event_type, SourceModule::Attendance, ctx),
         attendance_id: attendance_id.to_owned(),
-        employee_id: employee_id.to_owned(),
+        employee_id: employee_id.map(str::to_owned),
         data,
     })
 }

@@ -212,6 +212,27 @@ fn has_body(headers: &HeaderMap) -> bool {
             .is_some_and(|v| v.trim() != "0")
 }
 
+/// An optional JSON body: an empty (or blank) body, or `null`, is
+/// `T::default()`; anything else must parse (422 `validation_failed` naming
+/// `body` otherwise). For actions whose body only carries optional fields
+/// (a cancellation's reason, an approval's comment).
+pub fn optional_json<T: serde::de::DeserializeOwned + Default>(
+    body: &[u8],
+) -> Result<T, crate::error::AppError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice::<Option<T>>(body)
+        .map(Option::unwrap_or_default)
+        .map_err(|e| {
+            crate::error::AppError::validation(vec![crate::error::FieldError::new(
+                "body",
+                "invalid_value",
+                e.to_string(),
+            )])
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

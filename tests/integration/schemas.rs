@@ -194,11 +194,40 @@ async fn every_buildable_event() -> Vec<(EventType, Value)> {
                     "version": 1,
                 }),
             )),
+            Family::Attendance
+                if matches!(
+                    t,
+                    EventType::AttendancePeriodLocked | EventType::AttendancePeriodReopened
+                ) =>
+            {
+                let reopened = t == EventType::AttendancePeriodReopened;
+                // One lock for everyone (null employee, keyed by the lock), one for an employee.
+                for who in [None, Some(employee_id)] {
+                    built.push(attendance_event(
+                        &ctx(Some("u-1")),
+                        t,
+                        "0193a2b4-0000-7000-8000-000000000019",
+                        who,
+                        json!({
+                            "id": "0193a2b4-0000-7000-8000-000000000019",
+                            "scope": if who.is_some() { "employee" } else { "everyone" },
+                            "employee_id": who,
+                            "from": "2026-10-01",
+                            "to": "2026-10-31",
+                            "locked_by": "u-1",
+                            "locked_at": "2026-11-03T08:00:00Z",
+                            "active": !reopened,
+                            "reopened_by": if reopened { Some("u-2") } else { None },
+                            "reopened_at": if reopened { Some("2026-11-04T08:00:00Z") } else { None },
+                        }),
+                    ));
+                }
+            }
             Family::Attendance => built.push(attendance_event(
                 &ctx(None),
                 t,
                 "0193a2b4-0000-7000-8000-000000000009",
-                employee_id,
+                Some(employee_id),
                 json!({
                     "id": "0193a2b4-0000-7000-8000-000000000009",
                     "employee_id": employee_id,

@@ -21,6 +21,12 @@ pub enum AttendanceFailure {
     /// No such employee (or not visible).
     #[error("employee not found")]
     EmployeeNotFound,
+    /// No such correction request (or not visible).
+    #[error("correction request not found")]
+    RequestNotFound,
+    /// No such period lock (or not visible).
+    #[error("period lock not found")]
+    LockNotFound,
     /// The caller's account has no employee record (self-service needs one).
     #[error("account not linked to an employee")]
     NotLinked,
@@ -63,6 +69,14 @@ impl From<AttendanceFailure> for AppError {
             AttendanceFailure::RecordNotFound => AppError::not_found(
                 "attendance_record_not_found",
                 "no attendance record with this id that you may see",
+            ),
+            AttendanceFailure::RequestNotFound => AppError::not_found(
+                "correction_request_not_found",
+                "no correction request with this id that you may see",
+            ),
+            AttendanceFailure::LockNotFound => AppError::not_found(
+                "attendance_lock_not_found",
+                "no period lock with this id that you may see",
             ),
             AttendanceFailure::EmployeeNotFound => {
                 AppError::not_found("employee_not_found", "employee not found")

@@ -19,22 +19,22 @@ use crate::http::RequestMeta;
 use crate::modules::employee::{EmployeeFacts, GetEmployeeFacts, Visibility, VisibleEmployees};
 use crate::shared::clock;
 
-type Deps = web::Data<AttendanceDeps>;
+pub(super) type Deps = web::Data<AttendanceDeps>;
 
-async fn facts_of(deps: &Deps, id: EmployeeId) -> Result<EmployeeFacts, AppError> {
+pub(super) async fn facts_of(deps: &Deps, id: EmployeeId) -> Result<EmployeeFacts, AppError> {
     deps.facts
         .send(GetEmployeeFacts { id })
         .await??
         .ok_or_else(|| AttendanceFailure::EmployeeNotFound.into())
 }
 
-async fn visibility(deps: &Deps, by: &Principal) -> Result<Visibility, AppError> {
+pub(super) async fn visibility(deps: &Deps, by: &Principal) -> Result<Visibility, AppError> {
     deps.visible.send(VisibleEmployees { by: by.clone() }).await?
 }
 
 /// The facts of a visible employee (404 otherwise) and whether `by` manages
 /// them (their reporting chain, not themselves).
-async fn visible_employee(
+pub(super) async fn visible_employee(
     deps: &Deps,
     by: &Principal,
     id: EmployeeId,
@@ -65,7 +65,7 @@ async fn visible_record(
     Ok((record, facts, manages))
 }
 
-async fn own_facts(deps: &Deps, by: &Principal) -> Result<EmployeeFacts, AppError> {
+pub(super) async fn own_facts(deps: &Deps, by: &Principal) -> Result<EmployeeFacts, AppError> {
     let id = by.employee_id.ok_or(AttendanceFailure::NotLinked)?;
     facts_of(deps, id).await
 }
@@ -164,6 +164,7 @@ pub async fn create_record(
         return Err(AttendanceFailure::Validation(errors).into());
     };
     let (facts, manages) = visible_employee(&deps, &user.0, employee).await?;
+    let notify = super::requests::contact_of(&deps, Some(facts.id)).await?;
     let w = deps
         .actor
         .send(CreateManual {
@@ -171,6 +172,7 @@ pub async fn create_record(
             by: user.0,
             facts,
             manages,
+            notify,
             input: ManualRecord {
                 start,
                 end,
@@ -190,6 +192,7 @@ async fn correct(
     correction: Correction,
 ) -> Result<HttpResponse, AppError> {
     let (_, facts, manages) = visible_record(&deps, &user.0, id).await?;
+    let notify = super::requests::contact_of(&deps, Some(facts.id)).await?;
     let w = deps
         .actor
         .send(CorrectRecord {
@@ -198,6 +201,7 @@ async fn correct(
             id,
             facts,
             manages,
+            notify,
             correction,
         })
         .await??;

@@ -6,9 +6,11 @@
 //! - Owns: the `attendance_records` (one row per version),
 //!   `attendance_correction_requests` and `attendance_period_locks` tables.
 //! - Emits: `ATTENDANCE_MARKED` (a new record), `ATTENDANCE_UPDATED` (check-out,
-//!   correction, void), each with an `AUDIT_ATTENDANCE_ACTION`.
+//!   correction, void), `ATTENDANCE_PERIOD_LOCKED`, `ATTENDANCE_PERIOD_REOPENED`,
+//!   each with an `AUDIT_ATTENDANCE_ACTION`.
 //! - Consumes: the employee module's [`GetEmployeeFacts`] and
-//!   [`VisibleEmployees`] (asked by the handlers, passed to the actor).
+//!   [`VisibleEmployees`], and the user module's [`ContactsOf`] (asked by the
+//!   handlers, passed to the actor).
 //! - Actor messages: see [`actor`]; each carries the caller (`by`) and the
 //!   facts; the actor decides with [`rules`].
 //! - Rules: [`record`], [`calendar`], [`rules`], [`summary`] are plain
@@ -19,6 +21,8 @@ pub mod calendar;
 pub mod errors;
 pub mod events;
 pub mod handlers;
+pub mod locks;
+pub mod requests;
 pub mod model;
 pub mod record;
 mod repository;
@@ -34,6 +38,7 @@ use utoipa::OpenApi as _;
 
 use crate::config::ModuleSettings;
 use crate::modules::employee::{GetEmployeeFacts, VisibleEmployees};
+use crate::modules::user::ContactsOf;
 use crate::modules::{Module, ModuleDeps, ModuleEntry};
 pub use actor::AttendanceActor;
 
@@ -70,6 +75,8 @@ pub struct AttendanceDeps {
     pub visible: Recipient<VisibleEmployees>,
     /// Longest record and clock tolerance (settings).
     pub limits: record::Limits,
+    /// E-mail contacts for notifications (`None` without the user module).
+    pub contacts: Option<Recipient<ContactsOf>>,
 }
 
 fn mount(deps: &ModuleDeps) -> LocalBoxFuture<'_, anyhow::Result<Module>> {
@@ -92,6 +99,7 @@ fn mount(deps: &ModuleDeps) -> LocalBoxFuture<'_, anyhow::Result<Module>> {
             facts,
             visible,
             limits,
+            contacts: deps.handles.get::<Recipient<ContactsOf>>(),
         };
         Ok(Module {
             name: MODULE.name,

@@ -6,7 +6,10 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::record::{EmployeeId, RecordId, TimeRecord};
+use super::record::{
+    CorrectionRequest, EmployeeId, LockId, LockScope, PeriodLock, RecordId, RequestId,
+    RequestState, TimeRecord,
+};
 use super::summary::{DateHours, DaySummary, WeekSummary};
 use crate::error::FieldError;
 use crate::shared::Page;
@@ -367,4 +370,303 @@ pub struct SummaryResponse {
     pub weeks: Vec<WeekSummaryResponse>,
     /// Every date of the range with the hours that fell on it: records cut at local midnights.
     pub hours_by_date: Vec<DateHoursResponse>,
+}
+
+/// A period lock as the API returns it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LockResponse {
+    /// The lock.
+    pub id: LockId,
+    /// `everyone` or `employee`.
+    pub scope: String,
+    /// The employee it is for (`scope` `employee`), else `null`.
+    pub employee_id: Option<EmployeeId>,
+    /// First locked local date (inclusive), in each employee's own time zone.
+    pub from: NaiveDate,
+    /// Last locked local date (inclusive).
+    pub to: NaiveDate,
+    /// The account that locked it.
+    pub locked_by: String,
+    /// When.
+    pub locked_at: DateTime<Utc>,
+    /// Why it was locked, if given.
+    pub reason: Option<String>,
+    /// In force (not reopened).
+    pub active: bool,
+    /// The admin account that reopened it.
+    pub reopened_by: Option<String>,
+    /// When it was reopened.
+    pub reopened_at: Option<DateTime<Utc>>,
+    /// Why it was reopened.
+    pub reopen_reason: Option<String>,
+}
+
+impl From<&PeriodLock> for LockResponse {
+    fn from(l: &PeriodLock) -> Self {
+        let (scope, employee_id) = match l.scope {
+            LockScope::Everyone => ("everyone", None),
+            LockScope::Employee(e) => ("employee", Some(e)),
+        };
+        LockResponse {
+            id: l.id,
+            scope: scope.to_owned(),
+            employee_id,
+            from: l.from,
+            to: l.to,
+            locked_by: l.locked_by.clone(),
+            locked_at: l.locked_at,
+            reason: l.reason.clone(),
+            active: l.is_active(),
+            reopened_by: l.reopened.as_ref().map(|r| r.by.clone()),
+            reopened_at: l.reopened.as_ref().map(|r| r.at),
+            reopen_reason: l.reopened.as_ref().map(|r| r.reason.clone()),
+        }
+    }
+}
+
+/// A page of period locks, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LockPage {
+    /// The locks.
+    pub items: Vec<LockResponse>,
+    /// How many match.
+    pub total: i64,
+    /// Page size used.
+    pub limit: i64,
+    /// Items skipped.
+    pub offset: i64,
+}
+
+/// `POST /api/v1/attendance/locks` body: lock the local dates `from..=to`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewLockRequest {
+    /// First local date (`YYYY-MM-DD`).
+    #[schema(value_type = NaiveDate)]
+    pub from: String,
+    /// Last local date, inclusive (not before `from`).
+    #[schema(value_type = NaiveDate)]
+    pub to: String,
+    /// Lock only this employee's records; absent or `null`: everyone's.
+    #[serde(default)]
+    #[schema(value_type = Option<EmployeeId>)]
+    pub employee_id: Option<String>,
+    /// Why, e.g. `payroll November` (at most 1000 characters).
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub reason: Option<String>,
+}
+
+/// A validated [`NewLockRequest`].
+#[derive(Debug, Clone)]
+pub struct NewLock {
+    /// First local date.
+    pub from: NaiveDate,
+    /// Last local date.
+    pub to: NaiveDate,
+    /// Everyone or one employee.
+    pub employee_id: Option<EmployeeId>,
+    /// Why.
+    pub reason: Option<String>,
+}
+
+impl NewLockRequest {
+    /// Validates the fields, reporting all problems at once.
+    pub fn validate(self) -> Result<NewLock, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let from = parse_date("from", &self.from, &mut errors);
+        let to = parse_date("to", &self.to, &mut errors);
+        let employee_id = self
+            .employee_id
+            .as_deref()
+            .and_then(|e| parse_employee("employee_id", e, &mut errors));
+        match (from, to) {
+            (Some(from), Some(to)) if errors.is_empty() => Ok(NewLock {
+                from,
+                to,
+                employee_id,
+                reason: self.reason,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// `POST /api/v1/attendance/locks/{id}/reopen` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReopenLockRequest {
+    /// Why it is reopened (required, at most 1000 characters).
+    pub reason: String,
+}
+
+/// The query of the locks list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct LockQuery {
+    /// Only the locks that apply to this employee (everyone's and theirs).
+    /// admin and hr see every lock without it; other callers name an employee
+    /// they may see, or get the locks of their own employee record.
+    #[param(value_type = Option<EmployeeId>)]
+    pub employee_id: Option<String>,
+    /// `true`: only locks in force (default: all, reopened ones too).
+    #[param(value_type = Option<bool>)]
+    pub active: Option<bool>,
+    /// Page size: default 50; values above 200 are capped to 200.
+    #[param(value_type = i64, minimum = 1, required = false)]
+    pub limit: Option<i64>,
+    /// Items to skip (default 0).
+    #[param(value_type = i64, minimum = 0, required = false)]
+    pub offset: Option<i64>,
+}
+
+/// `POST /api/v1/attendance/records/{id}/correction-requests` body: the times
+/// you propose for your own record, with a reason.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectionRequestBody {
+    /// Proposed start, RFC 3339; absent keeps it.
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub start: Option<String>,
+    /// Proposed end, RFC 3339; absent keeps it (set it for a forgotten check-out).
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub end: Option<String>,
+    /// Why (required, at most 1000 characters).
+    pub reason: String,
+}
+
+/// A correction request as the API returns it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CorrectionRequestResponse {
+    /// The request.
+    pub id: RequestId,
+    /// The record to correct.
+    pub record_id: RecordId,
+    /// Whose record it is.
+    pub employee_id: EmployeeId,
+    /// The record version the proposal was made against.
+    pub record_version: i32,
+    /// Proposed start (`null`: keep).
+    pub proposed_start: Option<DateTime<Utc>>,
+    /// Proposed end (`null`: keep).
+    pub proposed_end: Option<DateTime<Utc>>,
+    /// Why.
+    pub reason: String,
+    /// The requesting account.
+    pub requested_by: String,
+    /// When.
+    pub requested_at: DateTime<Utc>,
+    /// `pending`, `approved` or `rejected`.
+    pub state: String,
+    /// The deciding account.
+    pub decided_by: Option<String>,
+    /// When it was decided.
+    pub decided_at: Option<DateTime<Utc>>,
+    /// The decider's comment (a rejection's reason).
+    pub decision_note: Option<String>,
+}
+
+impl From<&CorrectionRequest> for CorrectionRequestResponse {
+    fn from(q: &CorrectionRequest) -> Self {
+        CorrectionRequestResponse {
+            id: q.id,
+            record_id: q.record_id,
+            employee_id: q.employee_id,
+            record_version: q.record_version,
+            proposed_start: q.proposed_start,
+            proposed_end: q.proposed_end,
+            reason: q.reason.clone(),
+            requested_by: q.requested_by.clone(),
+            requested_at: q.requested_at,
+            state: q.state.as_str().to_owned(),
+            decided_by: q.decided_by.clone(),
+            decided_at: q.decided_at,
+            decision_note: q.decision_note.clone(),
+        }
+    }
+}
+
+/// A page of correction requests, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CorrectionRequestPage {
+    /// The requests.
+    pub items: Vec<CorrectionRequestResponse>,
+    /// How many match.
+    pub total: i64,
+    /// Page size used.
+    pub limit: i64,
+    /// Items skipped.
+    pub offset: i64,
+}
+
+/// A decided request and, on approval, the record's new version.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DecisionResponse {
+    /// The request, now `approved` or `rejected`.
+    pub request: CorrectionRequestResponse,
+    /// The record's version that implements it (approval only).
+    pub record: Option<RecordResponse>,
+}
+
+/// `POST .../correction-requests/{id}/approve` body (optional).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveRequestBody {
+    /// Optional comment (at most 1000 characters).
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub comment: Option<String>,
+}
+
+/// `POST .../correction-requests/{id}/reject` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RejectRequestBody {
+    /// Why (required, at most 1000 characters): the employee is told.
+    pub reason: String,
+}
+
+/// A correction request state in a query.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestStateName {
+    /// Waiting for a decision.
+    Pending,
+    /// Approved.
+    Approved,
+    /// Rejected.
+    Rejected,
+}
+
+impl RequestStateName {
+    /// The domain state.
+    pub fn state(self) -> RequestState {
+        match self {
+            RequestStateName::Pending => RequestState::Pending,
+            RequestStateName::Approved => RequestState::Approved,
+            RequestStateName::Rejected => RequestState::Rejected,
+        }
+    }
+}
+
+/// The query of the correction requests list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RequestQuery {
+    /// Only this employee's requests (one you may see). Without it: admin and
+    /// hr get everyone's, a manager their reporting chain's and their own, an
+    /// employee their own.
+    #[param(value_type = Option<EmployeeId>)]
+    pub employee_id: Option<String>,
+    /// Only requests in this state.
+    #[param(value_type = Option<RequestStateName>)]
+    pub state: Option<RequestStateName>,
+    /// Page size: default 50; values above 200 are capped to 200.
+    #[param(value_type = i64, minimum = 1, required = false)]
+    pub limit: Option<i64>,
+    /// Items to skip (default 0).
+    #[param(value_type = i64, minimum = 0, required = false)]
+    pub offset: Option<i64>,
 }

@@ -656,15 +656,7 @@ pub async fn cancel_request(
     id: web::Path<LeaveRequestId>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let body: CancelBody = if body.iter().all(u8::is_ascii_whitespace) {
-        CancelBody::default()
-    } else {
-        serde_json::from_slice::<Option<CancelBody>>(&body)
-            .map_err(|e| {
-                AppError::validation(vec![FieldError::new("body", "invalid_value", e.to_string())])
-            })?
-            .unwrap_or_default()
-    };
+    let body: CancelBody = crate::http::optional_json(&body)?;
     act(deps, user, meta, id.into_inner(), Action::Cancel(body.reason)).await
 }
 

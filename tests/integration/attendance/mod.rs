@@ -8,7 +8,9 @@ use crate::common::*;
 
 mod check_in_out;
 mod events;
+mod locks;
 mod records;
+mod requests;
 mod summary;
 mod visibility;
 
