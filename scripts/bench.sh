@@ -2,7 +2,7 @@
 # Reproduces every figure in BENCHMARKS.md: starts PostgreSQL (durable settings)
 # and the tansu broker, builds the release binaries, runs each measurement
 # RUNS times and prints min / median / max. Benchmarks are not tests: run by
-# hand on a quiet machine. Usage: [RUNS=3] [STEPS="relay scaling latency write leave loginflood"] scripts/bench.sh [COUNT] (default 1000000).
+# hand on a quiet machine. Usage: [RUNS=3] [STEPS="relay scaling latency write leave attendance loginflood"] scripts/bench.sh [COUNT] (default 1000000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -87,8 +87,8 @@ start_hrms() { # start_hrms <database> <extra env...>
 }
 stop_hrms() { kill "$HRMS_PID" 2>/dev/null; wait "$HRMS_PID" 2>/dev/null || true; HRMS_PID=; }
 
-# STEPS picks a subset (default all): relay scaling latency write leave loginflood.
-STEPS=${STEPS:-relay scaling latency write leave loginflood}
+# STEPS picks a subset (default all): relay scaling latency write leave attendance loginflood.
+STEPS=${STEPS:-relay scaling latency write leave attendance loginflood}
 want() { [[ " $STEPS " == *" $1 "* ]]; }
 
 want relay && for i in $(seq "$RUNS"); do
@@ -151,6 +151,16 @@ want leave && for i in $(seq "$RUNS"); do
     stop_hrms
 done
 
+want attendance && for i in $(seq "$RUNS"); do
+    log "attendance: POST /employees, then a morning rush of 400 employees, then four-week summaries over two years of records, run $i"
+    start_broker
+    quiesce_pg
+    db=$(fresh_pg)
+    start_hrms "$db"
+    run target/release/hrms-bench attendance --url http://127.0.0.1:18280 --database "$db" --employees 400 --concurrency 16 --seconds 20 --warmup 5
+    stop_hrms
+done
+
 want loginflood && for i in $(seq "$RUNS"); do
     log "login flood: 4 readers alone, then next to 20 clients logging in, run $i"
     start_broker
@@ -198,6 +208,8 @@ try:
     print(f"{'leave cycles / POST /employees broker_up (medians)':<48} ratio            {lv / med('broker_up','req_per_sec'):.2f}")
 except (statistics.StatisticsError, ZeroDivisionError):
     pass
+for key in ("employees_req_per_sec", "employees_p99_ms", "check_in_p50_ms", "check_in_p99_ms", "check_out_p99_ms", "rush_req_per_sec", "check_in_p99_ratio", "check_in_errors", "check_out_errors", "summary_p50_ms", "summary_p99_ms", "summary_errors"):
+    show("attendance (400 employees; summaries over 2 years)", lambda r: r["step"] == "attendance", key)
 for key in ("base_p50_ms", "base_p99_ms", "flood_p50_ms", "flood_p99_ms", "p99_ratio", "logins_per_sec", "flood_errors", "login_errors"):
     show("login flood (4 readers, 20 clients logging in)", lambda r: r["step"] == "loginflood", key)
 PY

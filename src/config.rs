@@ -94,7 +94,7 @@ env_vars! {
     "HRMS_MIN_PASSWORD_LENGTH" => "auth.min_password_length": "Shortest accepted password",
     "HRMS_LOGIN_MAX_FAILURES_PER_ACCOUNT" => "auth.max_failures_per_account": "Failed logins allowed per account from one client address per hour",
     "HRMS_LOGIN_MAX_FAILURES_PER_CLIENT" => "auth.max_failures_per_client": "Failed logins allowed per client address per hour",
-    "HRMS_PASSWORD_HASH_THREADS" => "auth.hash_threads": "Threads that hash and check passwords (Argon2id, at a lower CPU priority), 0 = one per core",
+    "HRMS_PASSWORD_HASH_THREADS" => "auth.hash_threads": "Threads that hash and check passwords (Argon2id, at a lower CPU priority), 0 = one per core but one (at least 1)",
     "HRMS_BOOTSTRAP_ADMIN_EMAIL" => "auth.bootstrap_admin_email": "E-mail of a first admin created at start when there is no account",
     "HRMS_BOOTSTRAP_ADMIN_PASSWORD" => "auth.bootstrap_admin_password": "Password of that first admin",
 }
@@ -167,7 +167,7 @@ pub struct AuthSettings {
     pub max_failures_per_account: u32,
     /// Failed logins allowed per client address per hour.
     pub max_failures_per_client: u32,
-    /// Threads of the password hashing pool; 0 = one per core.
+    /// Threads of the password hashing pool; 0 = one per core but one (at least 1).
     pub hash_threads: usize,
     /// First admin's e-mail, created at start when no account exists.
     pub bootstrap_admin_email: String,

@@ -1,6 +1,6 @@
 //! Password hashing with Argon2id at OWASP's parameters (19 MiB, 2 iterations,
 //! 1 lane). Deliberately slow, so every hash and check runs on a bounded pool
-//! of its own ([`configure_pool`]: about one thread per core) whose threads
+//! of its own ([`configure_pool`]: one thread per core but one) whose threads
 //! run at a lower CPU priority: a login flood then uses the CPU the API leaves
 //! idle instead of starving authenticated reads (security finding 6). The
 //! functions block their caller until the pool has done the work: call them
@@ -19,8 +19,8 @@ pub const HASH_THREAD_NICENESS: i32 = 10;
 
 static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
 
-/// Sizes the hashing pool: `threads` threads, 0 = one per core. The first call
-/// (start-up) wins; without one, the first hash starts a pool of one per core.
+/// Sizes the hashing pool: `threads` threads, 0 = [`default_threads`]. The first call
+/// (start-up) wins; without one, the first hash starts a default pool.
 pub fn configure_pool(threads: usize) -> anyhow::Result<()> {
     if POOL.get().is_some() {
         return Ok(());
@@ -32,7 +32,7 @@ pub fn configure_pool(threads: usize) -> anyhow::Result<()> {
 
 fn build_pool(threads: usize) -> anyhow::Result<rayon::ThreadPool> {
     let threads = if threads == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
+        default_threads()
     } else {
         threads
     };
@@ -42,6 +42,12 @@ fn build_pool(threads: usize) -> anyhow::Result<rayon::ThreadPool> {
         .start_handler(|_| lower_priority())
         .build()
         .map_err(|e| anyhow::anyhow!("cannot start the password hashing pool: {e}"))
+}
+
+/// One thread per core but one (at least one): a flood of logins then always
+/// leaves a core to the rest of the API (BENCHMARKS.md, login flood).
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1))
 }
 
 /// Lowers the calling thread's CPU priority to [`HASH_THREAD_NICENESS`] (or

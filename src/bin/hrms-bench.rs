@@ -115,6 +115,25 @@ enum Step {
         #[arg(long, default_value_t = 5)]
         warmup: u64,
     },
+    /// Attendance on PostgreSQL (issue 13 §11): POST /employees at
+    /// `concurrency` as the reference, then a morning rush of `employees`
+    /// employees checking in and out at the same concurrency, then four-week
+    /// summaries of an employee with two years of records.
+    Attendance {
+        #[arg(long)]
+        url: String,
+        /// The service's PostgreSQL database (the history is inserted directly).
+        #[arg(long)]
+        database: String,
+        #[arg(long, default_value_t = 400)]
+        employees: usize,
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        #[arg(long, default_value_t = 5)]
+        warmup: u64,
+    },
     /// Security finding 6: authenticated reads (`GET /api/v1/employees/{id}`)
     /// alone, then while `flooders` clients log in without pause (each with an
     /// account of its own and the right password, so the limiter lets them).
@@ -187,6 +206,21 @@ fn main() -> anyhow::Result<()> {
             seconds,
             warmup,
         } => actix_rt::System::new().block_on(leave(
+            &url,
+            &database,
+            employees,
+            concurrency,
+            seconds,
+            warmup,
+        )),
+        Step::Attendance {
+            url,
+            database,
+            employees,
+            concurrency,
+            seconds,
+            warmup,
+        } => actix_rt::System::new().block_on(attendance(
             &url,
             &database,
             employees,
@@ -943,6 +977,216 @@ async fn login_flood(
         p99_flood / p99_base,
         logins_done as f64 / flood_secs,
         login_errors.load(Ordering::Relaxed),
+    );
+    Ok(())
+}
+
+/// Two years of weekday records (08:00-12:00 and 12:30-17:00 UTC) for employee $1.
+const ATTENDANCE_HISTORY: &str = "INSERT INTO attendance_records (id, version, employee_id, start_at, end_at, source, note, voided, kind, created_by, changed_by, changed_at, reason, request_id, is_current)
+    SELECT gen_random_uuid()::text, 1, $1,
+        (extract(epoch FROM d + s.st) * 1000000)::bigint, (extract(epoch FROM d + s.en) * 1000000)::bigint,
+        'manual', NULL, false, 'manual', 'bench', 'bench', 0, 'bench', NULL, true
+    FROM generate_series('2024-11-25'::timestamp, '2026-11-20'::timestamp, '1 day') d,
+        (VALUES (interval '8 hours', interval '12 hours'), (interval '12 hours 30 minutes', interval '17 hours')) s(st, en)
+    WHERE extract(isodow FROM d) < 6";
+
+async fn attendance(
+    url: &str,
+    database: &str,
+    employees: usize,
+    concurrency: usize,
+    seconds: u64,
+    warmup: u64,
+) -> anyhow::Result<()> {
+    let client = awc::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .finish();
+    let auth = format!("Bearer {}", login(&client, url).await?);
+    let run = uuid::Uuid::new_v4().simple().to_string();
+
+    // The employees and their accounts (each checks in with its own token).
+    let mut tokens = Vec::with_capacity(employees);
+    let mut ids = Vec::with_capacity(employees);
+    for i in 0..employees {
+        let mut r = client
+            .post(format!("{url}/api/v1/employees"))
+            .insert_header(("authorization", auth.clone()))
+            .send_json(&serde_json::json!({"name": "Rush bench", "age": 30, "hire_date": "2020-01-01", "time_zone": "Europe/Berlin"}))
+            .await
+            .map_err(|e| anyhow::anyhow!("create employee: {e}"))?;
+        let body: serde_json::Value = r
+            .json()
+            .await
+            .map_err(|e| anyhow::anyhow!("employee body: {e}"))?;
+        let id = body["id"].as_str().context("employee id")?.to_owned();
+        let email = format!("rush-{i}-{run}@hrms.bench");
+        let r = client
+            .post(format!("{url}/api/v1/users"))
+            .insert_header(("authorization", auth.clone()))
+            .send_json(&serde_json::json!({"email": email, "display_name": "Rush bench", "role": "employee", "employee_id": id, "password": FLOOD_PASSWORD}))
+            .await
+            .map_err(|e| anyhow::anyhow!("create account: {e}"))?;
+        if r.status().as_u16() != 201 {
+            bail!("create account: status {}", r.status());
+        }
+        let mut r = client
+            .post(format!("{url}/api/v1/auth/login"))
+            .send_json(&serde_json::json!({"email": email, "password": FLOOD_PASSWORD}))
+            .await
+            .map_err(|e| anyhow::anyhow!("login: {e}"))?;
+        let body: serde_json::Value = r
+            .json()
+            .await
+            .map_err(|e| anyhow::anyhow!("login body: {e}"))?;
+        tokens.push(format!(
+            "Bearer {}",
+            body["access_token"].as_str().context("token")?
+        ));
+        ids.push(id);
+    }
+    let history_of = ids.first().context("at least one employee")?.clone();
+    let Conn::Pg(mut pg) = connect(database)? else {
+        bail!("the attendance step runs on PostgreSQL");
+    };
+    let history = diesel::sql_query(ATTENDANCE_HISTORY)
+        .bind::<diesel::sql_types::Text, _>(&history_of)
+        .execute(&mut pg)?;
+    diesel::sql_query("ANALYZE attendance_records").execute(&mut pg)?;
+
+    // The reference: POST /employees on this instance, at the same concurrency.
+    let (c, u, a) = (client.clone(), url.to_owned(), auth.clone());
+    let (reference, ref_secs) = timed(concurrency, seconds, warmup, move |_, _| {
+        let (c, u, a) = (c.clone(), u.clone(), a.clone());
+        async move {
+            c.post(format!("{u}/api/v1/employees"))
+                .insert_header(("authorization", a))
+                .send_json(&employee_body())
+                .await
+                .is_ok_and(|r| r.status().as_u16() == 201)
+        }
+    })
+    .await;
+
+    // The morning rush: worker w serves employees w, w + concurrency, ...
+    // (skipping the one with the history), checking each in, then on its next
+    // turn out again.
+    let tokens = Arc::new(tokens);
+    let (ins, outs) = (
+        Arc::new(Mutex::new(Phase::default())),
+        Arc::new(Mutex::new(Phase::default())),
+    );
+    let (recording, stop) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let mut workers = Vec::new();
+    for w in 0..concurrency {
+        let mine: Vec<usize> = (1..tokens.len()).filter(|i| i % concurrency == w).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let (c, u, tokens, ins, outs, recording, stop) = (
+            client.clone(),
+            url.to_owned(),
+            tokens.clone(),
+            ins.clone(),
+            outs.clone(),
+            recording.clone(),
+            stop.clone(),
+        );
+        workers.push(actix_rt::spawn(async move {
+            let mut i = 0usize;
+            while !stop.load(Ordering::Relaxed) {
+                let who = mine[i % mine.len()];
+                let checking_in = (i / mine.len()).is_multiple_of(2);
+                let (path, want, phase) = if checking_in {
+                    ("check-in", 201, &ins)
+                } else {
+                    ("check-out", 200, &outs)
+                };
+                let t = Instant::now();
+                let ok = c
+                    .post(format!("{u}/api/v1/attendance/{path}"))
+                    .insert_header(("authorization", tokens[who].clone()))
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status().as_u16() == want);
+                if recording.load(Ordering::Relaxed) {
+                    if let Ok(mut p) = phase.lock() {
+                        p.latencies.push(t.elapsed().as_secs_f64() * 1000.0);
+                        if !ok {
+                            p.errors += 1;
+                        }
+                    }
+                }
+                i += 1;
+            }
+        }));
+    }
+    actix_rt::time::sleep(Duration::from_secs(warmup)).await;
+    recording.store(true, Ordering::Relaxed);
+    let started = Instant::now();
+    actix_rt::time::sleep(Duration::from_secs(seconds)).await;
+    recording.store(false, Ordering::Relaxed);
+    let rush_secs = started.elapsed().as_secs_f64();
+    stop.store(true, Ordering::Relaxed);
+    for w in workers {
+        let _ = w.await;
+    }
+    let take = |p: &Arc<Mutex<Phase>>| {
+        let mut p = p
+            .lock()
+            .map(|mut p| std::mem::take(&mut *p))
+            .unwrap_or_default();
+        p.latencies.sort_by(|a, b| a.total_cmp(b));
+        p
+    };
+    let (ins, outs) = (take(&ins), take(&outs));
+
+    // Four-week summaries of the employee with two years of records.
+    let (c, u, a, e) = (
+        client.clone(),
+        url.to_owned(),
+        auth.clone(),
+        history_of.clone(),
+    );
+    let (summaries, _) = timed(4, seconds, warmup, move |_, i| {
+        let (c, u, a, e) = (c.clone(), u.clone(), a.clone(), e.clone());
+        async move {
+            // A different four weeks each time, all within the history.
+            let start = chrono::NaiveDate::from_ymd_opt(2025, 1, 6).unwrap_or_default()
+                + chrono::Duration::weeks(i64::try_from(i % 90).unwrap_or(0));
+            let end = start + chrono::Duration::days(27);
+            c.get(format!(
+                "{u}/api/v1/attendance/summary?employee_id={e}&from={start}&to={end}"
+            ))
+            .insert_header(("authorization", a))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().as_u16() == 200)
+        }
+    })
+    .await;
+    let ref_p99 = percentile(&reference.latencies, 0.99);
+    let in_p99 = percentile(&ins.latencies, 0.99);
+    println!(
+        "RESULT step=attendance employees={employees} history_records={history} concurrency={concurrency} employees_req_per_sec={:.0} employees_p50_ms={:.2} employees_p99_ms={ref_p99:.2} employees_errors={} check_ins={} check_in_errors={} check_in_p50_ms={:.2} check_in_p99_ms={in_p99:.2} check_outs={} check_out_errors={} check_out_p50_ms={:.2} check_out_p99_ms={:.2} rush_req_per_sec={:.0} check_in_p99_ratio={:.2} summaries={} summary_errors={} summary_p50_ms={:.2} summary_p99_ms={:.2}",
+        reference.latencies.len() as f64 / ref_secs,
+        percentile(&reference.latencies, 0.5),
+        reference.errors,
+        ins.latencies.len(),
+        ins.errors,
+        percentile(&ins.latencies, 0.5),
+        outs.latencies.len(),
+        outs.errors,
+        percentile(&outs.latencies, 0.5),
+        percentile(&outs.latencies, 0.99),
+        (ins.latencies.len() + outs.latencies.len()) as f64 / rush_secs,
+        in_p99 / ref_p99,
+        summaries.latencies.len(),
+        summaries.errors,
+        percentile(&summaries.latencies, 0.5),
+        percentile(&summaries.latencies, 0.99),
     );
     Ok(())
 }

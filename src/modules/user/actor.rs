@@ -203,10 +203,11 @@ impl Handler<UpdateUser> for UserActor {
     type Result = Result<UserRow, UserError>;
 
     fn handle(&mut self, msg: UpdateUser, _: &mut Self::Context) -> Self::Result {
-        let mut conn = self.db.get()?;
         let id = msg.id.to_string();
         let scope: UserScope = rules::scope_for(&msg.by);
-        let current = repo::find_visible(&mut conn, &id, &scope)?.ok_or(UserError::NotFound)?;
+        // No connection is held while passwords are checked and hashed.
+        let current =
+            repo::find_visible(&mut *self.db.get()?, &id, &scope)?.ok_or(UserError::NotFound)?;
         rules::may_update(&msg.by, &current, &msg.patch).map_err(denied)?;
         if rules::is_self(&msg.by, &current) {
             if let Some(given) = &msg.patch.current_password {
@@ -221,6 +222,7 @@ impl Handler<UpdateUser> for UserActor {
             .as_deref()
             .map(password::hash)
             .transpose()?;
+        let mut conn = self.db.get()?;
         let (row, changed) = self.outbox.commit(&mut conn, &msg.ctx, |c| {
             // Re-read inside the transaction: the row may have changed meanwhile.
             let mut row = repo::find_visible(c, &id, &scope)?.ok_or(UserError::NotFound)?;
@@ -267,9 +269,11 @@ impl Handler<Login> for UserActor {
     type Result = Result<(Principal, i64), UserError>;
 
     fn handle(&mut self, msg: Login, _: &mut Self::Context) -> Self::Result {
-        let mut conn = self.db.get()?;
         let email = msg.email.trim().to_lowercase();
-        let Some(row) = repo::find_by_email(&mut conn, &email)? else {
+        // The connection goes back to the pool before the (slow) password
+        // check, so a login flood cannot starve other requests of connections.
+        let found = repo::find_by_email(&mut *self.db.get()?, &email)?;
+        let Some(row) = found else {
             password::verify_dummy(&msg.password);
             return Err(UserError::InvalidCredentials);
         };
@@ -277,7 +281,7 @@ impl Handler<Login> for UserActor {
             return Err(UserError::InvalidCredentials);
         }
         let who = principal(&row)?;
-        repo::touch_login(&mut conn, &row.id, clock::now_naive())?;
+        repo::touch_login(&mut *self.db.get()?, &row.id, clock::now_naive())?;
         tracing::info!(user.id = %row.id, "login succeeded");
         Ok((who, i64::from(row.token_generation)))
     }

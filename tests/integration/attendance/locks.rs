@@ -354,3 +354,54 @@ async fn locking_and_reopening_reach_kafka_keyed_by_employee_or_lock_with_valid_
     expected.sort();
     assert_eq!(seen, expected, "{records:#?}");
 }
+
+#[actix_web::test]
+async fn a_new_lock_waits_for_writes_in_flight_and_no_write_that_missed_it_commits_after_it() {
+    if std::env::var("HRMS_TEST_DATABASE_URL").is_err() {
+        return; // SQLite serializes every write; the race is PostgreSQL's.
+    }
+    let app = spawn_app().await;
+    let (_, hr) = app.account("hr", None).await;
+    for round in 0..10 {
+        let mut staff = Vec::new();
+        for _ in 0..6 {
+            staff.push(employee(&app, "UTC", None).await);
+        }
+        let day = format!("2026-{:02}-15", round + 1);
+        let lock = json!({ "from": day, "to": day });
+        let app = &app;
+        let writes = staff.iter().map(|e| {
+            let (start, end) = (format!("{day}T08:00:00Z"), format!("{day}T12:00:00Z"));
+            async move { manual(app, e, &start, &end).await }
+        });
+        let (locked, written) = futures::join!(
+            call(app, &hr, "POST", LOCKS, Some(&lock)),
+            futures::future::join_all(writes)
+        );
+        assert_eq!(locked.status.as_u16(), 201, "{}", locked.raw);
+        let lock_id = locked.body["id"].as_str().unwrap();
+        let outbox = app.outbox();
+        let seq_of = |event: &str, key: &str| {
+            outbox
+                .iter()
+                .find(|r| r.event_type == event && r.aggregate_id == key)
+                .map(|r| r.seq)
+        };
+        // Audit rows are written with the producer on or off; their order is the
+        // order of the writes (a row's seq is taken inside its transaction).
+        let lock_seq = seq_of("AUDIT_ATTENDANCE_ACTION", lock_id).expect("lock audit");
+        for r in &written {
+            match r.status.as_u16() {
+                201 => {
+                    let id = r.body["id"].as_str().expect("record id");
+                    let seq = seq_of("AUDIT_ATTENDANCE_ACTION", id).expect("record audit");
+                    assert!(
+                        seq < lock_seq,
+                        "round {round}: a record written after the lock committed ({seq} > {lock_seq})"
+                    );
+                }
+                _ => assert_error(r, 409, "period_locked"),
+            }
+        }
+    }
+}
