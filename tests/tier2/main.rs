@@ -12,6 +12,7 @@ mod harness;
 #[path = "../support/mod.rs"]
 mod support;
 
+mod attendance;
 mod broker_absent;
 mod broker_outage;
 mod crash;
