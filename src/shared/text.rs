@@ -46,6 +46,16 @@ pub fn is_visible(c: char) -> bool {
     !c.is_whitespace() && !c.is_control() && !is_invisible_format(c)
 }
 
+/// Whether a free text of several lines (a reason, a note, a comment) can be
+/// shown to people as it is: no control characters but line breaks and tabs,
+/// no invisible format or separator characters (Cf, Zl, Zp: zero-width spaces,
+/// direction overrides), and at least one visible character.
+pub fn is_displayable_text(s: &str) -> bool {
+    !s.chars()
+        .any(|c| (c.is_control() && !matches!(c, '\n' | '\r' | '\t')) || is_invisible_format(c))
+        && s.chars().any(is_visible)
+}
+
 /// Trims `raw`; rejects empty, longer than `max` characters, control
 /// characters, format and separator characters (Cf, Zl, Zp), and text without
 /// a visible character. `empty` is the message for an empty value. Every

@@ -48,7 +48,7 @@ async fn visible_lock(deps: &Deps, by: &Principal, id: LockId) -> Result<PeriodL
         (status = 201, description = "Locked: from now on no attendance write may touch these local dates (in each employee's own time zone) until an admin reopens the lock. Writes in flight finish first.", body = LockResponse, headers(("Location" = String, description = "`/api/v1/attendance/locks/{id}` of the new lock."))),
         (status = 403, description = "- `forbidden`: only admin and hr lock periods"),
         (status = 404, description = "- `employee_not_found`: no employee with this id that you may see"),
-        (status = 422, description = "- `validation_failed`: a field is malformed (`details` names each)\n- `invalid_lock_range`: `from` is after `to`\n- `reason_too_long`: the reason is longer than 1000 characters"),
+        (status = 422, description = "- `validation_failed`: a field is malformed (`details` names each)\n- `invalid_lock_range`: `from` is after `to`\n- `reason_too_long`: the reason is longer than 1000 characters\n- `invalid_text`: the reason has control or invisible characters, or no visible one"),
     )
 )]
 pub async fn create_lock(
@@ -169,7 +169,7 @@ pub async fn get_lock(
         (status = 403, description = "- `forbidden`: only an admin reopens a period"),
         (status = 404, description = "- `attendance_lock_not_found`: no period lock with this id that you may see"),
         (status = 409, description = "- `lock_not_active`: the lock is already reopened"),
-        (status = 422, description = "- `reason_required`, `reason_too_long`"),
+        (status = 422, description = "- `reason_required`, `reason_too_long`, `invalid_text`"),
     )
 )]
 pub async fn reopen_lock(

@@ -106,12 +106,16 @@ pub enum AttendanceError {
     /// A query range longer than allowed.
     #[error("the range is too long")]
     RangeTooLong,
+    /// A reason, note or comment with control or invisible characters, or
+    /// without a visible one.
+    #[error("a reason, note or comment contains control or invisible characters, or no visible character")]
+    InvalidText,
 }
 
 impl AttendanceError {
     /// Every code, in the order collected problems are reported (the first one
     /// reported is the one the API answers with).
-    pub const ORDER: [&'static str; 26] = [
+    pub const ORDER: [&'static str; 27] = [
         "forbidden",
         "cannot_correct_own_record",
         "not_own_record",
@@ -127,6 +131,7 @@ impl AttendanceError {
         "reason_required",
         "reason_too_long",
         "note_too_long",
+        "invalid_text",
         "no_change",
         "end_before_start",
         "record_too_long",
@@ -169,6 +174,7 @@ impl AttendanceError {
             AttendanceError::LockNotActive => "lock_not_active",
             AttendanceError::InvalidRange => "invalid_range",
             AttendanceError::RangeTooLong => "range_too_long",
+            AttendanceError::InvalidText => "invalid_text",
         }
     }
 
@@ -397,15 +403,33 @@ fn interval_problems(
 fn reason_problems(reason: &str, problems: &mut Vec<AttendanceError>) {
     if reason.trim().is_empty() {
         problems.push(AttendanceError::ReasonRequired);
-    } else if reason.trim().chars().count() > REASON_MAX {
-        problems.push(AttendanceError::ReasonTooLong);
+    } else {
+        optional_text_problems(Some(reason), REASON_MAX, AttendanceError::ReasonTooLong, problems);
+    }
+}
+
+/// An optional free text (a blank one is none): at most `max` characters
+/// (`too_long` otherwise) and displayable (`invalid_text`: no control or
+/// invisible characters, at least one visible one; security finding 11).
+fn optional_text_problems(
+    text: Option<&str>,
+    max: usize,
+    too_long: AttendanceError,
+    problems: &mut Vec<AttendanceError>,
+) {
+    let Some(t) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+        return;
+    };
+    if t.chars().count() > max {
+        problems.push(too_long);
+    }
+    if !crate::shared::text::is_displayable_text(t) {
+        problems.push(AttendanceError::InvalidText);
     }
 }
 
 fn note_problems(note: Option<&str>, problems: &mut Vec<AttendanceError>) {
-    if note.is_some_and(|n| n.trim().chars().count() > NOTE_MAX) {
-        problems.push(AttendanceError::NoteTooLong);
-    }
+    optional_text_problems(note, NOTE_MAX, AttendanceError::NoteTooLong, problems);
 }
 
 /// A blank note is no note.
@@ -851,12 +875,12 @@ pub fn decide_request(
                 return Err(AttendanceError::RequestOutdated.into());
             }
             let mut problems = Vec::new();
-            if comment
-                .as_deref()
-                .is_some_and(|c| c.trim().chars().count() > REASON_MAX)
-            {
-                problems.push(AttendanceError::ReasonTooLong);
-            }
+            optional_text_problems(
+                comment.as_deref(),
+                REASON_MAX,
+                AttendanceError::ReasonTooLong,
+                &mut problems,
+            );
             let old = record.interval();
             let new = retimed(&old, request.proposed_start, request.proposed_end);
             if new == old {
@@ -904,12 +928,12 @@ pub fn new_lock(
     if from > to {
         problems.push(AttendanceError::InvalidLockRange);
     }
-    if reason
-        .as_deref()
-        .is_some_and(|r| r.trim().chars().count() > REASON_MAX)
-    {
-        problems.push(AttendanceError::ReasonTooLong);
-    }
+    optional_text_problems(
+        reason.as_deref(),
+        REASON_MAX,
+        AttendanceError::ReasonTooLong,
+        &mut problems,
+    );
     Rejection::from_problems(problems)?;
     Ok(PeriodLock {
         id,
@@ -1081,6 +1105,23 @@ mod tests {
     }
 
     #[test]
+    fn reasons_and_notes_with_invisible_or_control_characters_are_invalid_text() {
+        let mut problems = Vec::new();
+        reason_problems("\u{200B}", &mut problems);
+        assert_eq!(problems, vec![AttendanceError::InvalidText]);
+        let mut problems = Vec::new();
+        reason_problems("ok \u{202E}desrever", &mut problems);
+        assert_eq!(problems, vec![AttendanceError::InvalidText]);
+        let mut problems = Vec::new();
+        note_problems(Some("bell \u{7}"), &mut problems);
+        assert_eq!(problems, vec![AttendanceError::InvalidText]);
+        let mut problems = Vec::new();
+        reason_problems("line one\nline two\tend", &mut problems);
+        note_problems(Some("   "), &mut problems);
+        assert!(problems.is_empty(), "{problems:?}");
+    }
+
+    #[test]
     fn every_code_is_in_the_report_order_once() {
         let mut sorted = AttendanceError::ORDER.to_vec();
         sorted.sort_unstable();
@@ -1117,6 +1158,7 @@ mod tests {
             AttendanceError::LockNotActive,
             AttendanceError::InvalidRange,
             AttendanceError::RangeTooLong,
+            AttendanceError::InvalidText,
         ];
         assert_eq!(all.len(), AttendanceError::ORDER.len());
         for e in &all {

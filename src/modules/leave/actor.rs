@@ -504,6 +504,9 @@ fn clean_note(note: Option<&str>) -> Result<Option<String>, ModuleError> {
     if n.chars().count() > NOTE_MAX {
         return Err(ModuleError::NoteTooLong);
     }
+    if !crate::shared::text::is_displayable_text(n) {
+        return Err(super::errors::LeaveError::InvalidText.into());
+    }
     Ok(Some(n.to_owned()))
 }
 
@@ -708,7 +711,10 @@ impl Handler<Act> for LeaveActor {
         let by = msg.by.user_id.to_string();
         let reason = match &msg.action {
             Action::Reject(r) => Some(rules::rejection_reason(r)?),
-            Action::Cancel(Some(r)) => clean_note(Some(r)).map_err(|_| ModuleError::ReasonTooLong)?,
+            Action::Cancel(Some(r)) => clean_note(Some(r)).map_err(|e| match e {
+                ModuleError::NoteTooLong => ModuleError::ReasonTooLong,
+                other => other,
+            })?,
             _ => None,
         };
         let mut conn = self.conn()?;

@@ -135,6 +135,10 @@ pub enum LeaveError {
     /// A rejection without a reason (422).
     #[error("a rejection needs a reason of 1 to 2000 characters")]
     ReasonRequired,
+    /// A note or reason with control or invisible characters, or without a
+    /// visible one (422).
+    #[error("the text contains control or invisible characters, or no visible character")]
+    InvalidText,
 }
 
 impl LeaveError {
@@ -175,6 +179,7 @@ impl LeaveError {
             RequestFinal => "request_final",
             RequestNotPending => "request_not_pending",
             ReasonRequired => "reason_required",
+            InvalidText => "invalid_text",
         }
     }
 

@@ -419,7 +419,7 @@ pub async fn assign_employee_calendar(
 
 // ---------------------------------------------------------------- requests
 
-const REQUEST_RULES: &str = "- `validation_failed`: a field is malformed (`details` names each)\n- `unknown_leave_type`: no active type with this code\n- `invalid_range`: the end is before the start (or a one-day request asks for `pm` to `am`)\n- `invalid_day_part`: a multi-day request starts with `am` or ends with `pm`\n- `range_too_long`: more than 731 days\n- `no_working_days`: the range holds no day that counts\n- `note_too_long`\n- `employee_terminated`\n- `outside_employment`: the dates are outside the employment\n- `half_days_not_allowed`\n- `past_dates_not_allowed`\n- `past_date_too_far`\n- `insufficient_notice`\n- `max_consecutive_days_exceeded`: the type's rules\n- `insufficient_balance`: more days than available in a leave year (pending requests count)";
+const REQUEST_RULES: &str = "- `validation_failed`: a field is malformed (`details` names each)\n- `unknown_leave_type`: no active type with this code\n- `invalid_range`: the end is before the start (or a one-day request asks for `pm` to `am`)\n- `invalid_day_part`: a multi-day request starts with `am` or ends with `pm`\n- `range_too_long`: more than 731 days\n- `no_working_days`: the range holds no day that counts\n- `note_too_long`\n- `invalid_text`: the note has control or invisible characters, or no visible one\n- `employee_terminated`\n- `outside_employment`: the dates are outside the employment\n- `half_days_not_allowed`\n- `past_dates_not_allowed`\n- `past_date_too_far`\n- `insufficient_notice`\n- `max_consecutive_days_exceeded`: the type's rules\n- `insufficient_balance`: more days than available in a leave year (pending requests count)";
 
 async fn file(
     deps: Deps,
@@ -490,7 +490,7 @@ pub async fn create_request(
         (status = 200, description = "What filing it would count, and every rule it would break (`allowed: false`), without creating anything.", body = PreviewResponse),
         (status = 403, description = "- `forbidden`: only hr and admin file leave for someone else"),
         (status = 404, description = "- `employee_not_found`"),
-        (status = 422, description = "- `validation_failed`\n- `unknown_leave_type`\n- `invalid_range`\n- `invalid_day_part`\n- `range_too_long`\n- `no_working_days`\n- `note_too_long`: the request cannot even be counted"),
+        (status = 422, description = "- `validation_failed`\n- `unknown_leave_type`\n- `invalid_range`\n- `invalid_day_part`\n- `range_too_long`\n- `no_working_days`\n- `note_too_long`: the request cannot even be counted\n- `invalid_text`: the note has control or invisible characters, or no visible one"),
     )
 )]
 pub async fn preview_request(
@@ -620,7 +620,7 @@ pub async fn approve_request(
         (status = 403, description = "- `cannot_decide_own_request`\n- `not_allowed_to_decide`"),
         (status = 404, description = "- `leave_request_not_found`"),
         (status = 409, description = "- `request_final`\n- `request_not_pending`"),
-        (status = 422, description = "- `reason_required`: 1 to 2000 characters"),
+        (status = 422, description = "- `reason_required`: 1 to 2000 characters\n- `invalid_text`: the reason has control or invisible characters, or no visible one"),
     )
 )]
 pub async fn reject_request(
@@ -646,7 +646,7 @@ pub async fn reject_request(
         (status = 403, description = "- `not_allowed_to_cancel`: only the employee, their current manager and hr/admin cancel\n- `leave_started`: the employee cannot cancel leave that has started (their manager or hr can)"),
         (status = 404, description = "- `leave_request_not_found`"),
         (status = 409, description = "- `request_final`: already rejected or cancelled\n- `leave_already_taken`: approved leave that is over (correct it with an adjustment)"),
-        (status = 422, description = "- `reason_too_long`\n- `validation_failed`"),
+        (status = 422, description = "- `reason_too_long`\n- `invalid_text`: the reason has control or invisible characters, or no visible one\n- `validation_failed`"),
     )
 )]
 pub async fn cancel_request(

@@ -488,6 +488,9 @@ pub fn rejection_reason(raw: &str) -> Result<String, LeaveError> {
     if r.is_empty() || r.chars().count() > 2000 {
         return Err(LeaveError::ReasonRequired);
     }
+    if !crate::shared::text::is_displayable_text(r) {
+        return Err(LeaveError::InvalidText);
+    }
     Ok(r.to_owned())
 }
 
@@ -1415,6 +1418,7 @@ pub(super) mod tests {
         assert_eq!(initial_status(R::None), Approved);
         assert_eq!(initial_status(R::ManagerThenHr), Pending);
         assert_eq!(rejection_reason("  "), Err(LeaveError::ReasonRequired));
+        assert_eq!(rejection_reason("\u{200B}"), Err(LeaveError::InvalidText));
         assert_eq!(rejection_reason(" team plan ").as_deref(), Ok("team plan"));
     }
 

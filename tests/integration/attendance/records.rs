@@ -222,3 +222,20 @@ async fn records_are_listed_by_local_date_with_pagination() {
     .await;
     assert_error(&r, 422, "invalid_range");
 }
+
+#[actix_web::test]
+async fn reasons_and_notes_with_invisible_characters_are_refused_and_change_nothing() {
+    let app = spawn_app().await;
+    let emp = employee(&app, "UTC", None).await;
+    let before = app.outbox().len();
+    for (reason, note) in [
+        ("\u{200B}", None),
+        ("ok \u{202E}gnirts", None),
+        ("fine", Some("a\u{2028}b")),
+    ] {
+        let body = json!({ "employee_id": emp, "start": "2026-11-02T08:00:00Z", "end": "2026-11-02T12:00:00Z", "reason": reason, "note": note });
+        let r = call(&app, &app.admin_token, "POST", RECORDS, Some(&body)).await;
+        assert_error(&r, 422, "invalid_text");
+    }
+    assert_eq!(app.outbox().len(), before);
+}

@@ -219,6 +219,11 @@ async fn requests_are_refused_with_their_codes_and_change_nothing() {
             "note_too_long",
         ),
         (
+            json!({ "leave_type": "annual", "start_date": "2028-02-07", "end_date": "2028-02-07", "note": "\u{200B}" }),
+            422,
+            "invalid_text",
+        ),
+        (
             json!({ "leave_type": "annual", "start_date": "2028-02-07" }),
             400,
             "invalid_body",
