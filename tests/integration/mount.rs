@@ -55,6 +55,45 @@ async fn a_module_switched_off_is_neither_served_nor_documented() {
     assert_eq!(r.status, 200, "{}", r.raw);
 }
 
+#[actix_web::test]
+async fn leave_and_attendance_switched_off_or_without_the_employee_module_are_neither_served_nor_documented(
+) {
+    for env in [
+        vec![
+            ("LEAVE_MODULE_ENABLED", "false"),
+            ("ATTENDANCE_MODULE_ENABLED", "false"),
+        ],
+        // Both need the employee module: without it they are off too.
+        vec![("EMPLOYEE_MODULE_ENABLED", "false")],
+    ] {
+        let app = spawn_app_with(&env).await;
+        let r = app.get("/api-docs/openapi.json").await;
+        assert_eq!(r.status, 200, "{}", r.raw);
+        let served = paths(&r.body);
+        assert!(
+            served
+                .iter()
+                .all(|p| !p.starts_with("/api/v1/leave") && !p.starts_with("/api/v1/attendance")),
+            "{env:?}: switched off, yet documented: {served:?}"
+        );
+        assert_error(
+            &app.get("/api/v1/leave/types").await,
+            404,
+            "route_not_found",
+        );
+        let r = app
+            .request("POST", "/api/v1/attendance/check-in", None)
+            .await;
+        assert_error(&r, 404, "route_not_found");
+        let r = app.get("/api/v1/users").await;
+        assert_eq!(
+            r.status, 200,
+            "{env:?}: the user module is unaffected: {}",
+            r.raw
+        );
+    }
+}
+
 #[test]
 fn every_module_in_the_list_contributes_its_part_to_the_full_document() {
     let doc = hrms::http::openapi::document();

@@ -357,6 +357,60 @@ async fn a_module_switch_off_keeps_its_domain_events_off_kafka_and_sends_audit_o
 }
 
 #[actix_web::test]
+async fn the_attendance_kafka_switch_off_keeps_attendance_events_off_kafka_while_employees_publish()
+{
+    let cluster = mock_cluster();
+    let bootstrap = cluster.bootstrap_servers();
+    let peer = Peer::start();
+    let audit_url = format!("{}/audit", peer.url);
+    let app = spawn_app_with(&kafka_env(
+        &bootstrap,
+        &[
+            ("ATTENDANCE_KAFKA_ENABLE_PRODUCER", "false"),
+            ("AUDIT_SERVICE_URL", &audit_url),
+        ],
+    ))
+    .await;
+    let emp = app
+        .create_employee(json!({"name": "Ada", "age": 36, "hire_date": "2020-01-01"}))
+        .await;
+    let r = app
+        .post_json(
+            "/api/v1/attendance/records",
+            &json!({ "employee_id": emp["id"], "start": "2026-11-02T08:00:00Z", "end": "2026-11-02T12:00:00Z", "reason": "forgot" }),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.raw);
+    let rows = app
+        .wait_for_outbox(WAIT, "all delivered", |rows| {
+            rows.len() >= 3 && rows.iter().all(|r| r.delivered)
+        })
+        .await;
+    assert!(
+        rows.iter()
+            .all(|r| !r.event_type.starts_with("ATTENDANCE_")),
+        "no attendance domain row with the module's Kafka switch off: {rows:#?}"
+    );
+    let transport = |t: &str| {
+        rows.iter()
+            .find(|r| r.event_type == t)
+            .and_then(|r| r.transport.clone())
+    };
+    assert_eq!(
+        transport("AUDIT_ATTENDANCE_ACTION").as_deref(),
+        Some("http")
+    );
+    assert_eq!(transport("EMPLOYEE_CREATED").as_deref(), Some("kafka"));
+    assert_eq!(
+        peer.bodies("audit").len(),
+        1,
+        "the attendance audit, over HTTP"
+    );
+    let records = read_topics(&bootstrap, &["attendance-queue"], 1, Duration::from_secs(3)).await;
+    assert!(records.is_empty(), "{records:#?}");
+}
+
+#[actix_web::test]
 async fn with_kafka_failing_audit_goes_over_http_and_waits_while_the_peer_is_down_too() {
     let peer = Peer::start();
     peer.set_down(true);
