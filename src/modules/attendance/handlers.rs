@@ -146,7 +146,7 @@ pub async fn check_out(deps: Deps, user: AuthUser, meta: RequestMeta) -> Result<
         (status = 403, description = "- `forbidden`: only admin, hr and the employee's managers enter records\n- `cannot_correct_own_record`: nobody enters their own record; file a correction request"),
         (status = 404, description = "- `employee_not_found`: no employee with this id that you may see"),
         (status = 409, description = "- `period_locked`: the interval touches a locked period\n- `overlapping_record`: it overlaps another record (an open one counts up to now)"),
-        (status = 422, description = "- `validation_failed`: a field is malformed (`details` names each)\n- `reason_required`, `reason_too_long`, `invalid_text`, `note_too_long`\n- `end_before_start`: the end is not after the start\n- `record_too_long`: longer than the longest allowed record\n- `record_in_future`: beyond now plus the clock tolerance\n- `outside_employment`: before the hire date or after the termination date"),
+        (status = 422, description = "- `validation_failed`: a field is malformed (`details` names each)\n- `reason_required`\n- `reason_too_long`\n- `invalid_text`\n- `note_too_long`\n- `end_before_start`: the end is not after the start\n- `record_too_long`: longer than the longest allowed record\n- `record_in_future`: beyond now plus the clock tolerance\n- `outside_employment`: before the hire date or after the termination date"),
     )
 )]
 pub async fn create_record(
@@ -221,7 +221,7 @@ async fn correct(
         (status = 403, description = "- `forbidden`: only admin, hr and the employee's managers correct records\n- `cannot_correct_own_record`: nobody corrects their own record; file a correction request"),
         (status = 404, description = "- `attendance_record_not_found`: no record with this id that you may see"),
         (status = 409, description = "- `record_voided`: a voided record cannot be changed\n- `stale_version`: `expected_version` is not the current version\n- `period_locked`: the old or new interval touches a locked period\n- `overlapping_record`: the new interval overlaps another record"),
-        (status = 422, description = "- `validation_failed`: a field is malformed (`details` names each)\n- `reason_required`, `reason_too_long`, `invalid_text`\n- `no_change`: the interval stays the same\n- `end_before_start`, `record_too_long`, `record_in_future`, `outside_employment`"),
+        (status = 422, description = "- `validation_failed`: a field is malformed (`details` names each)\n- `reason_required`\n- `reason_too_long`\n- `invalid_text`\n- `no_change`: the interval stays the same\n- `end_before_start`\n- `record_too_long`\n- `record_in_future`\n- `outside_employment`"),
     )
 )]
 pub async fn correct_record(
@@ -262,7 +262,7 @@ pub async fn correct_record(
         (status = 403, description = "- `forbidden`: only admin, hr and the employee's managers void records\n- `cannot_correct_own_record`: nobody voids their own record"),
         (status = 404, description = "- `attendance_record_not_found`: no record with this id that you may see"),
         (status = 409, description = "- `record_voided`: already voided\n- `stale_version`: `expected_version` is not the current version\n- `period_locked`: the record touches a locked period"),
-        (status = 422, description = "- `reason_required`, `reason_too_long`, `invalid_text`"),
+        (status = 422, description = "- `reason_required`\n- `reason_too_long`\n- `invalid_text`"),
     )
 )]
 pub async fn void_record(

@@ -169,7 +169,7 @@ pub async fn get_lock(
         (status = 403, description = "- `forbidden`: only an admin reopens a period"),
         (status = 404, description = "- `attendance_lock_not_found`: no period lock with this id that you may see"),
         (status = 409, description = "- `lock_not_active`: the lock is already reopened"),
-        (status = 422, description = "- `reason_required`, `reason_too_long`, `invalid_text`"),
+        (status = 422, description = "- `reason_required`\n- `reason_too_long`\n- `invalid_text`"),
     )
 )]
 pub async fn reopen_lock(

@@ -70,7 +70,7 @@ async fn visible_request(
         (status = 403, description = "- `not_own_record`: a correction can only be requested for one's own record"),
         (status = 404, description = "- `attendance_record_not_found`: no record with this id that you may see"),
         (status = 409, description = "- `record_voided`: a voided record cannot be changed\n- `request_already_pending`: this record has a pending request\n- `period_locked`: the old or proposed interval touches a locked period\n- `overlapping_record`: the proposed interval overlaps another record"),
-        (status = 422, description = "- `validation_failed`: a field is malformed (`details` names each)\n- `reason_required`, `reason_too_long`, `invalid_text`\n- `no_change`: the proposal keeps the interval as it is\n- `end_before_start`, `record_too_long`, `record_in_future`, `outside_employment`"),
+        (status = 422, description = "- `validation_failed`: a field is malformed (`details` names each)\n- `reason_required`\n- `reason_too_long`\n- `invalid_text`\n- `no_change`: the proposal keeps the interval as it is\n- `end_before_start`\n- `record_too_long`\n- `record_in_future`\n- `outside_employment`"),
     )
 )]
 pub async fn file_request(
@@ -241,7 +241,7 @@ async fn decide(
         (status = 403, description = "- `forbidden`: only admin, hr and the employee's managers decide\n- `cannot_decide_own_request`: nobody decides their own request"),
         (status = 404, description = "- `correction_request_not_found`: no correction request with this id that you may see"),
         (status = 409, description = "- `request_already_decided`: the request is approved or rejected already\n- `request_outdated`: the record changed since the request was made; reject it and ask again\n- `record_voided`: the record was voided\n- `period_locked`: the old or proposed interval touches a locked period\n- `overlapping_record`: the proposed interval overlaps another record"),
-        (status = 422, description = "- `validation_failed`: a field is malformed\n- `reason_too_long`: the comment is longer than 1000 characters\n- `invalid_text`: the comment has control or invisible characters, or no visible one\n- `no_change`, `end_before_start`, `record_too_long`, `record_in_future`, `outside_employment`"),
+        (status = 422, description = "- `validation_failed`: a field is malformed\n- `reason_too_long`: the comment is longer than 1000 characters\n- `invalid_text`: the comment has control or invisible characters, or no visible one\n- `no_change`\n- `end_before_start`\n- `record_too_long`\n- `record_in_future`\n- `outside_employment`"),
     )
 )]
 pub async fn approve_request(
@@ -268,7 +268,7 @@ pub async fn approve_request(
         (status = 403, description = "- `forbidden`: only admin, hr and the employee's managers decide\n- `cannot_decide_own_request`: nobody decides their own request"),
         (status = 404, description = "- `correction_request_not_found`: no correction request with this id that you may see"),
         (status = 409, description = "- `request_already_decided`: the request is approved or rejected already"),
-        (status = 422, description = "- `reason_required`, `reason_too_long`, `invalid_text`"),
+        (status = 422, description = "- `reason_required`\n- `reason_too_long`\n- `invalid_text`"),
     )
 )]
 pub async fn reject_request(
