@@ -14,7 +14,6 @@ use super::repository::LockFilter;
 use crate::auth::{AuthUser, Principal, Role};
 use crate::error::AppError;
 use crate::http::RequestMeta;
-use crate::shared::Page;
 
 fn sees_everything(by: &Principal) -> bool {
     matches!(by.role, Role::Admin | Role::Hr)
@@ -96,21 +95,8 @@ pub async fn list_locks(
     query: web::Query<LockQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
-    let mut errors = Vec::new();
-    let employee = q
-        .employee_id
-        .as_deref()
-        .and_then(|e| parse_employee("employee_id", e, &mut errors));
-    let page = match Page::parse(q.limit, q.offset) {
-        Ok(p) => Some(p),
-        Err(e) => {
-            errors.extend(e);
-            None
-        }
-    };
-    let Some(page) = page.filter(|_| errors.is_empty()) else {
-        return Err(AttendanceFailure::Validation(errors).into());
-    };
+    let (employee, page) = employee_and_page(q.employee_id.as_deref(), q.limit, q.offset)
+        .map_err(AttendanceFailure::Validation)?;
     let filter = match employee {
         Some(e) => {
             visible_employee(&deps, &user.0, e).await?;

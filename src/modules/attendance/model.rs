@@ -670,3 +670,22 @@ pub struct RequestQuery {
     #[param(value_type = i64, minimum = 0, required = false)]
     pub offset: Option<i64>,
 }
+
+/// The optional `employee_id` and the page of a list query, reporting every
+/// problem at once (the locks and correction-request lists).
+pub fn employee_and_page(
+    employee_id: Option<&str>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+) -> Result<(Option<EmployeeId>, Page), Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let employee = employee_id.and_then(|e| parse_employee("employee_id", e, &mut errors));
+    match Page::parse(limit, offset) {
+        Ok(page) if errors.is_empty() => Ok((employee, page)),
+        Ok(_) => Err(errors),
+        Err(e) => {
+            errors.extend(e);
+            Err(errors)
+        }
+    }
+}

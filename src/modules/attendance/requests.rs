@@ -21,7 +21,7 @@ use crate::error::AppError;
 use crate::http::RequestMeta;
 use crate::modules::employee::{EmployeeFacts, Visibility};
 use crate::modules::user::{Contact, ContactsOf};
-use crate::shared::{clock, Page};
+use crate::shared::clock;
 
 /// The e-mail contact of `employee` (none without the user module or account).
 pub(super) async fn contact_of(
@@ -139,21 +139,8 @@ pub async fn list_requests(
     query: web::Query<RequestQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
-    let mut errors = Vec::new();
-    let employee = q
-        .employee_id
-        .as_deref()
-        .and_then(|e| parse_employee("employee_id", e, &mut errors));
-    let page = match Page::parse(q.limit, q.offset) {
-        Ok(p) => Some(p),
-        Err(e) => {
-            errors.extend(e);
-            None
-        }
-    };
-    let Some(page) = page.filter(|_| errors.is_empty()) else {
-        return Err(AttendanceFailure::Validation(errors).into());
-    };
+    let (employee, page) = employee_and_page(q.employee_id.as_deref(), q.limit, q.offset)
+        .map_err(AttendanceFailure::Validation)?;
     let filter = match employee {
         Some(e) => {
             visible_employee(&deps, &user.0, e).await?;
