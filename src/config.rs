@@ -57,6 +57,20 @@ env_vars! {
     "LEAVE_KAFKA_ENABLE_PRODUCER" => "modules.leave.kafka_enable_producer": "Kafka for the leave module (default: KAFKA_ENABLE_PRODUCER)",
     "ATTENDANCE_KAFKA_ENABLE_PRODUCER" => "modules.attendance.kafka_enable_producer": "Kafka for the attendance module (default: KAFKA_ENABLE_PRODUCER)",
     "COMPLIANCE_KAFKA_ENABLE_PRODUCER" => "modules.compliance.kafka_enable_producer": "Kafka for the compliance module (default: KAFKA_ENABLE_PRODUCER)",
+    "COMPLIANCE_RULE_PACK" => "compliance.rule_pack": "Working-time rule pack: eu (Directive 2003/88/EC), de, uk or fr",
+    "COMPLIANCE_DAILY_REST_MINUTES" => "compliance.daily_rest_minutes": "Minimum daily rest in minutes; 0 = the pack's (eu 660)",
+    "COMPLIANCE_BREAK_MINUTES" => "compliance.break_minutes": "Break due beyond 6 hours of work, minutes; 0 = the pack's (eu 15)",
+    "COMPLIANCE_WEEKLY_LIMIT_HOURS" => "compliance.weekly_limit_hours": "Average weekly limit in hours; 0 = the pack's (eu 48)",
+    "COMPLIANCE_WEEKLY_ALERT_HOURS" => "compliance.weekly_alert_hours": "Running average that raises an alert, hours; 0 = the pack's (eu 44)",
+    "COMPLIANCE_REFERENCE_WEEKS" => "compliance.reference_weeks": "Reference period of the weekly average in weeks; 0 = the pack's (eu 17)",
+    "COMPLIANCE_REFERENCE_FIXED" => "compliance.reference_fixed": "Fixed consecutive reference periods instead of rolling ones",
+    "COMPLIANCE_WEEKLY_REST_FORTNIGHT" => "compliance.weekly_rest_fortnight": "Weekly rest over 14-day reference periods (Art. 5 with 16(a))",
+    "COMPLIANCE_NIGHT_START" => "compliance.night_start": "Start of night time HH:MM; empty = the pack's (eu 23:00)",
+    "COMPLIANCE_NIGHT_END" => "compliance.night_end": "End of night time HH:MM; empty = the pack's (eu 06:00)",
+    "COMPLIANCE_CHECK_INTERVAL_SECS" => "compliance.check_interval_secs": "Seconds between periodic checks of everyone; 0 = off",
+    "COMPLIANCE_NOTIFY_EMAIL" => "compliance.notify_email": "HR mailbox told of each new violation (ids and rule only); empty = no e-mail",
+    "COMPLIANCE_ANNUAL_LEAVE_TYPES" => "compliance.annual_leave_types": "Comma-separated leave type codes counted as paid annual leave",
+    "COMPLIANCE_SICK_LEAVE_TYPES" => "compliance.sick_leave_types": "Comma-separated leave type codes counted as sick leave",
     "KAFKA_ENABLE_PRODUCER" => "kafka.enable_producer": "Global Kafka switch",
     "KAFKA_BOOTSTRAP_SERVERS" => "kafka.bootstrap_servers": "Comma-separated broker list",
     "KAFKA_CLIENT_ID" => "kafka.client_id": "Kafka client.id",
@@ -143,9 +157,68 @@ pub struct Settings {
     pub admin: AdminSettings,
     /// Authentication.
     pub auth: AuthSettings,
+    /// Working-time compliance.
+    #[serde(default)]
+    pub compliance: ComplianceSettings,
     /// The profile the settings were loaded with.
     #[serde(skip)]
     pub profile: String,
+}
+
+/// Working-time compliance: the rule pack and the thresholds that override it
+/// (0 or empty keeps the pack's value), the periodic check and who is told.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ComplianceSettings {
+    /// `eu`, `de`, `uk` or `fr`.
+    pub rule_pack: String,
+    /// Minimum daily rest, minutes (0: the pack's).
+    pub daily_rest_minutes: u32,
+    /// Break due beyond 6 hours, minutes (0: the pack's).
+    pub break_minutes: u32,
+    /// Average weekly limit, hours (0: the pack's).
+    pub weekly_limit_hours: u32,
+    /// Running-average alert threshold, hours (0: the pack's).
+    pub weekly_alert_hours: u32,
+    /// Reference period of the weekly average, weeks (0: the pack's).
+    pub reference_weeks: u32,
+    /// Fixed reference periods instead of rolling ones.
+    pub reference_fixed: bool,
+    /// Weekly rest over 14-day periods.
+    pub weekly_rest_fortnight: bool,
+    /// Start of night time `HH:MM` (empty: the pack's).
+    pub night_start: String,
+    /// End of night time `HH:MM` (empty: the pack's).
+    pub night_end: String,
+    /// Seconds between periodic checks (0: none).
+    pub check_interval_secs: u64,
+    /// HR mailbox for new violations (empty: none).
+    pub notify_email: String,
+    /// Leave type codes that are paid annual leave, comma-separated.
+    pub annual_leave_types: String,
+    /// Leave type codes that are sick leave, comma-separated.
+    pub sick_leave_types: String,
+}
+
+impl Default for ComplianceSettings {
+    fn default() -> Self {
+        Self {
+            rule_pack: "eu".to_owned(),
+            daily_rest_minutes: 0,
+            break_minutes: 0,
+            weekly_limit_hours: 0,
+            weekly_alert_hours: 0,
+            reference_weeks: 0,
+            reference_fixed: false,
+            weekly_rest_fortnight: false,
+            night_start: String::new(),
+            night_end: String::new(),
+            check_interval_secs: 3600,
+            notify_email: String::new(),
+            annual_leave_types: "annual".to_owned(),
+            sick_leave_types: "sick".to_owned(),
+        }
+    }
 }
 
 /// Authentication settings.
@@ -589,6 +662,9 @@ impl Settings {
             return Err(ConfigError::Invalid(
                 "auth.min_password_length must be at least 8".into(),
             ));
+        }
+        if let Err(e) = crate::modules::compliance::pack::from_settings(&self.compliance) {
+            return Err(ConfigError::Invalid(format!("compliance settings: {e}")));
         }
         if self.kafka.enable_producer && self.kafka.bootstrap_servers.trim().is_empty() {
             return Err(ConfigError::Invalid(

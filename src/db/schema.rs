@@ -60,6 +60,125 @@ diesel::table! {
 }
 
 diesel::table! {
+    compliance_checks (id) {
+        id -> Text,
+        employee_id -> Nullable<Text>,
+        from_date -> Date,
+        to_date -> Date,
+        trigger_kind -> Text,
+        requested_by -> Text,
+        employees -> Int4,
+        detected -> Int4,
+        resolved -> Int4,
+        open_total -> Int4,
+        started_at -> Int8,
+        completed_at -> Int8,
+    }
+}
+
+diesel::table! {
+    compliance_employees (employee_id) {
+        employee_id -> Text,
+        time_zone -> Text,
+        hire_date -> Nullable<Date>,
+        termination_date -> Nullable<Date>,
+        updated_at -> Int8,
+    }
+}
+
+diesel::table! {
+    compliance_intervals (record_id) {
+        record_id -> Text,
+        employee_id -> Text,
+        version -> Int4,
+        start_at -> Int8,
+        end_at -> Nullable<Int8>,
+        voided -> Bool,
+    }
+}
+
+diesel::table! {
+    compliance_journal (seq) {
+        seq -> Int8,
+        event_id -> Text,
+        event_type -> Text,
+        employee_id -> Text,
+        payload -> Text,
+        applied_at -> Int8,
+    }
+}
+
+diesel::table! {
+    compliance_leave_days (request_id, day) {
+        request_id -> Text,
+        day -> Date,
+        employee_id -> Text,
+        kind -> Text,
+        half_days -> Int4,
+    }
+}
+
+diesel::table! {
+    compliance_leave_requests (request_id) {
+        request_id -> Text,
+        employee_id -> Text,
+        version -> Int4,
+        status -> Text,
+        kind -> Text,
+    }
+}
+
+diesel::table! {
+    compliance_meta (key) {
+        key -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    compliance_opt_outs (id) {
+        id -> Text,
+        employee_id -> Text,
+        signed_on -> Date,
+        withdrawn_on -> Nullable<Date>,
+        notice_days -> Nullable<Int4>,
+        last_day -> Nullable<Date>,
+        recorded_by -> Text,
+        recorded_at -> Int8,
+        withdrawn_by -> Nullable<Text>,
+        withdrawn_at -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    compliance_violations (id) {
+        id -> Text,
+        identity -> Text,
+        employee_id -> Text,
+        rule -> Text,
+        check_name -> Text,
+        kind -> Text,
+        severity -> Text,
+        reference -> Text,
+        window_first -> Date,
+        window_last -> Date,
+        span_start -> Nullable<Int8>,
+        span_end -> Nullable<Int8>,
+        unit -> Text,
+        measured -> Int8,
+        limit_value -> Int8,
+        status -> Text,
+        detected_at -> Int8,
+        updated_at -> Int8,
+        acknowledged_by -> Nullable<Text>,
+        acknowledged_at -> Nullable<Int8>,
+        note -> Nullable<Text>,
+        resolved_at -> Nullable<Int8>,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
     employees (id) {
         id -> Text,
         name -> Text,
@@ -229,6 +348,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     attendance_correction_requests,
     attendance_period_locks,
     attendance_records,
+    compliance_checks,
+    compliance_employees,
+    compliance_intervals,
+    compliance_journal,
+    compliance_leave_days,
+    compliance_leave_requests,
+    compliance_meta,
+    compliance_opt_outs,
+    compliance_violations,
     employees,
     leave_calendar_assignments,
     leave_calendars,

@@ -341,19 +341,21 @@ pub struct NotificationEvent {
     pub template_data: Value,
 }
 
-/// A working-time compliance finding.
+/// A working-time compliance finding, or a completed check.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ComplianceEvent {
     /// Base fields.
     #[serde(flatten)]
     pub base: BaseEvent,
-    /// The employee concerned.
-    pub employee_id: String,
-    /// Rule id, e.g. `daily_rest`.
-    pub rule: String,
-    /// `info`, `warning` or `violation`.
-    pub severity: String,
-    /// Rule-specific figures.
+    /// The employee concerned (`null` for a check of everyone).
+    pub employee_id: Option<String>,
+    /// Rule id, e.g. `daily_rest` (findings only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// `info`, `warning` or `violation` (findings only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<String>,
+    /// The finding or the check's counts.
     pub data: Value,
 }
 
@@ -411,7 +413,10 @@ impl Event {
                 .recipient_user_id
                 .clone()
                 .unwrap_or_else(|| e.base.event_id.to_string()),
-            Event::Compliance(e) => e.employee_id.clone(),
+            Event::Compliance(e) => e
+                .employee_id
+                .clone()
+                .unwrap_or_else(|| COMPLIANCE_CHECKS_KEY.to_owned()),
         }
     }
 
@@ -559,21 +564,24 @@ pub fn notification_event(
     })
 }
 
-/// Builds a compliance event.
+/// The Kafka key of compliance events about no single employee (a check of
+/// everyone): they keep their order among themselves.
+pub const COMPLIANCE_CHECKS_KEY: &str = "compliance-checks";
+
+/// Builds a compliance event (`rule` and `severity` for findings only).
 pub fn compliance_event(
     ctx: &EventContext,
     event_type: EventType,
-    employee_id: &str,
-    rule: &str,
-    severity: &str,
+    employee_id: Option<&str>,
+    finding: Option<(&str, &str)>,
     data: Value,
 ) -> Event {
     check_family(event_type, Family::Compliance);
     Event::Compliance(ComplianceEvent {
         base: BaseEvent::new(event_type, SourceModule::Compliance, ctx),
-        employee_id: employee_id.to_owned(),
-        rule: rule.to_owned(),
-        severity: severity.to_owned(),
+        employee_id: employee_id.map(str::to_owned),
+        rule: finding.map(|(r, _)| r.to_owned()),
+        severity: finding.map(|(_, s)| s.to_owned()),
         data,
     })
 }

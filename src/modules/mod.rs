@@ -39,11 +39,8 @@ modules! {
     employee,
     leave,
     attendance,
+    compliance,
 }
-
-/// Built but not mounted yet: the compliance rules layer (issue 14), which the
-/// module will wrap once attendance and leave publish their events.
-pub mod compliance;
 
 /// What a module declares about itself, before anything is started.
 pub struct ModuleEntry {

@@ -128,6 +128,25 @@ id_type!(
     "ledger entry id must be a UUID"
 );
 
+id_type!(
+    /// Id of a compliance violation or alert (UUID v7).
+    ViolationId,
+    "A compliance violation id (UUID).",
+    "violation id must be a UUID"
+);
+id_type!(
+    /// Id of a recorded opt-out from the weekly limit (UUID v7).
+    OptOutId,
+    "An opt-out id (UUID).",
+    "opt-out id must be a UUID"
+);
+id_type!(
+    /// Id of a completed compliance check (UUID v7).
+    CheckId,
+    "A compliance check id (UUID).",
+    "check id must be a UUID"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

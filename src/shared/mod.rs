@@ -6,11 +6,13 @@
 
 pub mod clock;
 pub mod ids;
+pub mod parse;
 pub mod text;
 pub mod time_zone;
 
 pub use ids::{
-    CalendarId, EmployeeId, LeaveRequestId, LedgerEntryId, LockId, RecordId, RequestId, UserId,
+    CalendarId, CheckId, EmployeeId, LeaveRequestId, LedgerEntryId, LockId, OptOutId, RecordId,
+    RequestId, UserId, ViolationId,
 };
 pub use text::{Label, PersonName, LABEL_MAX, NAME_MAX};
 pub use time_zone::TimeZone;

@@ -5,6 +5,7 @@
 mod attendance;
 mod auth;
 mod common;
+mod compliance;
 mod employee_chain;
 mod employees;
 mod health;

@@ -6,8 +6,8 @@
 use std::collections::BTreeSet;
 
 use hrms::events::{
-    attendance_event, audit_event, compliance_event, leave_event, notification_event, user_event,
-    AuditAction, Event, EventContext, EventType, Family, SourceModule,
+    attendance_event, audit_event, leave_event, notification_event, user_event, AuditAction, Event,
+    EventContext, EventType, Family, SourceModule,
 };
 use serde_json::{json, Value};
 
@@ -32,6 +32,73 @@ fn errors(t: EventType, instance: &Value) -> Vec<String> {
 
 fn event_json(event: &Event) -> Value {
     serde_json::from_str(&event.to_json().expect("event serialises")).expect("event JSON parses")
+}
+
+/// Compliance events as the module builds them: a violation (detected and
+/// resolved, with and without a span), an alert, a check of one employee and
+/// of everyone.
+fn compliance_events(t: EventType, employee_id: &str) -> Vec<Event> {
+    use chrono::{NaiveDate, TimeZone, Utc};
+    use hrms::modules::compliance::domain::*;
+    use hrms::modules::compliance::events as ce;
+    let employee: uuid::Uuid = employee_id.parse().expect("uuid");
+    let day = NaiveDate::from_ymd_opt(2026, 3, 2).expect("date");
+    let at = Utc.with_ymd_and_hms(2026, 3, 2, 22, 0, 0).unwrap();
+    let finding = |severity, span| Finding {
+        employee,
+        rule: RuleId::DailyRest,
+        reference: "Directive 2003/88/EC Art. 3",
+        window: Window::day(day),
+        span,
+        measured: Quantity::Seconds(9 * 3600),
+        limit: Quantity::Seconds(11 * 3600),
+        severity,
+        check: "min_rest",
+    };
+    let span = Some(WorkInterval {
+        start: at,
+        end: at + chrono::Duration::hours(9),
+    });
+    match t {
+        EventType::ComplianceViolation => {
+            let open = StoredFinding::new(&finding(Severity::Violation, span), at);
+            let mut resolved = StoredFinding::new(&finding(Severity::Violation, None), at);
+            resolved.status = Status::Resolved;
+            resolved.resolved_at = Some(at);
+            vec![
+                ce::finding_changed(&ctx(Some("system")), &open),
+                ce::finding_changed(&ctx(None), &resolved),
+            ]
+        }
+        EventType::ComplianceAlert => {
+            let mut f = finding(Severity::Warning, None);
+            f.rule = RuleId::WeeklyAverage;
+            f.measured = Quantity::HalfDays(30);
+            vec![ce::finding_changed(&ctx(None), &StoredFinding::new(&f, at))]
+        }
+        _ => [Some(employee_id.parse().expect("uuid")), None]
+            .into_iter()
+            .flat_map(|e| {
+                let c = CheckRecord {
+                    id: hrms::shared::CheckId::generate(),
+                    employee_id: e,
+                    from: day,
+                    to: day,
+                    trigger: "on_demand".into(),
+                    requested_by: "u-1".into(),
+                    employees: 1,
+                    detected: 2,
+                    resolved: 1,
+                    open: 1,
+                    started_at: at,
+                    completed_at: at,
+                };
+                ce::check_completed(&ctx(Some("u-1")), &c)
+                    .into_iter()
+                    .filter(|ev| ev.base().event_type == EventType::ComplianceCheckCompleted)
+            })
+            .collect(),
+    }
 }
 
 fn ctx(actor: Option<&str>) -> EventContext {
@@ -246,14 +313,7 @@ async fn every_buildable_event() -> Vec<(EventType, Value)> {
                     "elapsed_seconds": 0,
                 }),
             )),
-            Family::Compliance => built.push(compliance_event(
-                &ctx(None),
-                t,
-                employee_id,
-                "daily_rest",
-                "warning",
-                json!({ "rest_hours": 9.5 }),
-            )),
+            Family::Compliance => built.extend(compliance_events(t, employee_id)),
             Family::Employee | Family::Audit | Family::Notification => {}
         }
     }

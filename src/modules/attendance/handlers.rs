@@ -18,6 +18,7 @@ use crate::error::AppError;
 use crate::http::RequestMeta;
 use crate::modules::employee::{EmployeeFacts, GetEmployeeFacts, Visibility, VisibleEmployees};
 use crate::shared::clock;
+use crate::shared::parse::{parse_employee, parse_instant};
 
 pub(super) type Deps = web::Data<AttendanceDeps>;
 

@@ -14,6 +14,7 @@ use super::repository::LockFilter;
 use crate::auth::{AuthUser, Principal, Role};
 use crate::error::AppError;
 use crate::http::RequestMeta;
+use crate::shared::parse::employee_and_page;
 
 fn sees_everything(by: &Principal) -> bool {
     matches!(by.role, Role::Admin | Role::Hr)

@@ -22,6 +22,7 @@ use crate::http::RequestMeta;
 use crate::modules::employee::{EmployeeFacts, Visibility};
 use crate::modules::user::{Contact, ContactsOf};
 use crate::shared::clock;
+use crate::shared::parse::{employee_and_page, parse_instant};
 
 /// The e-mail contact of `employee` (none without the user module or account).
 pub(super) async fn contact_of(

@@ -1,327 +1,928 @@
-//! Plain domain types of the compliance rules: worked intervals, leave days,
-//! opt-outs, the employee context, and the findings (violations and alerts)
-//! with their stable identity. No I/O, no clock.
+//! The compliance API's request and response shapes, and their validation
+//! into domain values (field problems are `validation_failed` with details).
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
+use utoipa::{IntoParams, ToSchema};
 
-/// One worked interval, `[start, end)` in UTC (end always known for evaluation).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct WorkInterval {
-    /// First instant worked.
+use super::domain::*;
+use super::pack::RulePack;
+use super::repository::FindingFilter;
+use crate::error::FieldError;
+use crate::shared::parse::{parse_date, parse_employee, parse_instant};
+use crate::shared::{CheckId, EmployeeId, OptOutId, Page, ViolationId};
+
+/// A measured value or a limit: seconds of working or rest time, or half days of leave.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct QuantityView {
+    /// `seconds` or `half_days`.
+    pub unit: String,
+    /// The value in that unit.
+    pub value: i64,
+}
+
+impl From<Quantity> for QuantityView {
+    fn from(q: Quantity) -> Self {
+        let (unit, value) = match q {
+            Quantity::Seconds(v) => ("seconds", v),
+            Quantity::HalfDays(v) => ("half_days", v),
+        };
+        QuantityView {
+            unit: unit.to_owned(),
+            value,
+        }
+    }
+}
+
+/// An exact span of time (UTC).
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+pub struct SpanView {
+    /// Start.
     pub start: DateTime<Utc>,
-    /// First instant no longer worked.
+    /// End.
     pub end: DateTime<Utc>,
 }
 
-impl WorkInterval {
-    /// Elapsed time worked (zero for an empty or inverted interval).
-    pub fn duration(&self) -> Duration {
-        (self.end - self.start).max(Duration::zero())
-    }
-}
-
-/// Kind of a leave day, as far as working-time law cares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LeaveKind {
-    /// Paid annual leave (Art. 7): neutral in averages, counts as leave taken.
-    PaidAnnual,
-    /// Sick leave: neutral in averages (Art. 16(b)).
-    Sick,
-    /// Any other leave (unpaid, special): counts as zero hours.
-    Other,
-}
-
-/// One leave day (a local date of the employee), whole or half.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct LeaveDay {
-    /// Local date.
-    pub date: NaiveDate,
-    /// Kind of leave.
-    pub kind: LeaveKind,
-    /// 2 for a whole day, 1 for a half day.
-    pub half_days: u8,
-}
-
-/// A written opt-out from the weekly limit (Art. 22, WTR reg. 5), in force on the
-/// local dates `from..=until` (`until` = last day before a withdrawal takes effect).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct OptOut {
-    /// First local date in force.
-    pub from: NaiveDate,
-    /// Last local date in force; `None` while not withdrawn.
-    pub until: Option<NaiveDate>,
-}
-
-impl OptOut {
-    /// The last day in force after a withdrawal given on `withdrawn_on` with a notice
-    /// period of `notice_days` (WTR reg. 5(3): 7 days unless agreed, at most 3 months).
-    pub fn last_day_after_notice(withdrawn_on: NaiveDate, notice_days: u32) -> NaiveDate {
-        withdrawn_on
-            .checked_add_days(chrono::Days::new(u64::from(notice_days)))
-            .and_then(|d| d.pred_opt())
-            .unwrap_or(withdrawn_on)
-    }
-
-    /// Whether the opt-out is in force on `date`.
-    pub fn covers(&self, date: NaiveDate) -> bool {
-        date >= self.from && self.until.is_none_or(|u| date <= u)
-    }
-}
-
-/// The paid annual leave entitlement of one leave year (calendar year).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct AnnualEntitlement {
-    /// Calendar year.
-    pub year: i32,
-    /// Entitled paid annual leave of the year, in half days (already pro-rated by HR).
-    pub entitled_half_days: u32,
-    /// The employee's working days per week (1 to 7).
-    pub working_days_per_week: u8,
-}
-
-/// Everything the rules know about one employee.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EmployeeInput<'a> {
-    /// Employee id (part of every finding's identity).
-    pub employee: Uuid,
-    /// The employee's IANA time zone: local days and weeks are computed in it.
-    pub tz: Tz,
-    /// First day of employment (weeks before it are not evaluated), if known.
-    pub employed_from: Option<NaiveDate>,
-    /// Last day of employment, if terminated.
-    pub employed_to: Option<NaiveDate>,
-    /// Worked intervals, sorted by start (overlaps are merged by the rules).
-    pub intervals: &'a [WorkInterval],
-    /// Leave days, sorted by date.
-    pub leave: &'a [LeaveDay],
-    /// Opt-out history.
-    pub opt_outs: &'a [OptOut],
-    /// Paid annual leave entitlements by year.
-    pub entitlements: &'a [AnnualEntitlement],
-    /// Contractual hours credited for a paid annual or sick leave day on a working
-    /// day; `None` takes the pack's default.
-    pub contractual_daily: Option<Duration>,
-}
-
-/// Stable rule ids (fixed by issue 14).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RuleId {
-    /// Art. 3: 11 consecutive hours of rest per 24 hours.
-    DailyRest,
-    /// Art. 4: a break when the working day exceeds 6 hours.
-    Break,
-    /// Arts. 5, 16(a): weekly rest.
-    WeeklyRest,
-    /// Arts. 6, 16(b): average weekly working time.
-    WeeklyAverage,
-    /// Arts. 2, 8: night workers' average hours.
-    NightWork,
-    /// Art. 7: four weeks of paid annual leave.
-    AnnualLeave,
-    /// National daily maximum (ArbZG §3, C. trav. L3121-18).
-    DailyMax,
-}
-
-impl RuleId {
-    /// Every rule, in a fixed order.
-    pub const ALL: [RuleId; 7] = [
-        RuleId::DailyRest,
-        RuleId::Break,
-        RuleId::WeeklyRest,
-        RuleId::WeeklyAverage,
-        RuleId::NightWork,
-        RuleId::AnnualLeave,
-        RuleId::DailyMax,
-    ];
-
-    /// The stable snake_case id.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RuleId::DailyRest => "daily_rest",
-            RuleId::Break => "break",
-            RuleId::WeeklyRest => "weekly_rest",
-            RuleId::WeeklyAverage => "weekly_average",
-            RuleId::NightWork => "night_work",
-            RuleId::AnnualLeave => "annual_leave",
-            RuleId::DailyMax => "daily_max",
+impl From<WorkInterval> for SpanView {
+    fn from(w: WorkInterval) -> Self {
+        SpanView {
+            start: w.start,
+            end: w.end,
         }
     }
 }
 
-/// How serious a finding is; `Violation` becomes `COMPLIANCE_VIOLATION`, the others
-/// `COMPLIANCE_ALERT`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// Shown for information only (e.g. an opted-out employee above the limit).
-    Info,
-    /// An alert: a limit is being approached, or an action is due.
-    Warning,
-    /// A breach of the rule.
-    Violation,
-}
-
-/// The window a finding is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Window {
-    /// Local dates `first..=last`.
-    Dates {
-        /// First local date.
-        first: NaiveDate,
-        /// Last local date (inclusive).
-        last: NaiveDate,
-    },
-}
-
-impl Window {
-    /// The window of one local date.
-    pub fn day(d: NaiveDate) -> Window {
-        Window::Dates { first: d, last: d }
-    }
-
-    /// A stable text form: `2026-03-02` or `2026-03-02..2026-06-28`.
-    pub fn key(&self) -> String {
-        match self {
-            Window::Dates { first, last } if first == last => first.to_string(),
-            Window::Dates { first, last } => format!("{first}..{last}"),
-        }
-    }
-}
-
-/// A measured value or a limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "unit", content = "value", rename_all = "snake_case")]
-pub enum Quantity {
-    /// Elapsed time in seconds.
-    Seconds(i64),
-    /// Leave in half days.
-    HalfDays(i64),
-}
-
-impl Quantity {
-    /// A duration as seconds.
-    pub fn of(d: Duration) -> Quantity {
-        Quantity::Seconds(d.num_seconds())
-    }
-}
-
-/// One violation or alert produced by a rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Finding {
-    /// Employee.
-    pub employee: Uuid,
-    /// Rule.
-    pub rule: RuleId,
-    /// Legal reference of the threshold that was applied.
-    pub reference: &'static str,
-    /// The window the finding is about (its identity).
-    pub window: Window,
-    /// Exact instants concerned, when the finding is about a span of time
-    /// (the short rest, the working day).
-    pub span: Option<WorkInterval>,
+/// A violation or alert with its lifecycle.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FindingResponse {
+    /// Id.
+    pub id: ViolationId,
+    /// Stable identity `{employee}/{rule}/{check}/{window}/{kind}`: the same
+    /// finding is recorded once, however often its events are replayed.
+    pub identity: String,
+    /// The employee.
+    pub employee_id: EmployeeId,
+    /// Rule id: `daily_rest`, `break`, `weekly_rest`, `weekly_average`, `night_work`, `annual_leave`, `daily_max`.
+    pub rule: String,
+    /// Which threshold of the rule (e.g. `avg_17w`, `continuous`).
+    pub check: String,
+    /// `violation` or `alert`.
+    pub kind: FindingKind,
+    /// `violation`, `warning` or `info` (an opted-out employee above the limit).
+    pub severity: String,
+    /// The legal source of the threshold applied.
+    pub reference: String,
+    /// First local date of the window, in the employee's time zone.
+    pub window_first: NaiveDate,
+    /// Last local date of the window (inclusive).
+    pub window_last: NaiveDate,
+    /// The exact span concerned (the short rest, the working day), when there is one.
+    pub span: Option<SpanView>,
     /// What was measured.
-    pub measured: Quantity,
+    pub measured: QuantityView,
     /// The limit it was compared with.
-    pub limit: Quantity,
-    /// Severity.
-    pub severity: Severity,
-    /// Which threshold of the rule (e.g. `avg_17w`, `week_48h`, `unused_share`), so
-    /// two limits of one rule on the same window stay distinct.
-    pub check: &'static str,
+    pub limit: QuantityView,
+    /// `open`, `acknowledged` or `resolved`.
+    pub status: Status,
+    /// First detected.
+    pub detected_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+    /// The account that acknowledged it.
+    pub acknowledged_by: Option<String>,
+    /// When.
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    /// HR's note.
+    pub note: Option<String>,
+    /// When it was resolved (a correction made it no longer true).
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// 1, then +1 per change.
+    pub version: i32,
 }
 
-impl Finding {
-    /// Stable identity: employee, rule, check, window and whether it is a violation
-    /// or an alert, so replays record it once (`{employee}/{rule}/{check}/{window}/{kind}`).
-    pub fn identity(&self) -> String {
-        let kind = if self.severity == Severity::Violation {
-            "violation"
-        } else {
-            "alert"
-        };
-        format!(
-            "{}/{}/{}/{}/{}",
-            self.employee,
-            self.rule.as_str(),
-            self.check,
-            self.window.key(),
-            kind
-        )
-    }
-}
-
-/// Errors of the compliance rules (become HTTP errors with a stable code).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ComplianceError {
-    /// The night period is shorter than 7 hours or misses 00:00–05:00 (Art. 2(3)).
-    #[error("night time must last at least 7 hours and include 00:00 to 05:00")]
-    InvalidNightPeriod,
-    /// A threshold of the pack is out of range (zero reference period, etc.).
-    #[error("rule pack threshold out of range: {0}")]
-    InvalidThreshold(&'static str),
-    /// A date range whose end precedes its start, or past chrono's range.
-    #[error("invalid date range")]
-    InvalidRange,
-}
-
-impl ComplianceError {
-    /// Stable snake_case code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            ComplianceError::InvalidNightPeriod => "invalid_night_period",
-            ComplianceError::InvalidThreshold(_) => "invalid_rule_pack",
-            ComplianceError::InvalidRange => "invalid_range",
+impl From<&StoredFinding> for FindingResponse {
+    fn from(f: &StoredFinding) -> Self {
+        FindingResponse {
+            id: f.id,
+            identity: f.identity.clone(),
+            employee_id: f.employee_id,
+            rule: f.rule.as_str().to_owned(),
+            check: f.check.clone(),
+            kind: f.kind,
+            severity: f.severity.as_str().to_owned(),
+            reference: f.reference.clone(),
+            window_first: f.window_first,
+            window_last: f.window_last,
+            span: f.span.map(SpanView::from),
+            measured: f.measured.into(),
+            limit: f.limit.into(),
+            status: f.status,
+            detected_at: f.detected_at,
+            updated_at: f.updated_at,
+            acknowledged_by: f.acknowledged_by.clone(),
+            acknowledged_at: f.acknowledged_at,
+            note: f.note.clone(),
+            resolved_at: f.resolved_at,
+            version: f.version,
         }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// A page of violations and alerts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FindingPage {
+    /// Newest window first.
+    pub items: Vec<FindingResponse>,
+    /// How many match.
+    pub total: i64,
+    /// Page size used.
+    pub limit: i64,
+    /// Items skipped.
+    pub offset: i64,
+}
 
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap()
-    }
+/// `GET /api/v1/compliance/violations` parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct FindingQuery {
+    /// Only this employee's.
+    #[param(value_type = Option<EmployeeId>)]
+    pub employee_id: Option<String>,
+    /// Only this rule.
+    #[param(value_type = Option<String>)]
+    pub rule: Option<String>,
+    /// `open`, `acknowledged` or `resolved`.
+    #[param(value_type = Option<Status>)]
+    pub status: Option<String>,
+    /// `violation` or `alert`.
+    #[param(value_type = Option<FindingKind>)]
+    pub kind: Option<String>,
+    /// Only windows ending on or after this local date.
+    #[param(value_type = Option<NaiveDate>)]
+    pub from: Option<String>,
+    /// Only windows starting on or before this local date.
+    #[param(value_type = Option<NaiveDate>)]
+    pub to: Option<String>,
+    /// Page size (1 to 200, default 50).
+    pub limit: Option<i64>,
+    /// Items to skip (default 0).
+    pub offset: Option<i64>,
+}
 
-    #[test]
-    fn an_opt_out_withdrawn_with_seven_days_notice_ends_the_day_before_the_notice_expires() {
-        let last = OptOut::last_day_after_notice(d(2026, 3, 2), 7);
-        assert_eq!(last, d(2026, 3, 8));
-        let o = OptOut {
-            from: d(2026, 1, 1),
-            until: Some(last),
+impl FindingQuery {
+    /// The filter (without the visibility restriction) and the page.
+    pub fn validate(self) -> Result<(Option<EmployeeId>, FindingFilter, Page), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let employee = self
+            .employee_id
+            .as_deref()
+            .and_then(|e| parse_employee("employee_id", e, &mut errors));
+        let rule = self.rule.as_deref().and_then(|r| {
+            let parsed = RuleId::parse(r.trim());
+            if parsed.is_none() {
+                errors.push(FieldError::new(
+                    "rule",
+                    "invalid_rule",
+                    "must be a rule id (daily_rest, break, weekly_rest, weekly_average, night_work, annual_leave, daily_max)",
+                ));
+            }
+            parsed
+        });
+        let status = self.status.as_deref().and_then(|s| {
+            let parsed = Status::parse(s.trim());
+            if parsed.is_none() {
+                errors.push(FieldError::new(
+                    "status",
+                    "invalid_status",
+                    "must be open, acknowledged or resolved",
+                ));
+            }
+            parsed
+        });
+        let kind = self.kind.as_deref().and_then(|k| match k.trim() {
+            "violation" => Some(FindingKind::Violation),
+            "alert" => Some(FindingKind::Alert),
+            _ => {
+                errors.push(FieldError::new("kind", "invalid_kind", "must be violation or alert"));
+                None
+            }
+        });
+        let from = self.from.as_deref().and_then(|d| parse_date("from", d, &mut errors));
+        let to = self.to.as_deref().and_then(|d| parse_date("to", d, &mut errors));
+        if let (Some(f), Some(t)) = (from, to) {
+            if f > t {
+                errors.push(FieldError::new("to", "invalid_range", "must not be before from"));
+            }
+        }
+        let page = match Page::parse(self.limit, self.offset) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                errors.extend(e);
+                None
+            }
         };
-        assert!(o.covers(d(2026, 3, 8)));
-        assert!(!o.covers(d(2026, 3, 9)));
-        assert!(!o.covers(d(2025, 12, 31)));
+        match page {
+            Some(page) if errors.is_empty() => Ok((
+                employee,
+                FindingFilter {
+                    employees: None,
+                    rule,
+                    status,
+                    kind,
+                    from,
+                    to,
+                },
+                page,
+            )),
+            _ => Err(errors),
+        }
     }
+}
 
-    #[test]
-    fn window_keys_are_stable_text() {
-        assert_eq!(Window::day(d(2026, 3, 2)).key(), "2026-03-02");
-        let w = Window::Dates {
-            first: d(2026, 1, 5),
-            last: d(2026, 5, 3),
+/// Longest note HR may attach.
+pub const NOTE_MAX: usize = 1000;
+
+/// `POST /api/v1/compliance/violations/{id}/acknowledge` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcknowledgeRequest {
+    /// What HR did or decided (required, at most 1000 characters).
+    pub note: String,
+}
+
+/// Validates a required note.
+pub fn note(raw: &str) -> Result<String, Vec<FieldError>> {
+    let t = raw.trim();
+    if t.is_empty() {
+        return Err(vec![FieldError::new("note", "required", "must not be empty")]);
+    }
+    if t.chars().count() > NOTE_MAX {
+        return Err(vec![FieldError::new(
+            "note",
+            "too_long",
+            "must be at most 1000 characters",
+        )]);
+    }
+    if !crate::shared::text::is_displayable_text(t) {
+        return Err(vec![FieldError::new(
+            "note",
+            "invalid_text",
+            "must not contain control or invisible characters",
+        )]);
+    }
+    Ok(t.to_owned())
+}
+
+/// A recorded opt-out from the weekly limit.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OptOutResponse {
+    /// Id.
+    pub id: OptOutId,
+    /// The employee.
+    pub employee_id: EmployeeId,
+    /// The day the employee signed it: in force from this day.
+    pub signed_on: NaiveDate,
+    /// The day the employee withdrew it.
+    pub withdrawn_on: Option<NaiveDate>,
+    /// Notice period of the withdrawal in days.
+    pub notice_days: Option<u32>,
+    /// Last day in force (the day before the notice period ends).
+    pub last_day: Option<NaiveDate>,
+    /// Whether it is in force today (UTC date).
+    pub in_force: bool,
+    /// The account that recorded it.
+    pub recorded_by: String,
+    /// When.
+    pub recorded_at: DateTime<Utc>,
+    /// The account that recorded the withdrawal.
+    pub withdrawn_by: Option<String>,
+    /// When.
+    pub withdrawn_at: Option<DateTime<Utc>>,
+}
+
+impl From<&OptOutRecord> for OptOutResponse {
+    fn from(o: &OptOutRecord) -> Self {
+        OptOutResponse {
+            id: o.id,
+            employee_id: o.employee_id,
+            signed_on: o.signed_on,
+            withdrawn_on: o.withdrawn_on,
+            notice_days: o.notice_days,
+            last_day: o.last_day,
+            in_force: o.as_rule().covers(crate::shared::clock::today()),
+            recorded_by: o.recorded_by.clone(),
+            recorded_at: o.recorded_at,
+            withdrawn_by: o.withdrawn_by.clone(),
+            withdrawn_at: o.withdrawn_at,
+        }
+    }
+}
+
+/// A page of opt-outs.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OptOutPage {
+    /// Newest first.
+    pub items: Vec<OptOutResponse>,
+    /// How many match.
+    pub total: i64,
+    /// Page size used.
+    pub limit: i64,
+    /// Items skipped.
+    pub offset: i64,
+}
+
+/// `GET /api/v1/compliance/opt-outs` parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct OptOutQuery {
+    /// Only this employee's.
+    #[param(value_type = Option<EmployeeId>)]
+    pub employee_id: Option<String>,
+    /// Page size (1 to 200, default 50).
+    pub limit: Option<i64>,
+    /// Items to skip (default 0).
+    pub offset: Option<i64>,
+}
+
+/// `POST /api/v1/compliance/opt-outs` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOptOutRequest {
+    /// Whose opt-out.
+    #[schema(value_type = EmployeeId)]
+    pub employee_id: String,
+    /// The day the employee signed it (default: today); not in the future.
+    #[schema(value_type = Option<NaiveDate>)]
+    pub signed_on: Option<String>,
+}
+
+/// A validated new opt-out.
+#[derive(Debug, Clone, Copy)]
+pub struct NewOptOut {
+    /// Whose.
+    pub employee_id: EmployeeId,
+    /// Signed (`None`: today in the employee's zone).
+    pub signed_on: Option<NaiveDate>,
+}
+
+impl NewOptOutRequest {
+    /// Validates every field.
+    pub fn validate(self) -> Result<NewOptOut, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let employee = parse_employee("employee_id", &self.employee_id, &mut errors);
+        let signed_on = self
+            .signed_on
+            .as_deref()
+            .and_then(|d| parse_date("signed_on", d, &mut errors));
+        match employee {
+            Some(employee_id) if errors.is_empty() => Ok(NewOptOut {
+                employee_id,
+                signed_on,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Longest notice period of a withdrawal, days (WTR reg. 5(4): at most three months).
+pub const MAX_NOTICE_DAYS: i64 = 92;
+/// Default notice period of a withdrawal, days (WTR reg. 5(3)).
+pub const DEFAULT_NOTICE_DAYS: u32 = 7;
+
+/// `POST /api/v1/compliance/opt-outs/{id}/withdraw` body.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawOptOutRequest {
+    /// The day the employee gave notice (default: today); not in the future.
+    #[schema(value_type = Option<NaiveDate>)]
+    pub withdrawn_on: Option<String>,
+    /// Notice period in days, 0 to 92 (default 7): the opt-out stays in force until the day before it ends.
+    #[serde(default, deserialize_with = "crate::shared::present_whole_number")]
+    #[schema(value_type = Option<i64>)]
+    pub notice_days: Option<Option<i64>>,
+}
+
+/// A validated withdrawal.
+#[derive(Debug, Clone, Copy)]
+pub struct Withdrawal {
+    /// Notice given (`None`: today in the employee's zone).
+    pub withdrawn_on: Option<NaiveDate>,
+    /// Notice period.
+    pub notice_days: u32,
+}
+
+impl WithdrawOptOutRequest {
+    /// Validates every field.
+    pub fn validate(self) -> Result<Withdrawal, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let withdrawn_on = self
+            .withdrawn_on
+            .as_deref()
+            .and_then(|d| parse_date("withdrawn_on", d, &mut errors));
+        let notice = self.notice_days.flatten().unwrap_or(i64::from(DEFAULT_NOTICE_DAYS));
+        if !(0..=MAX_NOTICE_DAYS).contains(&notice) {
+            errors.push(FieldError::new("notice_days", "out_of_range", "must be between 0 and 92"));
+        }
+        if errors.is_empty() {
+            Ok(Withdrawal {
+                withdrawn_on,
+                notice_days: u32::try_from(notice).unwrap_or(DEFAULT_NOTICE_DAYS),
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// Longest period one check covers, days.
+pub const MAX_CHECK_DAYS: i64 = 731;
+
+/// `POST /api/v1/compliance/checks` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRequest {
+    /// First local date to check.
+    #[schema(value_type = NaiveDate)]
+    pub from: String,
+    /// Last local date to check (at most 731 days after `from`).
+    #[schema(value_type = NaiveDate)]
+    pub to: String,
+    /// Only this employee (default: everyone).
+    #[schema(value_type = Option<EmployeeId>)]
+    pub employee_id: Option<String>,
+}
+
+/// A validated check request.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckInput {
+    /// First date.
+    pub from: NaiveDate,
+    /// Last date.
+    pub to: NaiveDate,
+    /// One employee, or everyone.
+    pub employee_id: Option<EmployeeId>,
+}
+
+impl CheckRequest {
+    /// Validates every field.
+    pub fn validate(self) -> Result<CheckInput, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let from = parse_date("from", &self.from, &mut errors);
+        let to = parse_date("to", &self.to, &mut errors);
+        let employee_id = self
+            .employee_id
+            .as_deref()
+            .and_then(|e| parse_employee("employee_id", e, &mut errors));
+        if let (Some(f), Some(t)) = (from, to) {
+            if f > t {
+                errors.push(FieldError::new("to", "invalid_range", "must not be before from"));
+            } else if (t - f).num_days() > MAX_CHECK_DAYS {
+                errors.push(FieldError::new("to", "range_too_long", "a check covers at most 731 days"));
+            }
+        }
+        match (from, to) {
+            (Some(from), Some(to)) if errors.is_empty() => Ok(CheckInput {
+                from,
+                to,
+                employee_id,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// A completed check and its counts.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CheckResponse {
+    /// Id.
+    pub id: CheckId,
+    /// The employee checked, or `null` for everyone.
+    pub employee_id: Option<EmployeeId>,
+    /// First local date checked.
+    pub from: NaiveDate,
+    /// Last local date checked.
+    pub to: NaiveDate,
+    /// `on_demand` or `periodic`.
+    pub trigger: String,
+    /// The account that asked (`system` for periodic checks).
+    pub requested_by: String,
+    /// Employees checked.
+    pub employees: i32,
+    /// Violations and alerts newly detected (or true again).
+    pub detected: i32,
+    /// Violations and alerts resolved (no longer true).
+    pub resolved: i32,
+    /// Violations and alerts open or acknowledged in the period afterwards.
+    pub open: i32,
+    /// Started.
+    pub started_at: DateTime<Utc>,
+    /// Completed.
+    pub completed_at: DateTime<Utc>,
+}
+
+impl From<&CheckRecord> for CheckResponse {
+    fn from(c: &CheckRecord) -> Self {
+        CheckResponse {
+            id: c.id,
+            employee_id: c.employee_id,
+            from: c.from,
+            to: c.to,
+            trigger: c.trigger.clone(),
+            requested_by: c.requested_by.clone(),
+            employees: c.employees,
+            detected: c.detected,
+            resolved: c.resolved,
+            open: c.open,
+            started_at: c.started_at,
+            completed_at: c.completed_at,
+        }
+    }
+}
+
+/// Most planned intervals one what-if request may carry.
+pub const MAX_PLANNED: usize = 200;
+
+/// One planned interval of work.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlannedInterval {
+    /// Start, RFC 3339.
+    #[schema(value_type = DateTime<Utc>)]
+    pub start: String,
+    /// End, RFC 3339 (after the start, at most 24 hours later).
+    #[schema(value_type = DateTime<Utc>)]
+    pub end: String,
+}
+
+/// `POST /api/v1/compliance/evaluate` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluateRequest {
+    /// Whose plan.
+    #[schema(value_type = EmployeeId)]
+    pub employee_id: String,
+    /// The planned intervals (1 to 200), within 400 days of each other.
+    pub intervals: Vec<PlannedInterval>,
+}
+
+/// A validated what-if request.
+#[derive(Debug, Clone)]
+pub struct EvaluateInput {
+    /// Whose.
+    pub employee_id: EmployeeId,
+    /// The planned intervals, sorted.
+    pub planned: Vec<WorkInterval>,
+}
+
+impl EvaluateRequest {
+    /// Validates every field.
+    pub fn validate(self) -> Result<EvaluateInput, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let employee = parse_employee("employee_id", &self.employee_id, &mut errors);
+        if self.intervals.is_empty() || self.intervals.len() > MAX_PLANNED {
+            errors.push(FieldError::new(
+                "intervals",
+                "out_of_range",
+                "must hold 1 to 200 intervals",
+            ));
+        }
+        let mut planned = Vec::new();
+        for iv in self.intervals.iter().take(MAX_PLANNED) {
+            let start = parse_instant("intervals.start", &iv.start, &mut errors);
+            let end = parse_instant("intervals.end", &iv.end, &mut errors);
+            if let (Some(start), Some(end)) = (start, end) {
+                if end <= start {
+                    errors.push(FieldError::new("intervals.end", "invalid_interval", "must be after the start"));
+                } else if end - start > Duration::hours(24) {
+                    errors.push(FieldError::new("intervals.end", "interval_too_long", "an interval lasts at most 24 hours"));
+                } else {
+                    planned.push(WorkInterval { start, end });
+                }
+            }
+        }
+        planned.sort();
+        if let (Some(first), Some(last)) = (planned.first(), planned.last()) {
+            if last.end - first.start > Duration::days(400) {
+                errors.push(FieldError::new("intervals", "range_too_long", "the intervals must lie within 400 days"));
+            }
+        }
+        match employee {
+            Some(employee_id) if errors.is_empty() => Ok(EvaluateInput {
+                employee_id,
+                planned,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// A finding of a what-if evaluation (nothing is recorded).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PlannedFinding {
+    /// The identity it would be recorded under.
+    pub identity: String,
+    /// Rule id.
+    pub rule: String,
+    /// Which threshold of the rule.
+    pub check: String,
+    /// `violation` or `alert`.
+    pub kind: FindingKind,
+    /// `violation`, `warning` or `info`.
+    pub severity: String,
+    /// Legal source.
+    pub reference: String,
+    /// First local date of the window.
+    pub window_first: NaiveDate,
+    /// Last local date of the window.
+    pub window_last: NaiveDate,
+    /// The exact span concerned, when there is one.
+    pub span: Option<SpanView>,
+    /// What would be measured.
+    pub measured: QuantityView,
+    /// The limit.
+    pub limit: QuantityView,
+}
+
+impl From<&Finding> for PlannedFinding {
+    fn from(f: &Finding) -> Self {
+        let Window::Dates { first, last } = f.window;
+        PlannedFinding {
+            identity: f.identity(),
+            rule: f.rule.as_str().to_owned(),
+            check: f.check.to_owned(),
+            kind: FindingKind::of(f.severity),
+            severity: f.severity.as_str().to_owned(),
+            reference: f.reference.to_owned(),
+            window_first: first,
+            window_last: last,
+            span: f.span.map(SpanView::from),
+            measured: f.measured.into(),
+            limit: f.limit.into(),
+        }
+    }
+}
+
+/// What a plan would cause.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvaluateResponse {
+    /// The employee.
+    pub employee_id: EmployeeId,
+    /// The rule pack applied.
+    pub rule_pack: String,
+    /// Violations and alerts the planned intervals would add (none recorded).
+    pub findings: Vec<PlannedFinding>,
+}
+
+/// `GET /api/v1/compliance/employees/{id}/working-time` parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct WorkingTimeQuery {
+    /// First local date (default: Monday of the ISO week four weeks before `to`).
+    #[param(value_type = Option<NaiveDate>)]
+    pub from: Option<String>,
+    /// Last local date (default: today in the employee's zone); at most 400 days after `from`.
+    #[param(value_type = Option<NaiveDate>)]
+    pub to: Option<String>,
+}
+
+impl WorkingTimeQuery {
+    /// The raw dates, validated (defaults applied by the caller, who knows the zone).
+    pub fn validate(self) -> Result<(Option<NaiveDate>, Option<NaiveDate>), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let from = self.from.as_deref().and_then(|d| parse_date("from", d, &mut errors));
+        let to = self.to.as_deref().and_then(|d| parse_date("to", d, &mut errors));
+        if let (Some(f), Some(t)) = (from, to) {
+            if f > t {
+                errors.push(FieldError::new("to", "invalid_range", "must not be before from"));
+            } else if (t - f).num_days() > 400 {
+                errors.push(FieldError::new("to", "range_too_long", "at most 400 days"));
+            }
+        }
+        if errors.is_empty() {
+            Ok((from, to))
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// Hours of one local day.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DayHours {
+    /// The local date.
+    pub date: NaiveDate,
+    /// Seconds worked inside it.
+    pub worked_seconds: i64,
+}
+
+/// Hours of one ISO week.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WeekHours {
+    /// ISO week, e.g. `2026-W13`.
+    pub iso_week: String,
+    /// Its Monday.
+    pub monday: NaiveDate,
+    /// Seconds worked inside it.
+    pub worked_seconds: i64,
+    /// Seconds credited for paid annual and sick leave on working days (neutral in the average).
+    pub leave_credit_seconds: i64,
+    /// The longest uninterrupted rest that begins in the week, seconds (`null`: no work that week).
+    pub longest_rest_seconds: Option<i64>,
+}
+
+/// An employee's working time over a period, as the rules count it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkingTimeResponse {
+    /// The employee.
+    pub employee_id: EmployeeId,
+    /// Their time zone.
+    pub time_zone: String,
+    /// First local date.
+    pub from: NaiveDate,
+    /// Last local date.
+    pub to: NaiveDate,
+    /// Hours per local day (days with work only).
+    pub days: Vec<DayHours>,
+    /// Hours per ISO week touching the period.
+    pub weeks: Vec<WeekHours>,
+    /// The reference period of the weekly average that ends with the week of `to`: its length in weeks.
+    pub reference_weeks: u32,
+    /// Average seconds per week over the weeks of that period up to `to` (employment only).
+    pub average_seconds_per_week: i64,
+    /// The weekly limit, seconds.
+    pub weekly_limit_seconds: i64,
+    /// Seconds that may still be worked in that period before its average exceeds the limit.
+    pub seconds_left_in_reference: i64,
+    /// Shortest rest between two working days in the period, seconds (`null`: fewer than two).
+    pub shortest_daily_rest_seconds: Option<i64>,
+    /// Shortest of the weeks' longest rests, seconds (`null`: no week with work).
+    pub shortest_weekly_rest_seconds: Option<i64>,
+    /// Whether an opt-out from the weekly limit is in force on `to`.
+    pub opted_out: bool,
+}
+
+/// One threshold of a rule.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ThresholdView {
+    /// Name, e.g. `min_rest`.
+    pub name: String,
+    /// Value (seconds for durations, `HH:MM` for times of day).
+    pub value: serde_json::Value,
+    /// What the value is: `seconds`, `weeks`, `time` (`HH:MM`), `date`, `month_day`, `percent`, `days`, `ratio`, `tenths_of_weeks`, `flag` or `name`.
+    pub unit: String,
+}
+
+/// One rule of the pack.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RuleView {
+    /// Rule id.
+    pub id: String,
+    /// Legal source of the thresholds.
+    pub reference: String,
+    /// What it checks.
+    pub description: String,
+    /// Its thresholds.
+    pub thresholds: Vec<ThresholdView>,
+}
+
+/// The rule pack in force.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RulePackResponse {
+    /// `eu`, `de`, `uk` or `fr`.
+    pub code: String,
+    /// Its rules.
+    pub rules: Vec<RuleView>,
+}
+
+fn secs(name: &str, d: Duration) -> ThresholdView {
+    ThresholdView {
+        name: name.to_owned(),
+        value: serde_json::json!(d.num_seconds()),
+        unit: "seconds".to_owned(),
+    }
+}
+
+fn other(name: &str, value: serde_json::Value, unit: &str) -> ThresholdView {
+    ThresholdView {
+        name: name.to_owned(),
+        value,
+        unit: unit.to_owned(),
+    }
+}
+
+impl From<&RulePack> for RulePackResponse {
+    fn from(p: &RulePack) -> Self {
+        use super::pack::{PackCode, RestPeriod};
+        let code = match p.code {
+            PackCode::Eu => "eu",
+            PackCode::De => "de",
+            PackCode::Uk => "uk",
+            PackCode::Fr => "fr",
         };
-        assert_eq!(w.key(), "2026-01-05..2026-05-03");
-    }
-
-    #[test]
-    fn error_codes_are_snake_case_and_stable() {
-        assert_eq!(
-            ComplianceError::InvalidNightPeriod.code(),
-            "invalid_night_period"
-        );
-        assert_eq!(
-            ComplianceError::InvalidThreshold("x").code(),
-            "invalid_rule_pack"
-        );
-        assert_eq!(ComplianceError::InvalidRange.code(), "invalid_range");
+        let mut rules = vec![RuleView {
+            id: "daily_rest".into(),
+            reference: p.daily_rest.reference.into(),
+            description: "At least this rest in every 24 hours from each start of work.".into(),
+            thresholds: vec![secs("min_rest", p.daily_rest.min)],
+        }];
+        let mut breaks: Vec<ThresholdView> = Vec::new();
+        for (i, t) in p.breaks.tiers.iter().enumerate() {
+            breaks.push(ThresholdView {
+                name: format!("tier{}_worked_{}", i + 1, if t.when.inclusive { "from" } else { "over" }),
+                value: serde_json::json!(t.when.at.num_seconds()),
+                unit: "seconds".into(),
+            });
+            breaks.push(secs(&format!("tier{}_break", i + 1), t.total));
+        }
+        breaks.push(secs("min_block", p.breaks.min_block));
+        if let Some((d, _)) = p.breaks.max_continuous {
+            breaks.push(secs("max_continuous", d));
+        }
+        rules.push(RuleView {
+            id: "break".into(),
+            reference: p.breaks.tiers.iter().map(|t| t.reference).collect::<Vec<_>>().join("; "),
+            description: "A rest break when the working day is longer than the tier's hours; gaps of at least min_block count.".into(),
+            thresholds: breaks,
+        });
+        let w = &p.weekly_rest;
+        let mut rest = vec![secs("min_week", w.min_week)];
+        if let RestPeriod::Fortnight { anchor } = w.period {
+            rest.push(other("fortnight_anchor", serde_json::json!(anchor), "date"));
+            rest.push(secs("fortnight_each", w.fortnight_each));
+            rest.push(secs("fortnight_single", w.fortnight_single));
+        }
+        rules.push(RuleView {
+            id: "weekly_rest".into(),
+            reference: w.reference.into(),
+            description: "An uninterrupted rest per ISO week (or two per fortnight).".into(),
+            thresholds: rest,
+        });
+        for l in &p.weekly_average.limits {
+            let mut t = vec![
+                other("check", serde_json::json!(l.check), "name"),
+                secs("per_week", l.per_week),
+                other("weeks", serde_json::json!(l.weeks), "weeks"),
+                other("rolling", serde_json::json!(l.rolling), "flag"),
+                other("opt_out_applies", serde_json::json!(l.opt_out_applies), "flag"),
+            ];
+            if let Some(a) = l.alert_per_week {
+                t.push(secs("alert_per_week", a));
+            }
+            t.push(secs("leave_credit_per_day", p.weekly_average.contractual_daily));
+            rules.push(RuleView {
+                id: "weekly_average".into(),
+                reference: l.reference.into(),
+                description: "Average working time per week over the reference period, paid annual and sick leave credited at contractual hours.".into(),
+                thresholds: t,
+            });
+        }
+        let n = &p.night_work;
+        let mut night = vec![
+            other("night_start", serde_json::json!(n.night_start.format("%H:%M").to_string()), "time"),
+            other("night_end", serde_json::json!(n.night_end.format("%H:%M").to_string()), "time"),
+            secs("night_day_min", n.night_day.at),
+            other("night_worker_share", serde_json::json!(format!("{}/{}", n.share_num, n.share_den)), "ratio"),
+            secs("per_day", n.per_day),
+            other("weeks", serde_json::json!(n.weeks), "weeks"),
+        ];
+        if let Some((d, _)) = n.per_week {
+            night.push(secs("per_week", d));
+        }
+        rules.push(RuleView {
+            id: "night_work".into(),
+            reference: n.reference.into(),
+            description: "A night worker's time worked averages at most per_day per 24 hours over the reference period.".into(),
+            thresholds: night,
+        });
+        let a = &p.annual_leave;
+        let mut annual = vec![
+            other("min_weeks_tenths", serde_json::json!(a.min_week_tenths), "tenths_of_weeks"),
+            other("check_date", serde_json::json!(format!("{:02}-{:02}", a.check_month_day.0, a.check_month_day.1)), "month_day"),
+            other("unused_alert_percent", serde_json::json!(a.unused_alert_percent), "percent"),
+        ];
+        if let Some(m) = a.max_days {
+            annual.push(other("max_days", serde_json::json!(m), "days"));
+        }
+        rules.push(RuleView {
+            id: "annual_leave".into(),
+            reference: a.reference.into(),
+            description: "Paid annual leave of at least four weeks; an alert when much of it is unused late in the year.".into(),
+            thresholds: annual,
+        });
+        if let Some(d) = &p.daily_max {
+            rules.push(RuleView {
+                id: "daily_max".into(),
+                reference: d.reference.into(),
+                description: "Time worked in one working day.".into(),
+                thresholds: vec![secs("max", d.max)],
+            });
+        }
+        RulePackResponse {
+            code: code.to_owned(),
+            rules,
+        }
     }
 }

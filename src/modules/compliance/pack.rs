@@ -4,7 +4,7 @@
 use chrono::{Duration, NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 
-use super::model::ComplianceError;
+use super::domain::ComplianceError;
 
 /// A duration threshold, reached strictly (`> at`) or inclusively (`>= at`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -535,6 +535,65 @@ impl RulePack {
         }
         Ok(())
     }
+}
+
+/// The pack the settings select, with their overrides applied (0 or empty keeps
+/// the pack's value), validated: a bad setting stops start-up with its name.
+pub fn from_settings(s: &crate::config::ComplianceSettings) -> Result<RulePack, String> {
+    let code = match s.rule_pack.trim() {
+        "eu" => PackCode::Eu,
+        "de" => PackCode::De,
+        "uk" => PackCode::Uk,
+        "fr" => PackCode::Fr,
+        other => return Err(format!("rule_pack must be eu, de, uk or fr, not {other:?}")),
+    };
+    let mut p = RulePack::preset(code);
+    if s.daily_rest_minutes > 0 {
+        p.daily_rest.min = m(i64::from(s.daily_rest_minutes));
+    }
+    if s.break_minutes > 0 {
+        if let Some(t) = p.breaks.tiers.first_mut() {
+            t.total = m(i64::from(s.break_minutes));
+        }
+    }
+    // The overrides apply to the averaged limits (fr's 48 h in one week stays).
+    for l in p.weekly_average.limits.iter_mut().filter(|l| l.weeks > 1) {
+        if s.weekly_limit_hours > 0 {
+            l.per_week = h(i64::from(s.weekly_limit_hours));
+        }
+        if s.weekly_alert_hours > 0 {
+            l.alert_per_week = Some(h(i64::from(s.weekly_alert_hours)));
+        }
+        if s.reference_weeks > 0 {
+            l.weeks = s.reference_weeks;
+        }
+        if s.reference_fixed {
+            l.rolling = false;
+        }
+        if l.alert_per_week.is_some_and(|a| a > l.per_week) {
+            return Err("weekly_alert_hours must not exceed the weekly limit".to_owned());
+        }
+    }
+    if s.reference_weeks > 52 {
+        return Err("reference_weeks must be at most 52 (Art. 19)".to_owned());
+    }
+    if s.weekly_rest_fortnight {
+        p.weekly_rest.period = RestPeriod::Fortnight {
+            anchor: monday_2024(),
+        };
+    }
+    let clock = |name: &str, raw: &str| {
+        NaiveTime::parse_from_str(raw.trim(), "%H:%M")
+            .map_err(|_| format!("{name} must be a time HH:MM, not {raw:?}"))
+    };
+    if !s.night_start.trim().is_empty() {
+        p.night_work.night_start = clock("night_start", &s.night_start)?;
+    }
+    if !s.night_end.trim().is_empty() {
+        p.night_work.night_end = clock("night_end", &s.night_end)?;
+    }
+    p.validate().map_err(|e| e.to_string())?;
+    Ok(p)
 }
 
 #[cfg(test)]

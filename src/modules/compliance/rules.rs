@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashSet};
 use chrono::{DateTime, Datelike, Days, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use super::model::*;
+use super::domain::*;
 use super::pack::*;
 
 /// A rule and the local dates it is re-evaluated for: day rules (`daily_rest`,
@@ -221,11 +221,16 @@ pub fn neighbours(merged: &[WorkInterval], iv: WorkInterval) -> Neighbours {
 /// Whether a stored finding belongs to a scope (so a re-evaluation of the scope
 /// replaces it: kept if found again, resolved if not).
 pub fn in_scope(scope: &RuleScope, f: &Finding) -> bool {
-    if f.rule != scope.rule {
+    let Window::Dates { first, last } = f.window;
+    window_in_scope(scope, f.rule, first, last)
+}
+
+/// [`in_scope`] for a stored finding known by its rule and window.
+pub fn window_in_scope(scope: &RuleScope, rule: RuleId, first: NaiveDate, last: NaiveDate) -> bool {
+    if rule != scope.rule {
         return false;
     }
-    let Window::Dates { first, last } = f.window;
-    match f.rule {
+    match rule {
         RuleId::DailyRest | RuleId::Break | RuleId::DailyMax => {
             first >= scope.first && first <= scope.last
         }
@@ -282,7 +287,7 @@ pub fn evaluate(
     let mut out = Vec::new();
     for s in scopes {
         let found = match s.rule {
-            RuleId::DailyRest => daily_rest(input, pack, &merged, s),
+            RuleId::DailyRest => daily_rest(input, pack, &merged, &days, s),
             RuleId::Break => breaks(input, pack, &merged, &days, s),
             RuleId::DailyMax => daily_max(input, pack, &days, s),
             RuleId::WeeklyRest => weekly_rest(input, pack, &merged, s),
@@ -364,7 +369,7 @@ fn finding(
 }
 
 /// `daily_rest` (Directive Art. 3; ArbZG §5(1); WTR reg. 10(1); C. trav. L3131-1):
-/// for every start `s` of worked time, the longest rest inside `[s, s + 24 h)`
+/// for the start `s` of every working day, the longest rest inside `[s, s + 24 h)`
 /// (gaps between work, and the time after the last work up to `s + 24 h`) must be
 /// at least the minimum (exactly 11 h complies). One violation per local date on
 /// which the short rest begins, measuring the shortest such rest.
@@ -372,9 +377,13 @@ pub fn daily_rest(
     input: &EmployeeInput<'_>,
     pack: &RulePack,
     merged: &[WorkInterval],
+    days: &[WorkingDay],
     scope: &RuleScope,
 ) -> Vec<Finding> {
     let min = pack.daily_rest.min;
+    // The 24-hour periods begin with each working day (not with each interval
+    // after a break, which would report one short rest twice).
+    let day_starts: HashSet<DateTime<Utc>> = days.iter().map(|d| d.start).collect();
     let day = Duration::hours(24);
     let from = local_midnight(input.tz, scope.first) - day;
     let to = local_midnight(input.tz, add_days(scope.last, 1));
@@ -384,6 +393,9 @@ pub fn daily_rest(
         let s = merged[i].start;
         if s >= to {
             break;
+        }
+        if !day_starts.contains(&s) {
+            continue;
         }
         let window_end = s + day;
         let mut longest = Duration::zero();

@@ -1,0 +1,9 @@
+DROP TABLE compliance_meta;
+DROP TABLE compliance_checks;
+DROP TABLE compliance_violations;
+DROP TABLE compliance_opt_outs;
+DROP TABLE compliance_leave_days;
+DROP TABLE compliance_leave_requests;
+DROP TABLE compliance_intervals;
+DROP TABLE compliance_employees;
+DROP TABLE compliance_journal;

@@ -1,0 +1,858 @@
+//! Queries on the compliance tables. Each takes a connection so the actor holds
+//! the reads, the writes and the outbox write in one transaction.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use diesel::prelude::*;
+
+use super::domain::*;
+use crate::db::schema::{
+    compliance_checks as checks, compliance_employees as employees,
+    compliance_intervals as intervals, compliance_journal as journal,
+    compliance_leave_days as leave_days, compliance_leave_requests as leave_requests,
+    compliance_meta as meta, compliance_opt_outs as opt_outs,
+    compliance_violations as violations,
+};
+use crate::db::DbConnection;
+use crate::shared::{CheckId, EmployeeId, OptOutId, Page, ViolationId};
+
+/// Advisory-lock namespace of one employee's compliance writes (PostgreSQL).
+const EMPLOYEE_LOCK_NAMESPACE: i32 = 0x636d_706c; // "cmpl"
+
+/// Unix microseconds of an instant (the stored form).
+pub fn micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+fn instant(micros: i64) -> anyhow::Result<DateTime<Utc>> {
+    DateTime::from_timestamp_micros(micros)
+        .ok_or_else(|| anyhow::anyhow!("stored instant {micros} out of range"))
+}
+
+fn parse<T: std::str::FromStr>(s: &str, what: &str) -> anyhow::Result<T>
+where
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    s.parse::<T>()
+        .map_err(|e| anyhow::Error::new(e).context(format!("stored {what}")))
+}
+
+/// Serializes one employee's compliance writes until the transaction ends
+/// (PostgreSQL; SQLite has one writer anyway).
+pub fn lock_employee(conn: &mut DbConnection, employee: EmployeeId) -> QueryResult<()> {
+    match conn {
+        DbConnection::Pg(pg) => diesel::sql_query(format!(
+            "SELECT pg_advisory_xact_lock({EMPLOYEE_LOCK_NAMESPACE}, hashtext($1))"
+        ))
+        .bind::<diesel::sql_types::Text, _>(employee.to_string())
+        .execute(pg)
+        .map(|_| ()),
+        DbConnection::Sqlite(_) => Ok(()),
+    }
+}
+
+// ---------------------------------------------------------------- journal
+
+/// One applied input event.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = journal)]
+pub struct JournalRow {
+    pub seq: i64,
+    pub event_id: String,
+    pub event_type: String,
+    pub employee_id: String,
+    pub payload: String,
+}
+
+/// Records `event_id` as applied; `false` when it already was (a redelivery).
+pub fn journal_insert(
+    conn: &mut DbConnection,
+    event_id: &str,
+    event_type: &str,
+    employee: EmployeeId,
+    payload: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<bool> {
+    let seen = journal::table
+        .filter(journal::event_id.eq(event_id))
+        .count()
+        .get_result::<i64>(conn)?;
+    if seen > 0 {
+        return Ok(false);
+    }
+    diesel::insert_into(journal::table)
+        .values((
+            journal::event_id.eq(event_id),
+            journal::event_type.eq(event_type),
+            journal::employee_id.eq(employee.to_string()),
+            journal::payload.eq(payload),
+            journal::applied_at.eq(micros(now)),
+        ))
+        .execute(conn)?;
+    Ok(true)
+}
+
+/// Journal rows after `after`, oldest first.
+pub fn journal_after(conn: &mut DbConnection, after: i64, limit: i64) -> QueryResult<Vec<JournalRow>> {
+    journal::table
+        .filter(journal::seq.gt(after))
+        .order(journal::seq.asc())
+        .limit(limit)
+        .select(JournalRow::as_select())
+        .load(conn)
+}
+
+/// Empties the projection (not the journal, the violations or the opt-outs).
+pub fn clear_projection(conn: &mut DbConnection) -> QueryResult<()> {
+    diesel::delete(employees::table).execute(conn)?;
+    diesel::delete(intervals::table).execute(conn)?;
+    diesel::delete(leave_requests::table).execute(conn)?;
+    diesel::delete(leave_days::table).execute(conn)?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- employees
+
+/// The facts of `employee`, when an `EMPLOYEE_*` event was applied.
+pub fn employee(conn: &mut DbConnection, employee: EmployeeId) -> anyhow::Result<Option<EmployeeFacts>> {
+    let row = employees::table
+        .find(employee.to_string())
+        .select((employees::time_zone, employees::hire_date, employees::termination_date))
+        .first::<(String, Option<NaiveDate>, Option<NaiveDate>)>(conn)
+        .optional()?;
+    row.map(|(tz, hire_date, termination_date)| {
+        Ok(EmployeeFacts {
+            tz: parse::<Tz>(&tz, "time zone")?,
+            hire_date,
+            termination_date,
+        })
+    })
+    .transpose()
+}
+
+/// Stores the facts of `employee`.
+pub fn save_employee(
+    conn: &mut DbConnection,
+    employee: EmployeeId,
+    facts: &EmployeeFacts,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    let id = employee.to_string();
+    let n = diesel::update(employees::table.find(&id))
+        .set((
+            employees::time_zone.eq(facts.tz.name()),
+            employees::hire_date.eq(facts.hire_date),
+            employees::termination_date.eq(facts.termination_date),
+            employees::updated_at.eq(micros(now)),
+        ))
+        .execute(conn)?;
+    if n == 0 {
+        diesel::insert_into(employees::table)
+            .values((
+                employees::employee_id.eq(&id),
+                employees::time_zone.eq(facts.tz.name()),
+                employees::hire_date.eq(facts.hire_date),
+                employees::termination_date.eq(facts.termination_date),
+                employees::updated_at.eq(micros(now)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Every employee the module has seen (an employee event or a record), sorted.
+pub fn known_employees(conn: &mut DbConnection) -> anyhow::Result<Vec<EmployeeId>> {
+    let mut ids: Vec<String> = employees::table.select(employees::employee_id).load(conn)?;
+    ids.extend(
+        intervals::table
+            .select(intervals::employee_id)
+            .distinct()
+            .load::<String>(conn)?,
+    );
+    ids.extend(
+        violations::table
+            .select(violations::employee_id)
+            .distinct()
+            .load::<String>(conn)?,
+    );
+    ids.sort();
+    ids.dedup();
+    ids.iter().map(|s| parse(s, "employee id")).collect()
+}
+
+// ---------------------------------------------------------------- intervals
+
+/// The projected version of one attendance record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectedRecord {
+    /// Its version.
+    pub version: i32,
+    /// The worked interval, when the record is closed and live.
+    pub interval: Option<WorkInterval>,
+}
+
+/// The projected version of record `record_id`.
+pub fn record(conn: &mut DbConnection, record_id: &str) -> anyhow::Result<Option<ProjectedRecord>> {
+    let row = intervals::table
+        .find(record_id)
+        .select((intervals::version, intervals::start_at, intervals::end_at, intervals::voided))
+        .first::<(i32, i64, Option<i64>, bool)>(conn)
+        .optional()?;
+    row.map(|(version, start, end, voided)| {
+        let interval = match (end, voided) {
+            (Some(end), false) => Some(WorkInterval {
+                start: instant(start)?,
+                end: instant(end)?,
+            }),
+            _ => None,
+        };
+        Ok(ProjectedRecord { version, interval })
+    })
+    .transpose()
+}
+
+/// Stores version `version` of a record (`end` `None`: still open).
+pub fn save_record(
+    conn: &mut DbConnection,
+    record_id: &str,
+    employee: EmployeeId,
+    version: i32,
+    start: DateTime<Utc>,
+    end: Option<DateTime<Utc>>,
+    voided: bool,
+) -> QueryResult<()> {
+    let n = diesel::update(intervals::table.find(record_id))
+        .set((
+            intervals::version.eq(version),
+            intervals::start_at.eq(micros(start)),
+            intervals::end_at.eq(end.map(micros)),
+            intervals::voided.eq(voided),
+        ))
+        .execute(conn)?;
+    if n == 0 {
+        diesel::insert_into(intervals::table)
+            .values((
+                intervals::record_id.eq(record_id),
+                intervals::employee_id.eq(employee.to_string()),
+                intervals::version.eq(version),
+                intervals::start_at.eq(micros(start)),
+                intervals::end_at.eq(end.map(micros)),
+                intervals::voided.eq(voided),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+type Backend = <DbConnection as diesel::Connection>::Backend;
+
+/// `employee`'s closed, live intervals.
+fn live(employee: EmployeeId) -> intervals::BoxedQuery<'static, Backend> {
+    intervals::table
+        .filter(intervals::employee_id.eq(employee.to_string()))
+        .filter(diesel::dsl::not(intervals::voided))
+        .filter(intervals::end_at.is_not_null())
+        .into_boxed()
+}
+
+fn to_interval((start, end): (i64, Option<i64>)) -> anyhow::Result<WorkInterval> {
+    Ok(WorkInterval {
+        start: instant(start)?,
+        end: instant(end.unwrap_or(start))?,
+    })
+}
+
+/// The closed live intervals of `employee` overlapping `[from, to)`, plus the
+/// one before and the one after (rests at the edges), sorted by start.
+pub fn intervals_around(
+    conn: &mut DbConnection,
+    employee: EmployeeId,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> anyhow::Result<Vec<WorkInterval>> {
+    let (lo, hi) = (micros(from), micros(to));
+    let mut rows: Vec<(i64, Option<i64>)> = live(employee)
+        .filter(intervals::start_at.lt(hi))
+        .filter(intervals::end_at.gt(lo))
+        .order(intervals::start_at.asc())
+        .select((intervals::start_at, intervals::end_at))
+        .load(conn)?;
+    let before: Option<(i64, Option<i64>)> = live(employee)
+        .filter(intervals::end_at.le(lo))
+        .order(intervals::start_at.desc())
+        .select((intervals::start_at, intervals::end_at))
+        .first(conn)
+        .optional()?;
+    let after: Option<(i64, Option<i64>)> = live(employee)
+        .filter(intervals::start_at.ge(hi))
+        .order(intervals::start_at.asc())
+        .select((intervals::start_at, intervals::end_at))
+        .first(conn)
+        .optional()?;
+    if let Some(b) = before {
+        rows.insert(0, b);
+    }
+    rows.extend(after);
+    rows.into_iter().map(to_interval).collect()
+}
+
+/// First start and last end of `employee`'s closed live intervals.
+pub fn interval_span(
+    conn: &mut DbConnection,
+    employee: EmployeeId,
+) -> anyhow::Result<Option<(DateTime<Utc>, DateTime<Utc>)>> {
+    let (lo, hi): (Option<i64>, Option<i64>) = live(employee)
+        .select((diesel::dsl::min(intervals::start_at), diesel::dsl::max(intervals::end_at)))
+        .first(conn)?;
+    match (lo, hi) {
+        (Some(lo), Some(hi)) => Ok(Some((instant(lo)?, instant(hi)?))),
+        _ => Ok(None),
+    }
+}
+
+// ---------------------------------------------------------------- leave
+
+/// The projected version of one leave request: its version and its days.
+pub fn leave_request_version(conn: &mut DbConnection, request_id: &str) -> QueryResult<Option<i32>> {
+    leave_requests::table
+        .find(request_id)
+        .select(leave_requests::version)
+        .first(conn)
+        .optional()
+}
+
+/// The leave days request `request_id` holds now.
+pub fn leave_days_of(conn: &mut DbConnection, request_id: &str) -> anyhow::Result<Vec<LeaveDay>> {
+    let rows: Vec<(NaiveDate, String, i32)> = leave_days::table
+        .filter(leave_days::request_id.eq(request_id))
+        .order(leave_days::day.asc())
+        .select((leave_days::day, leave_days::kind, leave_days::half_days))
+        .load(conn)?;
+    Ok(rows.into_iter().map(leave_day).collect())
+}
+
+fn leave_day((date, kind, half_days): (NaiveDate, String, i32)) -> LeaveDay {
+    LeaveDay {
+        date,
+        kind: match kind.as_str() {
+            "paid_annual" => LeaveKind::PaidAnnual,
+            "sick" => LeaveKind::Sick,
+            _ => LeaveKind::Other,
+        },
+        half_days: u8::try_from(half_days.clamp(1, 2)).unwrap_or(2),
+    }
+}
+
+/// Stable name of a leave kind.
+pub fn kind_name(kind: LeaveKind) -> &'static str {
+    match kind {
+        LeaveKind::PaidAnnual => "paid_annual",
+        LeaveKind::Sick => "sick",
+        LeaveKind::Other => "other",
+    }
+}
+
+/// Replaces request `request_id`'s version and days.
+pub fn save_leave_request(
+    conn: &mut DbConnection,
+    request_id: &str,
+    employee: EmployeeId,
+    version: i32,
+    status: &str,
+    kind: LeaveKind,
+    days: &[LeaveDay],
+) -> QueryResult<()> {
+    diesel::delete(leave_requests::table.find(request_id)).execute(conn)?;
+    diesel::insert_into(leave_requests::table)
+        .values((
+            leave_requests::request_id.eq(request_id),
+            leave_requests::employee_id.eq(employee.to_string()),
+            leave_requests::version.eq(version),
+            leave_requests::status.eq(status),
+            leave_requests::kind.eq(kind_name(kind)),
+        ))
+        .execute(conn)?;
+    diesel::delete(leave_days::table.filter(leave_days::request_id.eq(request_id))).execute(conn)?;
+    for d in days {
+        diesel::insert_into(leave_days::table)
+            .values((
+                leave_days::request_id.eq(request_id),
+                leave_days::day.eq(d.date),
+                leave_days::employee_id.eq(employee.to_string()),
+                leave_days::kind.eq(kind_name(d.kind)),
+                leave_days::half_days.eq(i32::from(d.half_days)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// `employee`'s leave days in `from..=to`, by date (a date held by two
+/// requests counts once, the larger part).
+pub fn leave_between(
+    conn: &mut DbConnection,
+    employee: EmployeeId,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> anyhow::Result<Vec<LeaveDay>> {
+    let rows: Vec<(NaiveDate, String, i32)> = leave_days::table
+        .filter(leave_days::employee_id.eq(employee.to_string()))
+        .filter(leave_days::day.between(from, to))
+        .order((leave_days::day.asc(), leave_days::half_days.desc()))
+        .select((leave_days::day, leave_days::kind, leave_days::half_days))
+        .load(conn)?;
+    let mut out: Vec<LeaveDay> = rows.into_iter().map(leave_day).collect();
+    out.dedup_by_key(|d| d.date);
+    Ok(out)
+}
+
+// ---------------------------------------------------------------- opt-outs
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = opt_outs, treat_none_as_null = true)]
+struct OptOutRow {
+    id: String,
+    employee_id: String,
+    signed_on: NaiveDate,
+    withdrawn_on: Option<NaiveDate>,
+    notice_days: Option<i32>,
+    last_day: Option<NaiveDate>,
+    recorded_by: String,
+    recorded_at: i64,
+    withdrawn_by: Option<String>,
+    withdrawn_at: Option<i64>,
+}
+
+impl OptOutRow {
+    fn from(o: &OptOutRecord) -> Self {
+        OptOutRow {
+            id: o.id.to_string(),
+            employee_id: o.employee_id.to_string(),
+            signed_on: o.signed_on,
+            withdrawn_on: o.withdrawn_on,
+            notice_days: o.notice_days.map(|n| i32::try_from(n).unwrap_or(i32::MAX)),
+            last_day: o.last_day,
+            recorded_by: o.recorded_by.clone(),
+            recorded_at: micros(o.recorded_at),
+            withdrawn_by: o.withdrawn_by.clone(),
+            withdrawn_at: o.withdrawn_at.map(micros),
+        }
+    }
+
+    fn into_record(self) -> anyhow::Result<OptOutRecord> {
+        Ok(OptOutRecord {
+            id: parse(&self.id, "opt-out id")?,
+            employee_id: parse(&self.employee_id, "employee id")?,
+            signed_on: self.signed_on,
+            withdrawn_on: self.withdrawn_on,
+            notice_days: self.notice_days.map(|n| u32::try_from(n).unwrap_or(0)),
+            last_day: self.last_day,
+            recorded_by: self.recorded_by,
+            recorded_at: instant(self.recorded_at)?,
+            withdrawn_by: self.withdrawn_by,
+            withdrawn_at: self.withdrawn_at.map(instant).transpose()?,
+        })
+    }
+}
+
+/// Stores a new opt-out.
+pub fn insert_opt_out(conn: &mut DbConnection, o: &OptOutRecord) -> QueryResult<()> {
+    diesel::insert_into(opt_outs::table)
+        .values(OptOutRow::from(o))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Saves a changed opt-out (its withdrawal).
+pub fn save_opt_out(conn: &mut DbConnection, o: &OptOutRecord) -> QueryResult<()> {
+    diesel::update(opt_outs::table.find(o.id.to_string()))
+        .set(OptOutRow::from(o))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The opt-out `id`.
+pub fn opt_out(conn: &mut DbConnection, id: OptOutId) -> anyhow::Result<Option<OptOutRecord>> {
+    opt_outs::table
+        .find(id.to_string())
+        .select(OptOutRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(OptOutRow::into_record)
+        .transpose()
+}
+
+/// Every opt-out of `employee`, oldest first.
+pub fn opt_outs_of(conn: &mut DbConnection, employee: EmployeeId) -> anyhow::Result<Vec<OptOutRecord>> {
+    opt_outs::table
+        .filter(opt_outs::employee_id.eq(employee.to_string()))
+        .order((opt_outs::signed_on.asc(), opt_outs::id.asc()))
+        .select(OptOutRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(OptOutRow::into_record)
+        .collect()
+}
+
+/// Opt-outs of the given employees (`None`: everyone's), newest first, and the total.
+pub fn list_opt_outs(
+    conn: &mut DbConnection,
+    employees: Option<&[EmployeeId]>,
+    page: Page,
+) -> anyhow::Result<(Vec<OptOutRecord>, i64)> {
+    let ids: Option<Vec<String>> = employees.map(|e| e.iter().map(ToString::to_string).collect());
+    let mut q = opt_outs::table.into_boxed();
+    let mut count = opt_outs::table.into_boxed();
+    if let Some(ids) = &ids {
+        q = q.filter(opt_outs::employee_id.eq_any(ids.clone()));
+        count = count.filter(opt_outs::employee_id.eq_any(ids.clone()));
+    }
+    let total = count.count().get_result::<i64>(conn)?;
+    let rows = q
+        .order((opt_outs::recorded_at.desc(), opt_outs::id.desc()))
+        .limit(page.limit)
+        .offset(page.offset)
+        .select(OptOutRow::as_select())
+        .load(conn)?;
+    let items = rows.into_iter().map(OptOutRow::into_record).collect::<anyhow::Result<_>>()?;
+    Ok((items, total))
+}
+
+// ---------------------------------------------------------------- violations
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = violations, treat_none_as_null = true)]
+struct ViolationRow {
+    id: String,
+    identity: String,
+    employee_id: String,
+    rule: String,
+    check_name: String,
+    kind: String,
+    severity: String,
+    reference: String,
+    window_first: NaiveDate,
+    window_last: NaiveDate,
+    span_start: Option<i64>,
+    span_end: Option<i64>,
+    unit: String,
+    measured: i64,
+    limit_value: i64,
+    status: String,
+    detected_at: i64,
+    updated_at: i64,
+    acknowledged_by: Option<String>,
+    acknowledged_at: Option<i64>,
+    note: Option<String>,
+    resolved_at: Option<i64>,
+    version: i32,
+}
+
+fn quantity_parts(q: Quantity) -> (&'static str, i64) {
+    match q {
+        Quantity::Seconds(v) => ("seconds", v),
+        Quantity::HalfDays(v) => ("half_days", v),
+    }
+}
+
+impl ViolationRow {
+    fn from(v: &StoredFinding) -> Self {
+        let (unit, measured) = quantity_parts(v.measured);
+        let (_, limit_value) = quantity_parts(v.limit);
+        ViolationRow {
+            id: v.id.to_string(),
+            identity: v.identity.clone(),
+            employee_id: v.employee_id.to_string(),
+            rule: v.rule.as_str().to_owned(),
+            check_name: v.check.clone(),
+            kind: v.kind.as_str().to_owned(),
+            severity: v.severity.as_str().to_owned(),
+            reference: v.reference.clone(),
+            window_first: v.window_first,
+            window_last: v.window_last,
+            span_start: v.span.map(|s| micros(s.start)),
+            span_end: v.span.map(|s| micros(s.end)),
+            unit: unit.to_owned(),
+            measured,
+            limit_value,
+            status: v.status.as_str().to_owned(),
+            detected_at: micros(v.detected_at),
+            updated_at: micros(v.updated_at),
+            acknowledged_by: v.acknowledged_by.clone(),
+            acknowledged_at: v.acknowledged_at.map(micros),
+            note: v.note.clone(),
+            resolved_at: v.resolved_at.map(micros),
+            version: v.version,
+        }
+    }
+
+    fn into_finding(self) -> anyhow::Result<StoredFinding> {
+        let q = |v: i64| match self.unit.as_str() {
+            "half_days" => Quantity::HalfDays(v),
+            _ => Quantity::Seconds(v),
+        };
+        let span = match (self.span_start, self.span_end) {
+            (Some(s), Some(e)) => Some(WorkInterval {
+                start: instant(s)?,
+                end: instant(e)?,
+            }),
+            _ => None,
+        };
+        Ok(StoredFinding {
+            id: parse(&self.id, "violation id")?,
+            employee_id: parse(&self.employee_id, "employee id")?,
+            rule: RuleId::parse(&self.rule)
+                .ok_or_else(|| anyhow::anyhow!("stored rule {:?} unknown", self.rule))?,
+            check: self.check_name,
+            kind: if self.kind == "violation" {
+                FindingKind::Violation
+            } else {
+                FindingKind::Alert
+            },
+            severity: Severity::parse(&self.severity)
+                .ok_or_else(|| anyhow::anyhow!("stored severity {:?} unknown", self.severity))?,
+            reference: self.reference,
+            window_first: self.window_first,
+            window_last: self.window_last,
+            span,
+            measured: q(self.measured),
+            limit: q(self.limit_value),
+            status: Status::parse(&self.status)
+                .ok_or_else(|| anyhow::anyhow!("stored status {:?} unknown", self.status))?,
+            detected_at: instant(self.detected_at)?,
+            updated_at: instant(self.updated_at)?,
+            acknowledged_by: self.acknowledged_by,
+            acknowledged_at: self.acknowledged_at.map(instant).transpose()?,
+            note: self.note,
+            resolved_at: self.resolved_at.map(instant).transpose()?,
+            version: self.version,
+            identity: self.identity,
+        })
+    }
+}
+
+/// Stores a new finding.
+pub fn insert_finding(conn: &mut DbConnection, v: &StoredFinding) -> QueryResult<()> {
+    diesel::insert_into(violations::table)
+        .values(ViolationRow::from(v))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Saves a changed finding.
+pub fn save_finding(conn: &mut DbConnection, v: &StoredFinding) -> QueryResult<()> {
+    diesel::update(violations::table.find(v.id.to_string()))
+        .set(ViolationRow::from(v))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The finding `id`.
+pub fn finding(conn: &mut DbConnection, id: ViolationId) -> anyhow::Result<Option<StoredFinding>> {
+    violations::table
+        .find(id.to_string())
+        .select(ViolationRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(ViolationRow::into_finding)
+        .transpose()
+}
+
+/// `employee`'s findings whose window touches `first..=last`.
+pub fn findings_touching(
+    conn: &mut DbConnection,
+    employee: EmployeeId,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> anyhow::Result<Vec<StoredFinding>> {
+    violations::table
+        .filter(violations::employee_id.eq(employee.to_string()))
+        .filter(violations::window_first.le(last))
+        .filter(violations::window_last.ge(first))
+        .select(ViolationRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(ViolationRow::into_finding)
+        .collect()
+}
+
+/// First and last local date of `employee`'s stored findings.
+pub fn finding_span(
+    conn: &mut DbConnection,
+    employee: EmployeeId,
+) -> QueryResult<Option<(NaiveDate, NaiveDate)>> {
+    let (lo, hi): (Option<NaiveDate>, Option<NaiveDate>) = violations::table
+        .filter(violations::employee_id.eq(employee.to_string()))
+        .select((
+            diesel::dsl::min(violations::window_first),
+            diesel::dsl::max(violations::window_last),
+        ))
+        .first(conn)?;
+    Ok(lo.zip(hi))
+}
+
+/// Filters of the violation list.
+#[derive(Debug, Clone, Default)]
+pub struct FindingFilter {
+    /// Only these employees (`None`: everyone).
+    pub employees: Option<Vec<EmployeeId>>,
+    /// Only this rule.
+    pub rule: Option<RuleId>,
+    /// Only this status.
+    pub status: Option<Status>,
+    /// Only violations or only alerts.
+    pub kind: Option<FindingKind>,
+    /// Only windows touching `from..=to`.
+    pub from: Option<NaiveDate>,
+    /// See `from`.
+    pub to: Option<NaiveDate>,
+}
+
+/// Findings matching `f`, newest window first, and the total.
+pub fn list_findings(
+    conn: &mut DbConnection,
+    f: &FindingFilter,
+    page: Page,
+) -> anyhow::Result<(Vec<StoredFinding>, i64)> {
+    let build = || {
+        let mut q = violations::table.into_boxed();
+        if let Some(ids) = &f.employees {
+            let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+            q = q.filter(violations::employee_id.eq_any(ids));
+        }
+        if let Some(r) = f.rule {
+            q = q.filter(violations::rule.eq(r.as_str()));
+        }
+        if let Some(s) = f.status {
+            q = q.filter(violations::status.eq(s.as_str()));
+        }
+        if let Some(k) = f.kind {
+            q = q.filter(violations::kind.eq(k.as_str()));
+        }
+        if let Some(from) = f.from {
+            q = q.filter(violations::window_last.ge(from));
+        }
+        if let Some(to) = f.to {
+            q = q.filter(violations::window_first.le(to));
+        }
+        q
+    };
+    let total = build().count().get_result::<i64>(conn)?;
+    let rows = build()
+        .order((violations::window_first.desc(), violations::id.desc()))
+        .limit(page.limit)
+        .offset(page.offset)
+        .select(ViolationRow::as_select())
+        .load(conn)?;
+    let items = rows.into_iter().map(ViolationRow::into_finding).collect::<anyhow::Result<_>>()?;
+    Ok((items, total))
+}
+
+/// How many findings of `employee` (`None`: everyone) touching `from..=to` are
+/// not resolved.
+pub fn count_unresolved(
+    conn: &mut DbConnection,
+    employee: Option<EmployeeId>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<i64> {
+    let mut q = violations::table
+        .filter(violations::status.ne(Status::Resolved.as_str()))
+        .filter(violations::window_first.le(to))
+        .filter(violations::window_last.ge(from))
+        .into_boxed();
+    if let Some(e) = employee {
+        q = q.filter(violations::employee_id.eq(e.to_string()));
+    }
+    q.count().get_result(conn)
+}
+
+// ---------------------------------------------------------------- checks
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = checks)]
+struct CheckRow {
+    id: String,
+    employee_id: Option<String>,
+    from_date: NaiveDate,
+    to_date: NaiveDate,
+    trigger_kind: String,
+    requested_by: String,
+    employees: i32,
+    detected: i32,
+    resolved: i32,
+    open_total: i32,
+    started_at: i64,
+    completed_at: i64,
+}
+
+/// Stores a completed check.
+pub fn insert_check(conn: &mut DbConnection, c: &CheckRecord) -> QueryResult<()> {
+    diesel::insert_into(checks::table)
+        .values(CheckRow {
+            id: c.id.to_string(),
+            employee_id: c.employee_id.map(|e| e.to_string()),
+            from_date: c.from,
+            to_date: c.to,
+            trigger_kind: c.trigger.clone(),
+            requested_by: c.requested_by.clone(),
+            employees: c.employees,
+            detected: c.detected,
+            resolved: c.resolved,
+            open_total: c.open,
+            started_at: micros(c.started_at),
+            completed_at: micros(c.completed_at),
+        })
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The check `id`.
+pub fn check(conn: &mut DbConnection, id: CheckId) -> anyhow::Result<Option<CheckRecord>> {
+    let Some(r) = checks::table
+        .find(id.to_string())
+        .select(CheckRow::as_select())
+        .first(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(CheckRecord {
+        id: parse(&r.id, "check id")?,
+        employee_id: r.employee_id.as_deref().map(|e| parse(e, "employee id")).transpose()?,
+        from: r.from_date,
+        to: r.to_date,
+        trigger: r.trigger_kind,
+        requested_by: r.requested_by,
+        employees: r.employees,
+        detected: r.detected,
+        resolved: r.resolved,
+        open: r.open_total,
+        started_at: instant(r.started_at)?,
+        completed_at: instant(r.completed_at)?,
+    }))
+}
+
+// ---------------------------------------------------------------- meta
+
+/// The value stored under `key`.
+pub fn meta_get(conn: &mut DbConnection, key: &str) -> QueryResult<Option<String>> {
+    meta::table
+        .find(key)
+        .select(meta::value)
+        .first(conn)
+        .optional()
+}
+
+/// Stores `value` under `key`.
+pub fn meta_set(conn: &mut DbConnection, key: &str, value: &str) -> QueryResult<()> {
+    let n = diesel::update(meta::table.find(key))
+        .set(meta::value.eq(value))
+        .execute(conn)?;
+    if n == 0 {
+        diesel::insert_into(meta::table)
+            .values((meta::key.eq(key), meta::value.eq(value)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
