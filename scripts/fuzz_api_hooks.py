@@ -17,6 +17,11 @@ RULES_BEYOND_THE_SCHEMA = {
     ("hire_date", "out_of_range"),
     ("termination_date", "out_of_range"),
     ("termination_date", "before_hire_date"),
+    # Compliance opt-outs: not after today in the employee's zone, and a
+    # withdrawal not before the stored signature date.
+    ("signed_on", "future_date"),
+    ("withdrawn_on", "future_date"),
+    ("withdrawn_on", "before_signed"),
 }
 
 

@@ -1,4 +1,5 @@
-//! Command line: `hrms` (serve), `hrms migrate`, `hrms outbox list|retry`.
+//! Command line: `hrms` (serve), `hrms migrate`, `hrms create-admin`,
+//! `hrms compliance rebuild`, `hrms outbox list|retry`.
 
 use clap::{Parser, Subcommand};
 
@@ -30,12 +31,28 @@ pub enum Command {
         #[arg(long)]
         password_env: Option<String>,
     },
+    /// Working-time compliance maintenance.
+    Compliance {
+        /// Compliance action.
+        #[command(subcommand)]
+        action: ComplianceCommand,
+    },
     /// Inspect and retry outbox events.
     Outbox {
         /// Outbox action.
         #[command(subcommand)]
         action: OutboxCommand,
     },
+}
+
+/// Operator actions on the compliance module.
+#[derive(Debug, Subcommand)]
+pub enum ComplianceCommand {
+    /// Rebuild the projection by replaying every applied input event from the
+    /// module's journal, then re-evaluate everyone's whole history and
+    /// reconcile the violations (run with the service stopped; the changes'
+    /// events wait in the outbox for the service).
+    Rebuild,
 }
 
 /// Operator actions on the outbox.

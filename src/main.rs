@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 use clap::Parser;
-use hrms::cli::{Cli, Command, OutboxCommand};
+use hrms::cli::{Cli, Command, ComplianceCommand, OutboxCommand};
 use hrms::config::Settings;
 use hrms::db::{now_micros, Db};
 use hrms::outbox::repository::{self, ListFilter};
@@ -36,6 +36,26 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Outbox { action } => outbox_command(&settings, action),
+        Command::Compliance {
+            action: ComplianceCommand::Rebuild,
+        } => {
+            let db = Db::connect(&settings.database)?;
+            db.migrate()?;
+            let outbox = hrms::outbox::Outbox::new(
+                &settings,
+                None,
+                hrms::metrics::Metrics::new(),
+                Default::default(),
+            );
+            let cfg =
+                hrms::modules::compliance::ComplianceConfig::from_settings(&settings.compliance)?;
+            let done = hrms::modules::compliance::rebuild(&db, &outbox, &cfg)?;
+            println!(
+                "compliance rebuilt: {} events replayed, {} employees re-evaluated, {} findings detected, {} resolved",
+                done.events, done.employees, done.counts.detected, done.counts.resolved
+            );
+            Ok(())
+        }
         Command::CreateAdmin {
             email,
             password_env,

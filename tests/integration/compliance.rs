@@ -302,7 +302,7 @@ async fn hr_acknowledges_a_missing_break_and_employees_see_only_their_own_findin
         Some(&json!({ "note": " " })),
     )
     .await;
-    assert_error(&r, 422, "validation_failed");
+    assert_error(&r, 422, "note_required");
     let r = call(
         &app,
         &app.admin_token,
@@ -581,7 +581,7 @@ async fn what_if_reports_what_a_planned_shift_would_break_and_records_nothing() 
         Some(&bad),
     )
     .await;
-    assert_error(&r, 422, "validation_failed");
+    assert_error(&r, 422, "invalid_interval");
     let r = call(
         &app,
         &app.admin_token,
@@ -608,5 +608,53 @@ async fn what_if_reports_what_a_planned_shift_would_break_and_records_nothing() 
             "night_work",
             "annual_leave"
         ]
+    );
+}
+
+#[actix_web::test]
+async fn a_rebuild_from_the_journal_yields_the_same_findings_and_changes_nothing() {
+    let app = spawn_app_with(&[NO_PERIODIC]).await;
+    let emp = employee(&app, "Europe/Paris", None).await;
+    // A short rest (late then early shift), and a day of 8 hours without a break.
+    record(&app, &emp, "2026-11-16T13:00:00Z", "2026-11-16T17:00:00Z").await;
+    record(&app, &emp, "2026-11-16T17:30:00Z", "2026-11-16T21:00:00Z").await;
+    record(&app, &emp, "2026-11-17T05:00:00Z", "2026-11-17T13:00:00Z").await;
+    let before = wait_findings(&app, &emp, "", "two findings", |v| v.len() == 2).await;
+    let key = |items: &[Value]| {
+        let mut v: Vec<(String, String, String)> = items
+            .iter()
+            .map(|f| {
+                (
+                    f["identity"].as_str().unwrap().to_owned(),
+                    f["status"].as_str().unwrap().to_owned(),
+                    f["id"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let cfg = hrms::modules::compliance::ComplianceConfig::from_settings(
+        &app.services.settings.compliance,
+    )
+    .expect("config");
+    let (db, outbox) = (app.services.db.clone(), app.services.outbox.clone());
+    let done = actix_web::rt::task::spawn_blocking(move || {
+        hrms::modules::compliance::rebuild(&db, &outbox, &cfg)
+    })
+    .await
+    .expect("task")
+    .expect("rebuild");
+    assert!(
+        done.events >= 4,
+        "the employee's creation and three records replayed: {done:?}"
+    );
+    assert_eq!(done.counts.detected, 0, "{done:?}");
+    assert_eq!(done.counts.resolved, 0, "{done:?}");
+    let after = findings(&app, &emp, "").await;
+    assert_eq!(
+        key(&before),
+        key(&after),
+        "the same findings, same ids, same status"
     );
 }

@@ -108,7 +108,9 @@ pub struct EmployeeInput<'a> {
 }
 
 /// Stable rule ids (fixed by issue 14).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum RuleId {
     /// Art. 3: 11 consecutive hours of rest per 24 hours.

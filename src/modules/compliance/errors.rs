@@ -45,6 +45,27 @@ pub enum ComplianceFailure {
     /// A withdrawal dated before the opt-out was signed.
     #[error("withdrawal before signature")]
     WithdrawnBeforeSigned,
+    /// A period whose end precedes its start.
+    #[error("the end of the period precedes its start")]
+    InvalidRange,
+    /// A period longer than the endpoint allows (the limit in days).
+    #[error("the period is too long")]
+    RangeTooLong(i64),
+    /// A planned interval that ends at or before its start.
+    #[error("a planned interval ends at or before its start")]
+    InvalidInterval,
+    /// A planned interval longer than 24 hours.
+    #[error("a planned interval lasts more than 24 hours")]
+    IntervalTooLong,
+    /// A note that is empty once trimmed.
+    #[error("note required")]
+    NoteRequired,
+    /// A note longer than its limit.
+    #[error("note too long")]
+    NoteTooLong,
+    /// A note with control or invisible characters.
+    #[error("invalid text")]
+    InvalidText,
     /// Database or other internal failure.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -100,6 +121,25 @@ impl From<ComplianceFailure> for AppError {
                 "before_signed",
                 "must not be before the day the opt-out was signed",
             )]),
+            F::InvalidRange => AppError::unprocessable("invalid_range", "`to` must not be before `from`"),
+            F::RangeTooLong(days) => AppError::unprocessable(
+                "range_too_long",
+                format!("the period may cover at most {days} days"),
+            ),
+            F::InvalidInterval => AppError::unprocessable(
+                "invalid_interval",
+                "each planned interval must end after it starts",
+            ),
+            F::IntervalTooLong => AppError::unprocessable(
+                "interval_too_long",
+                "a planned interval lasts at most 24 hours",
+            ),
+            F::NoteRequired => AppError::unprocessable("note_required", "the note must not be empty"),
+            F::NoteTooLong => AppError::unprocessable("note_too_long", "the note is longer than 1000 characters"),
+            F::InvalidText => AppError::unprocessable(
+                "invalid_text",
+                "the note has control or invisible characters",
+            ),
             F::Internal(e) => AppError::internal(e),
         }
     }

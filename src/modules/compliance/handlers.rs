@@ -86,7 +86,7 @@ async fn employee_filter(
     responses(
         (status = 200, description = "Violations and alerts the caller may see, newest window first.", body = FindingPage),
         (status = 404, description = "- `employee_not_found`: no employee with this id that you may see"),
-        (status = 422, description = "- `validation_failed`: a parameter is malformed (`details` names each)"),
+        (status = 422, description = "- `validation_failed`: a parameter is malformed (`details` names each)\n- `invalid_range`: `to` is before `from`"),
     )
 )]
 pub async fn list_violations(
@@ -94,7 +94,7 @@ pub async fn list_violations(
     user: AuthUser,
     query: web::Query<FindingQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (employee, mut filter, page) = query.into_inner().validate().map_err(ComplianceFailure::Validation)?;
+    let (employee, mut filter, page) = query.into_inner().validate()?;
     filter.employees = employee_filter(&deps, &user.0, employee).await?;
     let (items, total) = deps.actor.send(ListFindings { filter, page }).await??;
     Ok(HttpResponse::Ok().json(FindingPage {
@@ -152,7 +152,7 @@ pub async fn get_violation(deps: Deps, user: AuthUser, id: web::Path<ViolationId
         (status = 403, description = "- `forbidden`: only admin and hr acknowledge"),
         (status = 404, description = "- `violation_not_found`: no violation or alert with this id that you may see"),
         (status = 409, description = "- `already_acknowledged`\n- `violation_resolved`: it is no longer true"),
-        (status = 422, description = "- `validation_failed`: the note is missing, longer than 1000 characters, or has control or invisible characters"),
+        (status = 422, description = "- `validation_failed`: the body is malformed\n- `note_required`: the note is blank\n- `note_too_long`: the note is longer than 1000 characters\n- `invalid_text`: the note has control or invisible characters"),
     )
 )]
 pub async fn acknowledge(
@@ -163,7 +163,7 @@ pub async fn acknowledge(
     body: web::Json<AcknowledgeRequest>,
 ) -> Result<HttpResponse, AppError> {
     require_hr(&user.0, "acknowledge violations")?;
-    let note = note(&body.into_inner().note).map_err(ComplianceFailure::Validation)?;
+    let note = note(&body.into_inner().note)?;
     let f = visible_finding(&deps, &user.0, id.into_inner()).await?;
     let f = deps
         .actor
@@ -203,11 +203,11 @@ pub async fn rule_pack(deps: Deps, _user: AuthUser) -> Result<HttpResponse, AppE
     responses(
         (status = 200, description = "What the planned intervals would add to the employee's recorded time: violations and alerts, none recorded (nothing changes).", body = EvaluateResponse),
         (status = 404, description = "- `employee_not_found`: no employee with this id that you may see"),
-        (status = 422, description = "- `validation_failed`: a field is malformed, an interval ends before it starts or lasts more than 24 hours, or there are more than 200 (`details` names each)"),
+        (status = 422, description = "- `validation_failed`: a field is malformed, or there are not 1 to 200 intervals (`details` names each)\n- `invalid_interval`: an interval ends at or before its start\n- `interval_too_long`: an interval lasts more than 24 hours\n- `range_too_long`: the intervals span more than 400 days"),
     )
 )]
 pub async fn evaluate(deps: Deps, user: AuthUser, body: web::Json<EvaluateRequest>) -> Result<HttpResponse, AppError> {
-    let input = body.into_inner().validate().map_err(ComplianceFailure::Validation)?;
+    let input = body.into_inner().validate()?;
     let facts = visible_employee(&deps, &user.0, input.employee_id).await?;
     let found = deps
         .actor
@@ -234,7 +234,7 @@ pub async fn evaluate(deps: Deps, user: AuthUser, body: web::Json<EvaluateReques
     responses(
         (status = 200, description = "Working time as the rules count it, in the employee's time zone: hours per local day and ISO week, the running average of the reference period and the hours left before its limit, the shortest daily and weekly rests.", body = WorkingTimeResponse),
         (status = 404, description = "- `employee_not_found`: no employee with this id that you may see"),
-        (status = 422, description = "- `validation_failed`: a date is malformed, `to` is before `from`, or the period is longer than 400 days"),
+        (status = 422, description = "- `validation_failed`: a date is malformed\n- `invalid_range`: `to` is before `from`\n- `range_too_long`: the period is longer than 400 days"),
     )
 )]
 pub async fn working_time(
@@ -243,20 +243,13 @@ pub async fn working_time(
     id: web::Path<EmployeeId>,
     query: web::Query<WorkingTimeQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (from, to) = query.into_inner().validate().map_err(ComplianceFailure::Validation)?;
+    let (from, to) = query.into_inner().validate()?;
     let id = id.into_inner();
     let facts = visible_employee(&deps, &user.0, id).await?;
     let e = employment(&facts);
     let to = to.unwrap_or_else(|| rules::local_date(e.tz, clock::now()));
     let from = from.unwrap_or_else(|| rules::monday_of(to) - Duration::weeks(4));
-    if from > to || (to - from).num_days() > 400 {
-        return Err(ComplianceFailure::Validation(vec![crate::error::FieldError::new(
-            "from",
-            "invalid_range",
-            "from must not be after to, and the period at most 400 days",
-        )])
-        .into());
-    }
+    period(from, to, MAX_VIEW_DAYS)?;
     let view = deps
         .actor
         .send(WorkingTime {
@@ -282,7 +275,7 @@ pub async fn working_time(
         (status = 201, description = "Checked: every rule re-evaluated over the period for one employee or everyone; findings recorded or resolved (with their events), then `COMPLIANCE_CHECK_COMPLETED` with the counts.", body = CheckResponse, headers(("Location" = String, description = "`/api/v1/compliance/checks/{id}` of the check."))),
         (status = 403, description = "- `forbidden`: only admin and hr run checks"),
         (status = 404, description = "- `employee_not_found`: no employee with this id"),
-        (status = 422, description = "- `validation_failed`: a field is malformed, `to` is before `from`, or the period is longer than 731 days"),
+        (status = 422, description = "- `validation_failed`: a field is malformed\n- `invalid_range`: `to` is before `from`\n- `range_too_long`: the period is longer than 731 days"),
     )
 )]
 pub async fn run_check(
@@ -292,7 +285,7 @@ pub async fn run_check(
     body: web::Json<CheckRequest>,
 ) -> Result<HttpResponse, AppError> {
     require_hr(&user.0, "run checks")?;
-    let input = body.into_inner().validate().map_err(ComplianceFailure::Validation)?;
+    let input = body.into_inner().validate()?;
     if let Some(e) = input.employee_id {
         visible_employee(&deps, &user.0, e).await?;
     }

@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::domain::*;
 use super::pack::RulePack;
+use super::errors::ComplianceFailure;
 use super::repository::FindingFilter;
 use crate::error::FieldError;
 use crate::shared::parse::{parse_date, parse_employee, parse_instant};
@@ -150,7 +151,7 @@ pub struct FindingQuery {
     #[param(value_type = Option<EmployeeId>)]
     pub employee_id: Option<String>,
     /// Only this rule.
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<RuleId>)]
     pub rule: Option<String>,
     /// `open`, `acknowledged` or `resolved`.
     #[param(value_type = Option<Status>)]
@@ -164,15 +165,17 @@ pub struct FindingQuery {
     /// Only windows starting on or before this local date.
     #[param(value_type = Option<NaiveDate>)]
     pub to: Option<String>,
-    /// Page size (1 to 200, default 50).
+    /// Page size: default 50; values above 200 are capped to 200.
+    #[param(value_type = i64, minimum = 1, required = false)]
     pub limit: Option<i64>,
     /// Items to skip (default 0).
+    #[param(value_type = i64, minimum = 0, required = false)]
     pub offset: Option<i64>,
 }
 
 impl FindingQuery {
     /// The filter (without the visibility restriction) and the page.
-    pub fn validate(self) -> Result<(Option<EmployeeId>, FindingFilter, Page), Vec<FieldError>> {
+    pub fn validate(self) -> Result<(Option<EmployeeId>, FindingFilter, Page), ComplianceFailure> {
         let mut errors = Vec::new();
         let employee = self
             .employee_id
@@ -210,11 +213,6 @@ impl FindingQuery {
         });
         let from = self.from.as_deref().and_then(|d| parse_date("from", d, &mut errors));
         let to = self.to.as_deref().and_then(|d| parse_date("to", d, &mut errors));
-        if let (Some(f), Some(t)) = (from, to) {
-            if f > t {
-                errors.push(FieldError::new("to", "invalid_range", "must not be before from"));
-            }
-        }
         let page = match Page::parse(self.limit, self.offset) {
             Ok(p) => Some(p),
             Err(e) => {
@@ -222,6 +220,9 @@ impl FindingQuery {
                 None
             }
         };
+        if errors.is_empty() && matches!((from, to), (Some(f), Some(t)) if f > t) {
+            return Err(ComplianceFailure::InvalidRange);
+        }
         match page {
             Some(page) if errors.is_empty() => Ok((
                 employee,
@@ -235,7 +236,7 @@ impl FindingQuery {
                 },
                 page,
             )),
-            _ => Err(errors),
+            _ => Err(ComplianceFailure::Validation(errors)),
         }
     }
 }
@@ -247,29 +248,22 @@ pub const NOTE_MAX: usize = 1000;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AcknowledgeRequest {
-    /// What HR did or decided (required, at most 1000 characters).
+    /// What HR did or decided (at most 1000 characters, not blank).
+    #[schema(min_length = 1, max_length = 1000)]
     pub note: String,
 }
 
 /// Validates a required note.
-pub fn note(raw: &str) -> Result<String, Vec<FieldError>> {
+pub fn note(raw: &str) -> Result<String, ComplianceFailure> {
     let t = raw.trim();
     if t.is_empty() {
-        return Err(vec![FieldError::new("note", "required", "must not be empty")]);
+        return Err(ComplianceFailure::NoteRequired);
     }
     if t.chars().count() > NOTE_MAX {
-        return Err(vec![FieldError::new(
-            "note",
-            "too_long",
-            "must be at most 1000 characters",
-        )]);
+        return Err(ComplianceFailure::NoteTooLong);
     }
     if !crate::shared::text::is_displayable_text(t) {
-        return Err(vec![FieldError::new(
-            "note",
-            "invalid_text",
-            "must not contain control or invisible characters",
-        )]);
+        return Err(ComplianceFailure::InvalidText);
     }
     Ok(t.to_owned())
 }
@@ -340,9 +334,11 @@ pub struct OptOutQuery {
     /// Only this employee's.
     #[param(value_type = Option<EmployeeId>)]
     pub employee_id: Option<String>,
-    /// Page size (1 to 200, default 50).
+    /// Page size: default 50; values above 200 are capped to 200.
+    #[param(value_type = i64, minimum = 1, required = false)]
     pub limit: Option<i64>,
     /// Items to skip (default 0).
+    #[param(value_type = i64, minimum = 0, required = false)]
     pub offset: Option<i64>,
 }
 
@@ -400,7 +396,7 @@ pub struct WithdrawOptOutRequest {
     pub withdrawn_on: Option<String>,
     /// Notice period in days, 0 to 92 (default 7): the opt-out stays in force until the day before it ends.
     #[serde(default, deserialize_with = "crate::shared::present_whole_number")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 92)]
     pub notice_days: Option<Option<i64>>,
 }
 
@@ -436,6 +432,17 @@ impl WithdrawOptOutRequest {
     }
 }
 
+/// `from..=to` is a period of at most `max_days` days.
+pub fn period(from: NaiveDate, to: NaiveDate, max_days: i64) -> Result<(), ComplianceFailure> {
+    if from > to {
+        Err(ComplianceFailure::InvalidRange)
+    } else if (to - from).num_days() > max_days {
+        Err(ComplianceFailure::RangeTooLong(max_days))
+    } else {
+        Ok(())
+    }
+}
+
 /// Longest period one check covers, days.
 pub const MAX_CHECK_DAYS: i64 = 731;
 
@@ -467,7 +474,7 @@ pub struct CheckInput {
 
 impl CheckRequest {
     /// Validates every field.
-    pub fn validate(self) -> Result<CheckInput, Vec<FieldError>> {
+    pub fn validate(self) -> Result<CheckInput, ComplianceFailure> {
         let mut errors = Vec::new();
         let from = parse_date("from", &self.from, &mut errors);
         let to = parse_date("to", &self.to, &mut errors);
@@ -475,20 +482,16 @@ impl CheckRequest {
             .employee_id
             .as_deref()
             .and_then(|e| parse_employee("employee_id", e, &mut errors));
-        if let (Some(f), Some(t)) = (from, to) {
-            if f > t {
-                errors.push(FieldError::new("to", "invalid_range", "must not be before from"));
-            } else if (t - f).num_days() > MAX_CHECK_DAYS {
-                errors.push(FieldError::new("to", "range_too_long", "a check covers at most 731 days"));
-            }
-        }
         match (from, to) {
-            (Some(from), Some(to)) if errors.is_empty() => Ok(CheckInput {
-                from,
-                to,
-                employee_id,
-            }),
-            _ => Err(errors),
+            (Some(from), Some(to)) if errors.is_empty() => {
+                period(from, to, MAX_CHECK_DAYS)?;
+                Ok(CheckInput {
+                    from,
+                    to,
+                    employee_id,
+                })
+            }
+            _ => Err(ComplianceFailure::Validation(errors)),
         }
     }
 }
@@ -564,6 +567,7 @@ pub struct EvaluateRequest {
     #[schema(value_type = EmployeeId)]
     pub employee_id: String,
     /// The planned intervals (1 to 200), within 400 days of each other.
+    #[schema(min_items = 1, max_items = 200)]
     pub intervals: Vec<PlannedInterval>,
 }
 
@@ -578,7 +582,7 @@ pub struct EvaluateInput {
 
 impl EvaluateRequest {
     /// Validates every field.
-    pub fn validate(self) -> Result<EvaluateInput, Vec<FieldError>> {
+    pub fn validate(self) -> Result<EvaluateInput, ComplianceFailure> {
         let mut errors = Vec::new();
         let employee = parse_employee("employee_id", &self.employee_id, &mut errors);
         if self.intervals.is_empty() || self.intervals.len() > MAX_PLANNED {
@@ -588,33 +592,33 @@ impl EvaluateRequest {
                 "must hold 1 to 200 intervals",
             ));
         }
-        let mut planned = Vec::new();
+        let mut parsed = Vec::new();
         for iv in self.intervals.iter().take(MAX_PLANNED) {
             let start = parse_instant("intervals.start", &iv.start, &mut errors);
             let end = parse_instant("intervals.end", &iv.end, &mut errors);
             if let (Some(start), Some(end)) = (start, end) {
-                if end <= start {
-                    errors.push(FieldError::new("intervals.end", "invalid_interval", "must be after the start"));
-                } else if end - start > Duration::hours(24) {
-                    errors.push(FieldError::new("intervals.end", "interval_too_long", "an interval lasts at most 24 hours"));
-                } else {
-                    planned.push(WorkInterval { start, end });
-                }
+                parsed.push(WorkInterval { start, end });
             }
         }
-        planned.sort();
-        if let (Some(first), Some(last)) = (planned.first(), planned.last()) {
+        let Some(employee_id) = employee.filter(|_| errors.is_empty()) else {
+            return Err(ComplianceFailure::Validation(errors));
+        };
+        if parsed.iter().any(|iv| iv.end <= iv.start) {
+            return Err(ComplianceFailure::InvalidInterval);
+        }
+        if parsed.iter().any(|iv| iv.end - iv.start > Duration::hours(24)) {
+            return Err(ComplianceFailure::IntervalTooLong);
+        }
+        parsed.sort();
+        if let (Some(first), Some(last)) = (parsed.first(), parsed.last()) {
             if last.end - first.start > Duration::days(400) {
-                errors.push(FieldError::new("intervals", "range_too_long", "the intervals must lie within 400 days"));
+                return Err(ComplianceFailure::RangeTooLong(400));
             }
         }
-        match employee {
-            Some(employee_id) if errors.is_empty() => Ok(EvaluateInput {
-                employee_id,
-                planned,
-            }),
-            _ => Err(errors),
-        }
+        Ok(EvaluateInput {
+            employee_id,
+            planned: parsed,
+        })
     }
 }
 
@@ -675,6 +679,9 @@ pub struct EvaluateResponse {
     pub findings: Vec<PlannedFinding>,
 }
 
+/// Longest period of the working-time view, days.
+pub const MAX_VIEW_DAYS: i64 = 400;
+
 /// `GET /api/v1/compliance/employees/{id}/working-time` parameters.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -690,22 +697,17 @@ pub struct WorkingTimeQuery {
 
 impl WorkingTimeQuery {
     /// The raw dates, validated (defaults applied by the caller, who knows the zone).
-    pub fn validate(self) -> Result<(Option<NaiveDate>, Option<NaiveDate>), Vec<FieldError>> {
+    pub fn validate(self) -> Result<(Option<NaiveDate>, Option<NaiveDate>), ComplianceFailure> {
         let mut errors = Vec::new();
         let from = self.from.as_deref().and_then(|d| parse_date("from", d, &mut errors));
         let to = self.to.as_deref().and_then(|d| parse_date("to", d, &mut errors));
+        if !errors.is_empty() {
+            return Err(ComplianceFailure::Validation(errors));
+        }
         if let (Some(f), Some(t)) = (from, to) {
-            if f > t {
-                errors.push(FieldError::new("to", "invalid_range", "must not be before from"));
-            } else if (t - f).num_days() > 400 {
-                errors.push(FieldError::new("to", "range_too_long", "at most 400 days"));
-            }
+            period(f, t, MAX_VIEW_DAYS)?;
         }
-        if errors.is_empty() {
-            Ok((from, to))
-        } else {
-            Err(errors)
-        }
+        Ok((from, to))
     }
 }
 
