@@ -87,6 +87,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    compliance_entitlements (entry_id) {
+        entry_id -> Text,
+        employee_id -> Text,
+        year -> Int4,
+        half_days -> Int4,
+    }
+}
+
+diesel::table! {
     compliance_intervals (record_id) {
         record_id -> Text,
         employee_id -> Text,
@@ -350,6 +359,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     attendance_records,
     compliance_checks,
     compliance_employees,
+    compliance_entitlements,
     compliance_intervals,
     compliance_journal,
     compliance_leave_days,

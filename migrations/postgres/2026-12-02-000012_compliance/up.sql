@@ -52,6 +52,16 @@ CREATE TABLE compliance_leave_days (
 );
 CREATE INDEX compliance_leave_days_employee ON compliance_leave_days (employee_id, day);
 
+-- Recorded grants of paid annual leave (LEAVE_BALANCE_ADJUSTED of kind grant,
+-- corrections included), one row per ledger entry; a year's entitlement is their sum.
+CREATE TABLE compliance_entitlements (
+    entry_id TEXT PRIMARY KEY NOT NULL,
+    employee_id TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    half_days INTEGER NOT NULL
+);
+CREATE INDEX compliance_entitlements_employee ON compliance_entitlements (employee_id, year);
+
 -- Written opt-outs from the weekly limit (Art. 22) and their withdrawal.
 CREATE TABLE compliance_opt_outs (
     id TEXT PRIMARY KEY NOT NULL,

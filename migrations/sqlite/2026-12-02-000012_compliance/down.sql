@@ -2,6 +2,7 @@ DROP TABLE compliance_meta;
 DROP TABLE compliance_checks;
 DROP TABLE compliance_violations;
 DROP TABLE compliance_opt_outs;
+DROP TABLE compliance_entitlements;
 DROP TABLE compliance_leave_days;
 DROP TABLE compliance_leave_requests;
 DROP TABLE compliance_intervals;

@@ -30,6 +30,7 @@ use super::events;
 use crate::auth::Principal;
 use crate::db::{Db, DbConnection};
 use crate::events::{Event, EventContext, EventType};
+use crate::modules::user::{Contact, ContactsOf};
 use crate::outbox::{Deliver, Outbox, SubscribedEvent};
 use crate::shared::{clock, CheckId, EmployeeId, OptOutId, Page, ViolationId};
 
@@ -37,11 +38,12 @@ use crate::shared::{clock, CheckId, EmployeeId, OptOutId, Page, ViolationId};
 pub const INPUTS: &str = "compliance-inputs";
 
 /// The event types the module consumes.
-pub const INPUT_TYPES: [EventType; 7] = [
+pub const INPUT_TYPES: [EventType; 8] = [
     EventType::AttendanceMarked,
     EventType::AttendanceUpdated,
     EventType::LeaveApproved,
     EventType::LeaveCancelled,
+    EventType::LeaveBalanceAdjusted,
     EventType::EmployeeCreated,
     EventType::EmployeeUpdated,
     EventType::EmployeeTerminated,
@@ -111,6 +113,7 @@ pub struct ComplianceActor {
     db: Db,
     outbox: Outbox,
     cfg: Arc<ComplianceConfig>,
+    contacts: Option<Recipient<ContactsOf>>,
 }
 
 impl Actor for ComplianceActor {
@@ -140,6 +143,7 @@ struct Loaded {
     intervals: Vec<WorkInterval>,
     leave: Vec<LeaveDay>,
     opt_outs: Vec<OptOut>,
+    entitlements: Vec<AnnualEntitlement>,
 }
 
 impl Loaded {
@@ -152,7 +156,7 @@ impl Loaded {
             intervals: &self.intervals,
             leave: &self.leave,
             opt_outs: &self.opt_outs,
-            entitlements: &[],
+            entitlements: &self.entitlements,
             contractual_daily: None,
         }
     }
@@ -197,6 +201,15 @@ struct LeaveData {
 }
 
 #[derive(Deserialize)]
+struct LedgerData {
+    id: String,
+    leave_type: String,
+    kind: String,
+    leave_year: i32,
+    days: f64,
+}
+
+#[derive(Deserialize)]
 struct EmployeeData {
     time_zone: Option<String>,
     hire_date: Option<NaiveDate>,
@@ -226,8 +239,25 @@ fn dedup_scopes(mut scopes: Vec<RuleScope>) -> Vec<RuleScope> {
 
 impl ComplianceActor {
     /// One instance per SyncArbiter thread.
-    pub fn new(db: Db, outbox: Outbox, cfg: Arc<ComplianceConfig>) -> Self {
-        Self { db, outbox, cfg }
+    pub fn new(
+        db: Db,
+        outbox: Outbox,
+        cfg: Arc<ComplianceConfig>,
+        contacts: Option<Recipient<ContactsOf>>,
+    ) -> Self {
+        Self {
+            db,
+            outbox,
+            cfg,
+            contacts,
+        }
+    }
+
+    fn engine<'a>(&'a self, ctx: &'a EventContext, now: DateTime<Utc>) -> Engine<'a> {
+        Engine {
+            contacts: self.contacts.as_ref(),
+            ..Engine::new(&self.cfg, ctx, now)
+        }
     }
 
     fn conn(&self) -> Result<crate::db::PooledConn, ComplianceFailure> {
@@ -255,15 +285,25 @@ fn load(
 ) -> anyhow::Result<Loaded> {
     let (from, to) = rules::data_range(pack, facts.tz, scopes).unwrap_or((clock::now(), clock::now()));
     let intervals = repo::intervals_around(c, employee, from, to)?;
-    let leave = repo::leave_between(
-        c,
-        employee,
-        rules::local_date(facts.tz, from),
-        rules::local_date(facts.tz, to),
-    )?;
+    let (mut first, mut last) = (rules::local_date(facts.tz, from), rules::local_date(facts.tz, to));
+    // The annual-leave rule counts the leave of whole calendar years.
+    for s in scopes.iter().filter(|s| s.rule == RuleId::AnnualLeave) {
+        first = first.min(NaiveDate::from_ymd_opt(s.first.year(), 1, 1).unwrap_or(s.first));
+        last = last.max(NaiveDate::from_ymd_opt(s.last.year(), 12, 31).unwrap_or(s.last));
+    }
+    let leave = repo::leave_between(c, employee, first, last)?;
     let opt_outs = repo::opt_outs_of(c, employee)?
         .iter()
         .map(OptOutRecord::as_rule)
+        .collect();
+    let per_week = pack.weekly_average.working_weekdays.iter().filter(|w| **w).count();
+    let entitlements = repo::entitlements_of(c, employee)?
+        .into_iter()
+        .map(|(year, half_days)| AnnualEntitlement {
+            year,
+            entitled_half_days: u32::try_from(half_days.max(0)).unwrap_or(0),
+            working_days_per_week: u8::try_from(per_week).unwrap_or(5),
+        })
         .collect();
     Ok(Loaded {
         employee,
@@ -271,6 +311,7 @@ fn load(
         intervals,
         leave,
         opt_outs,
+        entitlements,
     })
 }
 
@@ -313,6 +354,7 @@ pub struct Engine<'a> {
     ctx: &'a EventContext,
     now: DateTime<Utc>,
     events: Vec<Event>,
+    contacts: Option<&'a Recipient<ContactsOf>>,
 }
 
 impl<'a> Engine<'a> {
@@ -323,6 +365,7 @@ impl<'a> Engine<'a> {
             ctx,
             now,
             events: Vec::new(),
+            contacts: None,
         }
     }
 
@@ -428,6 +471,20 @@ impl<'a> Engine<'a> {
                 dates.sort();
                 dates.dedup();
                 Ok(Applied::Changes(dates.into_iter().map(rules::Change::Leave).collect()))
+            }
+            EventType::LeaveBalanceAdjusted => {
+                let Some(d) = data::<LedgerData>(ev) else {
+                    tracing::warn!(event.id = %ev.event_id, "ledger event without an entry; skipped");
+                    return Ok(Applied::Nothing);
+                };
+                if d.kind != "grant" || self.cfg.leave_kind(&d.leave_type) != LeaveKind::PaidAnnual {
+                    return Ok(Applied::Nothing);
+                }
+                let half_days = (d.days * 2.0).round() as i32;
+                if !repo::save_grant(c, &d.id, employee, d.leave_year, half_days)? {
+                    return Ok(Applied::Nothing);
+                }
+                Ok(Applied::Changes(vec![rules::Change::Entitlement(d.leave_year)]))
             }
             EventType::EmployeeCreated | EventType::EmployeeUpdated | EventType::EmployeeTerminated => {
                 let Some(d) = data::<EmployeeData>(ev) else {
@@ -537,6 +594,32 @@ impl<'a> Engine<'a> {
         if let (FindingKind::Violation, Some(to)) = (s.kind, &self.cfg.notify_email) {
             self.events.push(events::notify_hr(self.ctx, to, s));
         }
+        // Much annual leave unused late in the year: the employee is told, in
+        // the same transaction as the alert (the employer's proof, C-684/16).
+        if s.rule == RuleId::AnnualLeave && s.kind == FindingKind::Alert {
+            if let Some(contact) = self.contact_of(s.employee_id) {
+                self.events.push(events::notify_unused_leave(self.ctx, &contact, s));
+            }
+        }
+    }
+
+    /// The employee's contact, asked of the user module (none without it).
+    fn contact_of(&self, employee: EmployeeId) -> Option<Contact> {
+        let contacts = self.contacts?;
+        let answer = futures::executor::block_on(contacts.send(ContactsOf {
+            employees: vec![employee],
+        }));
+        match answer {
+            Ok(Ok(mut list)) => list.pop(),
+            Ok(Err(e)) => {
+                tracing::warn!(employee.id = %employee, error = %e, "no contact for an unused-leave notice");
+                None
+            }
+            Err(e) => {
+                tracing::warn!(employee.id = %employee, error = %e, "no contact for an unused-leave notice");
+                None
+            }
+        }
     }
 }
 
@@ -596,7 +679,7 @@ impl Handler<Deliver> for ComplianceActor {
                 for e in &locks {
                     repo::lock_employee(c, *e)?;
                 }
-                let mut engine = Engine::new(&self.cfg, &ctx, clock::now());
+                let mut engine = self.engine(&ctx, clock::now());
                 let mut applied = 0;
                 for (ev, employee) in &batch {
                     if engine.on_event(c, ev, *employee)? {
@@ -655,7 +738,7 @@ impl Handler<RunCheck> for ComplianceActor {
         for e in &employees {
             let counts = self.outbox.commit(&mut conn, &msg.ctx, |c| {
                 repo::lock_employee(c, *e)?;
-                let mut engine = Engine::new(&self.cfg, &msg.ctx, started_at);
+                let mut engine = self.engine(&msg.ctx, started_at);
                 let counts = engine.evaluate(c, *e, &scopes)?;
                 Ok::<_, ComplianceFailure>((counts, engine.take_events()))
             })?;
@@ -868,7 +951,7 @@ impl Handler<CreateOptOut> for ComplianceActor {
                 withdrawn_at: None,
             };
             repo::insert_opt_out(c, &o)?;
-            let mut engine = Engine::new(&self.cfg, &msg.ctx, now);
+            let mut engine = self.engine(&msg.ctx, now);
             let scopes = scopes_for(
                 c,
                 employee,
@@ -936,7 +1019,7 @@ impl Handler<WithdrawOptOut> for ComplianceActor {
             o.withdrawn_at = Some(now);
             repo::save_opt_out(c, &o)?;
             let first = o.last_day.unwrap_or(withdrawn_on) + Duration::days(1);
-            let mut engine = Engine::new(&self.cfg, &msg.ctx, now);
+            let mut engine = self.engine(&msg.ctx, now);
             let scopes = scopes_for(
                 c,
                 o.employee_id,

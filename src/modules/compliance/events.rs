@@ -11,12 +11,13 @@
 
 use serde_json::{json, Value};
 
-use super::domain::{CheckRecord, FindingKind, OptOutRecord, StoredFinding};
+use super::domain::{CheckRecord, FindingKind, OptOutRecord, Quantity, StoredFinding};
 use super::model::{CheckResponse, FindingResponse, OptOutResponse};
 use crate::events::{
     audit_event, compliance_event, notification_event, AuditAction, Event, EventContext,
     EventType, SourceModule,
 };
+use crate::modules::user::Contact;
 
 /// The finding as events carry it: the API form without HR's note.
 fn finding_data(f: &StoredFinding) -> Value {
@@ -59,6 +60,29 @@ pub fn notify_hr(ctx: &EventContext, to: &str, f: &StoredFinding) -> Event {
             "check": f.check,
             "window_first": f.window_first,
             "window_last": f.window_last,
+        }),
+    )
+}
+
+/// The `NOTIFICATION_EMAIL` telling the employee `to` that much of their paid
+/// annual leave is unused (the `annual_leave` alert): ids, year and figures.
+pub fn notify_unused_leave(ctx: &EventContext, to: &Contact, f: &StoredFinding) -> Event {
+    let days = |q: Quantity| match q {
+        Quantity::HalfDays(h) => h as f64 / 2.0,
+        Quantity::Seconds(_) => 0.0,
+    };
+    notification_event(
+        ctx,
+        SourceModule::Compliance,
+        "compliance_annual_leave_unused",
+        Some(&to.user_id.to_string()),
+        &to.email,
+        json!({
+            "violation_id": f.id.to_string(),
+            "employee_id": f.employee_id.to_string(),
+            "year": f.window_first.format("%Y").to_string(),
+            "unused_days": days(f.measured),
+            "threshold_days": days(f.limit),
         }),
     )
 }

@@ -7,15 +7,18 @@
 //! with a lifecycle. Definitions, sources and choices: `docs/compliance-rules.md`.
 //!
 //! - Owns: `compliance_journal`, `compliance_employees`,
-//!   `compliance_intervals`, `compliance_leave_requests`,
+//!   `compliance_intervals`, `compliance_leave_requests`, `compliance_entitlements`,
 //!   `compliance_leave_days`, `compliance_opt_outs`, `compliance_violations`,
 //!   `compliance_checks`, `compliance_meta`.
 //! - Emits: `COMPLIANCE_VIOLATION`, `COMPLIANCE_ALERT` (detected, reopened,
 //!   resolved), `COMPLIANCE_CHECK_COMPLETED`, keyed by the employee;
 //!   `AUDIT_COMPLIANCE_ACTION` (acknowledgements, opt-outs, checks, rule-pack
-//!   changes); `NOTIFICATION_EMAIL` to the HR mailbox for new violations.
+//!   changes); `NOTIFICATION_EMAIL` to the HR mailbox for new violations, and
+//!   to the employee for much unused annual leave (their account's address,
+//!   from the user module's [`ContactsOf`]).
 //! - Consumes: `ATTENDANCE_MARKED`, `ATTENDANCE_UPDATED`, `LEAVE_APPROVED`,
-//!   `LEAVE_CANCELLED`, `EMPLOYEE_CREATED`, `EMPLOYEE_UPDATED`,
+//!   `LEAVE_CANCELLED`, `LEAVE_BALANCE_ADJUSTED` (grants of paid annual
+//!   leave: the entitlement), `EMPLOYEE_CREATED`, `EMPLOYEE_UPDATED`,
 //!   `EMPLOYEE_TERMINATED` (subscription `compliance-inputs`), and the
 //!   employee module's [`GetEmployeeFacts`] and [`VisibleEmployees`] (asked by
 //!   the handlers).
@@ -42,6 +45,7 @@ use utoipa::OpenApi as _;
 
 use crate::config::ModuleSettings;
 use crate::modules::employee::{GetEmployeeFacts, VisibleEmployees};
+use crate::modules::user::ContactsOf;
 use crate::modules::{Module, ModuleDeps, ModuleEntry};
 use crate::outbox::Subscription;
 pub use actor::{rebuild, ComplianceActor, ComplianceConfig};
@@ -96,8 +100,9 @@ fn mount(deps: &ModuleDeps) -> LocalBoxFuture<'_, anyhow::Result<Module>> {
             .await
             .context("compliance start-up task")??;
         let (db, outbox, c) = (deps.db.clone(), deps.outbox.clone(), cfg.clone());
+        let contacts = deps.handles.get::<Recipient<ContactsOf>>();
         let addr = SyncArbiter::start(deps.threads.max(1), move || {
-            ComplianceActor::new(db.clone(), outbox.clone(), c.clone())
+            ComplianceActor::new(db.clone(), outbox.clone(), c.clone(), contacts.clone())
         });
         deps.outbox.subscriptions().register(Subscription {
             name: actor::INPUTS,

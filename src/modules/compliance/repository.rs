@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use super::domain::*;
 use crate::db::schema::{
     compliance_checks as checks, compliance_employees as employees,
+    compliance_entitlements as entitlements,
     compliance_intervals as intervals, compliance_journal as journal,
     compliance_leave_days as leave_days, compliance_leave_requests as leave_requests,
     compliance_meta as meta, compliance_opt_outs as opt_outs,
@@ -108,6 +109,7 @@ pub fn clear_projection(conn: &mut DbConnection) -> QueryResult<()> {
     diesel::delete(intervals::table).execute(conn)?;
     diesel::delete(leave_requests::table).execute(conn)?;
     diesel::delete(leave_days::table).execute(conn)?;
+    diesel::delete(entitlements::table).execute(conn)?;
     Ok(())
 }
 
@@ -404,6 +406,47 @@ pub fn leave_between(
     let mut out: Vec<LeaveDay> = rows.into_iter().map(leave_day).collect();
     out.dedup_by_key(|d| d.date);
     Ok(out)
+}
+
+// ---------------------------------------------------------------- entitlements
+
+/// Records a grant entry of paid annual leave; `false` when it already was.
+pub fn save_grant(
+    conn: &mut DbConnection,
+    entry_id: &str,
+    employee: EmployeeId,
+    year: i32,
+    half_days: i32,
+) -> QueryResult<bool> {
+    let seen = entitlements::table
+        .find(entry_id)
+        .count()
+        .get_result::<i64>(conn)?;
+    if seen > 0 {
+        return Ok(false);
+    }
+    diesel::insert_into(entitlements::table)
+        .values((
+            entitlements::entry_id.eq(entry_id),
+            entitlements::employee_id.eq(employee.to_string()),
+            entitlements::year.eq(year),
+            entitlements::half_days.eq(half_days),
+        ))
+        .execute(conn)?;
+    Ok(true)
+}
+
+/// `employee`'s recorded paid annual entitlement per year, in half days.
+pub fn entitlements_of(conn: &mut DbConnection, employee: EmployeeId) -> QueryResult<Vec<(i32, i64)>> {
+    let rows: Vec<(i32, i32)> = entitlements::table
+        .filter(entitlements::employee_id.eq(employee.to_string()))
+        .select((entitlements::year, entitlements::half_days))
+        .load(conn)?;
+    let mut by_year: std::collections::BTreeMap<i32, i64> = std::collections::BTreeMap::new();
+    for (y, h) in rows {
+        *by_year.entry(y).or_default() += i64::from(h);
+    }
+    Ok(by_year.into_iter().collect())
 }
 
 // ---------------------------------------------------------------- opt-outs
