@@ -151,6 +151,9 @@ async fn the_manager_hears_of_a_new_request_and_the_employee_of_the_decision_by_
     let app = spawn_app_with(&[
         ("KAFKA_ENABLE_PRODUCER", "true"),
         ("KAFKA_BOOTSTRAP_SERVERS", &bootstrap),
+        // Only leave's mails: filing records this year's grant, and in the last
+        // quarter compliance would tell the employee of their unused leave too.
+        ("COMPLIANCE_MODULE_ENABLED", "false"),
     ])
     .await;
     let boss = employee(&app, None).await;
