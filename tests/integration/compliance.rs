@@ -494,7 +494,11 @@ async fn the_weekly_average_spares_an_opted_out_employee_and_counts_annual_leave
     assert_eq!(r.body["employees"], 3, "{}", r.raw);
     assert_eq!(r.body["detected"], 0, "nothing new: {}", r.raw);
     assert_eq!(r.body["resolved"], 0, "nothing resolved: {}", r.raw);
-    assert_eq!(r.body["open"], 3, "the violation, the info, the leave-taker's unused-leave alert: {}", r.raw);
+    assert_eq!(
+        r.body["open"], 3,
+        "the violation, the info, the leave-taker's unused-leave alert: {}",
+        r.raw
+    );
     let check = r.body["id"].as_str().unwrap().to_owned();
     let r = call(
         &app,
@@ -660,7 +664,8 @@ async fn a_rebuild_from_the_journal_yields_the_same_findings_and_changes_nothing
 }
 
 #[actix_web::test]
-async fn an_entitlement_below_four_weeks_is_a_violation_and_much_unused_leave_an_alert_the_employee_is_told_of() {
+async fn an_entitlement_below_four_weeks_is_a_violation_and_much_unused_leave_an_alert_the_employee_is_told_of(
+) {
     let app = spawn_app_with(&[NO_PERIODIC]).await;
     let emp = employee(&app, "UTC", None).await;
     let (_, _token) = app.account("employee", Some(&emp)).await;
@@ -684,26 +689,50 @@ async fn an_entitlement_below_four_weeks_is_a_violation_and_much_unused_leave_an
     )
     .await;
     assert_eq!(r.status.as_u16(), 201, "{}", r.raw);
-    let approve = format!("/api/v1/leave/requests/{}/approve", r.body["id"].as_str().unwrap());
+    let approve = format!(
+        "/api/v1/leave/requests/{}/approve",
+        r.body["id"].as_str().unwrap()
+    );
     let r = call(&app, &app.admin_token, "POST", &approve, None).await;
     assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
 
     // The grant arrives with the filing (the alert then counts 15 days unused),
     // the approval after it (14 days).
-    let items = wait_findings(&app, &emp, "&rule=annual_leave", "both annual-leave findings", |v| {
-        v.len() == 2 && v.iter().any(|f| f["measured"]["value"] == 28)
-    })
+    let items = wait_findings(
+        &app,
+        &emp,
+        "&rule=annual_leave",
+        "both annual-leave findings",
+        |v| v.len() == 2 && v.iter().any(|f| f["measured"]["value"] == 28),
+    )
     .await;
     let year = chrono::Utc::now().format("%Y").to_string();
-    let entitlement = items.iter().find(|f| f["check"] == "entitlement").expect("entitlement violation");
+    let entitlement = items
+        .iter()
+        .find(|f| f["check"] == "entitlement")
+        .expect("entitlement violation");
     assert_eq!(entitlement["kind"], "violation");
-    assert_eq!(entitlement["measured"], json!({ "unit": "half_days", "value": 30 }));
-    assert_eq!(entitlement["limit"], json!({ "unit": "half_days", "value": 40 }), "four weeks of a five-day week");
+    assert_eq!(
+        entitlement["measured"],
+        json!({ "unit": "half_days", "value": 30 })
+    );
+    assert_eq!(
+        entitlement["limit"],
+        json!({ "unit": "half_days", "value": 40 }),
+        "four weeks of a five-day week"
+    );
     assert_eq!(entitlement["window_first"], format!("{year}-01-01"));
-    let unused = items.iter().find(|f| f["check"] == "unused_share").expect("unused-leave alert");
+    let unused = items
+        .iter()
+        .find(|f| f["check"] == "unused_share")
+        .expect("unused-leave alert");
     assert_eq!(unused["kind"], "alert");
     assert_eq!(unused["severity"], "warning");
-    assert_eq!(unused["measured"], json!({ "unit": "half_days", "value": 28 }), "15 days less the one taken");
+    assert_eq!(
+        unused["measured"],
+        json!({ "unit": "half_days", "value": 28 }),
+        "15 days less the one taken"
+    );
 
     let values = {
         let mut conn = app.services.db.get().expect("db");
@@ -714,6 +743,9 @@ async fn an_entitlement_below_four_weeks_is_a_violation_and_much_unused_leave_an
         .filter(|v| v["notification_type"] == "compliance_annual_leave_unused")
         .collect();
     assert_eq!(notices.len(), 1, "the employee is told once: {notices:#?}");
-    assert_eq!(notices[0]["template_data"]["unused_days"], 15.0, "as at detection");
+    assert_eq!(
+        notices[0]["template_data"]["unused_days"], 15.0,
+        "as at detection"
+    );
     assert_eq!(notices[0]["template_data"]["violation_id"], unused["id"]);
 }
