@@ -2,7 +2,7 @@
 # Reproduces every figure in BENCHMARKS.md: starts PostgreSQL (durable settings)
 # and the tansu broker, builds the release binaries, runs each measurement
 # RUNS times and prints min / median / max. Benchmarks are not tests: run by
-# hand on a quiet machine. Usage: [RUNS=3] [STEPS="relay scaling latency write leave attendance loginflood"] scripts/bench.sh [COUNT] (default 1000000).
+# hand on a quiet machine. Usage: [RUNS=3] [STEPS="relay scaling latency write leave attendance loginflood compliance"] scripts/bench.sh [COUNT] (default 1000000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -87,8 +87,8 @@ start_hrms() { # start_hrms <database> <extra env...>
 }
 stop_hrms() { kill "$HRMS_PID" 2>/dev/null; wait "$HRMS_PID" 2>/dev/null || true; HRMS_PID=; }
 
-# STEPS picks a subset (default all): relay scaling latency write leave attendance loginflood.
-STEPS=${STEPS:-relay scaling latency write leave attendance loginflood}
+# STEPS picks a subset (default all): relay scaling latency write leave attendance loginflood compliance.
+STEPS=${STEPS:-relay scaling latency write leave attendance loginflood compliance}
 want() { [[ " $STEPS " == *" $1 "* ]]; }
 
 want relay && for i in $(seq "$RUNS"); do
@@ -171,6 +171,13 @@ want loginflood && for i in $(seq "$RUNS"); do
     stop_hrms
 done
 
+want compliance && for i in $(seq "$RUNS"); do
+    log "compliance: 1,000 employees with a year of attendance records through the subscriber, single events, a full check, run $i"
+    quiesce_pg
+    db=$(fresh_pg)
+    run target/release/hrms-bench compliance --database "$db" --employees 1000 --batch 100 --threads 2 --singles 1000
+done
+
 log "summary (min / median / max over $RUNS runs; $(nproc) cores)"
 python3 - "$OUT" <<'PY'
 import re, statistics, sys
@@ -210,6 +217,8 @@ except (statistics.StatisticsError, ZeroDivisionError):
     pass
 for key in ("employees_req_per_sec", "employees_p99_ms", "check_in_p50_ms", "check_in_p99_ms", "check_out_p99_ms", "rush_req_per_sec", "check_in_p99_ratio", "check_in_errors", "check_out_errors", "summary_p50_ms", "summary_p99_ms", "summary_errors"):
     show("attendance (400 employees; summaries over 2 years)", lambda r: r["step"] == "attendance", key)
+for key in ("events", "events_per_sec", "batch_p50_ms", "batch_p99_ms", "single_p50_ms", "single_p99_ms", "check_secs", "check_open"):
+    show("compliance (1,000 employees, a year of records)", lambda r: r["step"] == "compliance", key)
 for key in ("base_p50_ms", "base_p99_ms", "flood_p50_ms", "flood_p99_ms", "p99_ratio", "logins_per_sec", "flood_errors", "login_errors"):
     show("login flood (4 readers, 20 clients logging in)", lambda r: r["step"] == "loginflood", key)
 PY

@@ -134,6 +134,26 @@ enum Step {
         #[arg(long, default_value_t = 5)]
         warmup: u64,
     },
+    /// Compliance (issue 14 §11), in process on the service's database:
+    /// `employees` employees with a year of attendance records each (one per
+    /// working day, every seventh without its break), delivered to the
+    /// compliance actor as the relay's subscriber sink would (batches of
+    /// `batch` events, at most one per employee, `threads` batches in flight);
+    /// then single-event deliveries (a correction each) for the latency of one
+    /// event's evaluation; then a full check of everyone over the year.
+    Compliance {
+        /// The database (postgres://..., migrated here).
+        #[arg(long)]
+        database: String,
+        #[arg(long, default_value_t = 1000)]
+        employees: usize,
+        #[arg(long, default_value_t = 100)]
+        batch: usize,
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+        #[arg(long, default_value_t = 1000)]
+        singles: usize,
+    },
     /// Security finding 6: authenticated reads (`GET /api/v1/employees/{id}`)
     /// alone, then while `flooders` clients log in without pause (each with an
     /// account of its own and the right password, so the limiter lets them).
@@ -228,6 +248,13 @@ fn main() -> anyhow::Result<()> {
             seconds,
             warmup,
         )),
+        Step::Compliance {
+            database,
+            employees,
+            batch,
+            threads,
+            singles,
+        } => compliance(&database, employees, batch, threads, singles),
         Step::LoginFlood {
             url,
             readers,
@@ -1189,4 +1216,181 @@ async fn attendance(
         percentile(&summaries.latencies, 0.99),
     );
     Ok(())
+}
+
+/// One synthetic input event as the subscriber sink delivers it.
+fn input_event(
+    event_type: hrms::events::EventType,
+    employee: &str,
+    data: serde_json::Value,
+) -> hrms::outbox::SubscribedEvent {
+    hrms::outbox::SubscribedEvent {
+        event_id: uuid::Uuid::now_v7(),
+        event_type,
+        aggregate_id: employee.to_owned(),
+        payload: serde_json::json!({ "employee_id": employee, "correlation_id": "bench", "data": data }),
+    }
+}
+
+/// An attendance record's data: local `from`..`to` hours on `day` in Berlin.
+fn record_data(
+    id: &str,
+    employee: &str,
+    version: i32,
+    day: chrono::NaiveDate,
+    from: u32,
+    to_min: u32,
+) -> serde_json::Value {
+    use chrono::TimeZone;
+    let tz = chrono_tz::Europe::Berlin;
+    let at = |min: u32| {
+        tz.from_local_datetime(&day.and_hms_opt(min / 60, min % 60, 0).unwrap_or_default())
+            .earliest()
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .unwrap_or_default()
+    };
+    serde_json::json!({
+        "id": id, "employee_id": employee, "version": version,
+        "start": at(from * 60), "end": at(to_min), "voided": false, "time_zone": "Europe/Berlin",
+    })
+}
+
+fn compliance(
+    database: &str,
+    employees: usize,
+    batch: usize,
+    threads: usize,
+    singles: usize,
+) -> anyhow::Result<()> {
+    use actix::SyncArbiter;
+    use chrono::Datelike;
+    use hrms::events::EventType;
+    use hrms::modules::compliance::actor::{RunCheck, SYSTEM};
+    use hrms::modules::compliance::model::CheckInput;
+    use hrms::modules::compliance::{ComplianceActor, ComplianceConfig};
+
+    let env = vec![
+        ("DATABASE_URL".to_owned(), database.to_owned()),
+        ("HRMS_DB_POOL_SIZE".to_owned(), (threads + 2).to_string()),
+    ];
+    let settings =
+        hrms::config::Settings::load_from(std::path::Path::new("config"), "development", &env)?;
+    let db = hrms::db::Db::connect(&settings.database)?;
+    db.migrate()?;
+    let outbox = hrms::outbox::Outbox::new(
+        &settings,
+        None,
+        hrms::metrics::Metrics::new(),
+        Default::default(),
+    );
+    let cfg = Arc::new(ComplianceConfig::from_settings(&settings.compliance)?);
+    let first = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).context("date")?;
+    let ids: Vec<String> = (0..employees)
+        .map(|_| uuid::Uuid::now_v7().to_string())
+        .collect();
+    actix_rt::System::new().block_on(async move {
+        let addr = SyncArbiter::start(threads.max(1), move || {
+            ComplianceActor::new(db.clone(), outbox.clone(), cfg.clone(), None)
+        });
+        let deliver = |events: Vec<hrms::outbox::SubscribedEvent>| {
+            let addr = addr.clone();
+            async move {
+                addr.send(hrms::outbox::Deliver { subscription: "compliance-inputs", events })
+                    .await
+                    .map_err(|e| anyhow::anyhow!("deliver: {e}"))?
+                    .map_err(|e| anyhow::anyhow!("deliver: {e}"))
+            }
+        };
+        // Every employee's creation, then each working day of the year: the
+        // records of that day, in batches of distinct employees.
+        let mut days: Vec<Vec<hrms::outbox::SubscribedEvent>> = vec![ids
+            .iter()
+            .map(|e| input_event(EventType::EmployeeCreated, e, serde_json::json!({ "time_zone": "Europe/Berlin", "hire_date": "2020-01-01", "termination_date": null })))
+            .collect()];
+        let mut records: Vec<(String, String, chrono::NaiveDate)> = Vec::new();
+        let mut workday = 0u32;
+        for n in 0..365 {
+            let day = first + chrono::Duration::days(n);
+            if day.weekday().number_from_monday() > 5 {
+                continue;
+            }
+            workday += 1;
+            // Every seventh working day 8.5 hours without a break (a violation).
+            let end = if workday.is_multiple_of(7) { 16 * 60 + 30 } else { 14 * 60 };
+            days.push(
+                ids.iter()
+                    .map(|e| {
+                        let rid = uuid::Uuid::now_v7().to_string();
+                        if records.len() < singles && workday > 200 {
+                            records.push((rid.clone(), e.clone(), day));
+                        }
+                        input_event(EventType::AttendanceMarked, e, record_data(&rid, e, 1, day, 8, end))
+                    })
+                    .collect(),
+            );
+        }
+        let total: usize = days.iter().map(Vec::len).sum();
+        let started = Instant::now();
+        let mut batch_ms: Vec<f64> = Vec::new();
+        for events in days {
+            let mut chunks: Vec<Vec<hrms::outbox::SubscribedEvent>> = Vec::new();
+            let mut it = events.into_iter().peekable();
+            while it.peek().is_some() {
+                chunks.push(it.by_ref().take(batch.max(1)).collect());
+            }
+            for group in chunks.chunks_mut(threads.max(1)) {
+                let sends = group.iter_mut().map(|c| {
+                    let ev = std::mem::take(c);
+                    let t = Instant::now();
+                    let f = deliver(ev);
+                    async move {
+                        let r = f.await;
+                        (r, t.elapsed().as_secs_f64() * 1000.0)
+                    }
+                });
+                for (r, ms) in futures::future::join_all(sends).await {
+                    r?;
+                    batch_ms.push(ms);
+                }
+            }
+        }
+        let load_secs = started.elapsed().as_secs_f64();
+        batch_ms.sort_by(|a, b| a.total_cmp(b));
+        // One event at a time: a correction (version 2, an hour longer) of a record.
+        let mut single_ms = Vec::with_capacity(records.len());
+        for (rid, e, day) in &records {
+            let ev = input_event(EventType::AttendanceUpdated, e, record_data(rid, e, 2, *day, 8, 15 * 60));
+            let t = Instant::now();
+            deliver(vec![ev]).await?;
+            single_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        single_ms.sort_by(|a, b| a.total_cmp(b));
+        // A full check of everyone over the year.
+        let t = Instant::now();
+        let check = addr
+            .send(RunCheck {
+                ctx: hrms::events::EventContext { correlation_id: "bench-check".into(), actor_id: Some(SYSTEM.into()), traceparent: None },
+                by: SYSTEM.into(),
+                trigger: "on_demand",
+                input: CheckInput { from: first, to: first + chrono::Duration::days(364), employee_id: None },
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("check: {e}"))?
+            .map_err(|e| anyhow::anyhow!("check: {e}"))?;
+        let check_secs = t.elapsed().as_secs_f64();
+        println!(
+            "RESULT step=compliance employees={employees} events={total} batch={batch} threads={threads} events_per_sec={:.0} batch_p50_ms={:.1} batch_p99_ms={:.1} single_events={} single_p50_ms={:.2} single_p99_ms={:.2} check_secs={check_secs:.1} check_employees={} check_open={} check_detected={} check_resolved={}",
+            total as f64 / load_secs,
+            percentile(&batch_ms, 0.5),
+            percentile(&batch_ms, 0.99),
+            single_ms.len(),
+            percentile(&single_ms, 0.5),
+            percentile(&single_ms, 0.99),
+            check.employees,
+            check.open,
+            check.detected,
+            check.resolved,
+        );
+        Ok(())
+    })
 }
