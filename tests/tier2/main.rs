@@ -15,6 +15,7 @@ mod support;
 mod attendance;
 mod broker_absent;
 mod broker_outage;
+mod compliance;
 mod crash;
 mod end_to_end;
 mod fallback;
