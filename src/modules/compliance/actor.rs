@@ -297,7 +297,8 @@ fn load(
         .map(OptOutRecord::as_rule)
         .collect();
     let per_week = pack.weekly_average.working_weekdays.iter().filter(|w| **w).count();
-    let entitlements = repo::entitlements_of(c, employee)?
+    let annual = scopes.iter().any(|s| s.rule == RuleId::AnnualLeave);
+    let entitlements = if annual { repo::entitlements_of(c, employee)? } else { Vec::new() }
         .into_iter()
         .map(|(year, half_days)| AnnualEntitlement {
             year,
@@ -382,14 +383,59 @@ impl<'a> Engine<'a> {
             return Ok(false);
         }
         let applied = self.apply(c, ev, employee)?;
-        let facts = facts_of(c, employee)?;
-        let scopes = match applied {
-            Applied::Nothing => Vec::new(),
-            Applied::Changes(changes) => scopes_for(c, employee, facts.tz, &changes)?,
-            Applied::Everything => full_scopes(c, employee, facts.tz)?,
-        };
-        self.evaluate(c, employee, &scopes)?;
+        match applied {
+            Applied::Nothing => {}
+            Applied::Changes(changes) => {
+                let facts = facts_of(c, employee)?;
+                self.evaluate_changes(c, employee, facts, &changes)?;
+            }
+            Applied::Everything => {
+                let facts = facts_of(c, employee)?;
+                let scopes = full_scopes(c, employee, facts.tz)?;
+                self.evaluate(c, employee, &scopes)?;
+            }
+        }
         Ok(true)
+    }
+
+    /// Re-evaluates what `changes` touch with one load: the records around the
+    /// changes (their scopes without neighbours) give each interval's
+    /// neighbours, hence the exact scopes; only a scope reaching past what was
+    /// loaded (a long gap for weekly rest) loads again.
+    fn evaluate_changes(
+        &mut self,
+        c: &mut DbConnection,
+        employee: EmployeeId,
+        facts: EmployeeFacts,
+        changes: &[rules::Change],
+    ) -> anyhow::Result<Counts> {
+        let pack = &self.cfg.pack;
+        let rough = dedup_scopes(
+            changes
+                .iter()
+                .flat_map(|ch| rules::affected_scopes(facts.tz, *ch, rules::Neighbours::default()))
+                .collect(),
+        );
+        let loaded = load(c, pack, employee, facts, &rough)?;
+        let merged = rules::merge(&loaded.intervals);
+        let scopes = dedup_scopes(
+            changes
+                .iter()
+                .flat_map(|ch| {
+                    let around = match ch {
+                        rules::Change::Interval(iv) => rules::neighbours(&merged, *iv),
+                        _ => rules::Neighbours::default(),
+                    };
+                    rules::affected_scopes(facts.tz, *ch, around)
+                })
+                .collect(),
+        );
+        let covered = match (rules::data_range(pack, facts.tz, &rough), rules::data_range(pack, facts.tz, &scopes)) {
+            (Some(have), Some(need)) => need.0 >= have.0 && need.1 <= have.1,
+            _ => true,
+        };
+        let loaded = if covered { loaded } else { load(c, pack, employee, facts, &scopes)? };
+        self.evaluate_loaded(c, &loaded, &scopes)
     }
 
     /// Applies `ev` to the projection, returning what changed.
@@ -518,8 +564,12 @@ impl<'a> Engine<'a> {
         }
         let facts = facts_of(c, employee)?;
         let loaded = load(c, &self.cfg.pack, employee, facts, scopes)?;
+        self.evaluate_loaded(c, &loaded, scopes)
+    }
+
+    fn evaluate_loaded(&mut self, c: &mut DbConnection, loaded: &Loaded, scopes: &[RuleScope]) -> anyhow::Result<Counts> {
         let found = rules::evaluate(&loaded.input(), &self.cfg.pack, scopes, self.now);
-        self.reconcile(c, employee, scopes, &found)
+        self.reconcile(c, loaded.employee, scopes, &found)
     }
 
     /// Makes the stored findings of `scopes` what `found` says: new ones are
