@@ -1,7 +1,7 @@
 //! The module mount point: what the settings mount is what is served, and what
 //! the served API document describes; a module switched off vanishes from both.
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::common::{assert_error, spawn_app_with};
 
@@ -107,4 +107,37 @@ fn every_module_in_the_list_contributes_its_part_to_the_full_document() {
             );
         }
     }
+}
+
+#[actix_web::test]
+async fn compliance_switched_off_subscribes_to_nothing_and_leaves_attendance_as_it_was() {
+    let app = spawn_app_with(&[("COMPLIANCE_MODULE_ENABLED", "false")]).await;
+    let r = app.get("/api-docs/openapi.json").await;
+    let served = paths(&r.body);
+    assert!(
+        served.iter().all(|p| !p.starts_with("/api/v1/compliance")),
+        "switched off, yet documented: {served:?}"
+    );
+    assert_error(
+        &app.get("/api/v1/compliance/violations").await,
+        404,
+        "route_not_found",
+    );
+    let emp = app
+        .create_employee(json!({"name": "Ada", "age": 36, "hire_date": "2020-01-01"}))
+        .await;
+    let r = app
+        .post_json(
+            "/api/v1/attendance/records",
+            &json!({ "employee_id": emp["id"], "start": "2026-11-02T07:00:00Z", "end": "2026-11-02T16:00:00Z", "reason": "forgot" }),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.raw);
+    let all = app.outbox_all();
+    let ours = app.outbox();
+    assert_eq!(
+        all.len(),
+        ours.len(),
+        "no subscriber rows without the compliance module: {all:#?}"
+    );
 }

@@ -411,6 +411,59 @@ async fn the_attendance_kafka_switch_off_keeps_attendance_events_off_kafka_while
 }
 
 #[actix_web::test]
+async fn the_compliance_kafka_switch_off_keeps_findings_off_kafka_while_attendance_publishes() {
+    let cluster = mock_cluster();
+    let bootstrap = cluster.bootstrap_servers();
+    let app = spawn_app_with(&kafka_env(
+        &bootstrap,
+        &[
+            ("COMPLIANCE_KAFKA_ENABLE_PRODUCER", "false"),
+            ("COMPLIANCE_CHECK_INTERVAL_SECS", "0"),
+        ],
+    ))
+    .await;
+    let emp = app
+        .create_employee(json!({"name": "Ada", "age": 36, "hire_date": "2020-01-01"}))
+        .await;
+    // Nine hours without a break: a violation.
+    let r = app
+        .post_json(
+            "/api/v1/attendance/records",
+            &json!({ "employee_id": emp["id"], "start": "2026-11-02T07:00:00Z", "end": "2026-11-02T16:00:00Z", "reason": "forgot" }),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.raw);
+    let path = format!(
+        "/api/v1/compliance/violations?employee_id={}",
+        emp["id"].as_str().unwrap()
+    );
+    let start = std::time::Instant::now();
+    loop {
+        let r = app.get(&path).await;
+        if r.body["total"] == 1 {
+            break;
+        }
+        assert!(start.elapsed() < WAIT, "no violation recorded: {}", r.raw);
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    let rows = app
+        .wait_for_outbox(WAIT, "all delivered", |rows| {
+            rows.iter().all(|r| r.delivered)
+        })
+        .await;
+    assert!(
+        rows.iter()
+            .all(|r| !r.event_type.starts_with("COMPLIANCE_")),
+        "no compliance domain row with the module's Kafka switch off: {rows:#?}"
+    );
+    assert!(rows
+        .iter()
+        .any(|r| r.event_type == "ATTENDANCE_MARKED" && r.transport.as_deref() == Some("kafka")));
+    let records = read_topics(&bootstrap, &["compliance-queue"], 1, Duration::from_secs(3)).await;
+    assert!(records.is_empty(), "{records:#?}");
+}
+
+#[actix_web::test]
 async fn with_kafka_failing_audit_goes_over_http_and_waits_while_the_peer_is_down_too() {
     let peer = Peer::start();
     peer.set_down(true);
