@@ -356,6 +356,9 @@ pub struct Engine<'a> {
     now: DateTime<Utc>,
     events: Vec<Event>,
     contacts: Option<&'a Recipient<ContactsOf>>,
+    /// Employee facts read or written in this transaction (the projection's
+    /// rows, or `None` for an employee without one).
+    facts: HashMap<EmployeeId, Option<EmployeeFacts>>,
 }
 
 impl<'a> Engine<'a> {
@@ -367,12 +370,38 @@ impl<'a> Engine<'a> {
             now,
             events: Vec::new(),
             contacts: None,
+            facts: HashMap::new(),
         }
     }
 
     /// The events written so far.
     pub fn take_events(&mut self) -> Vec<Event> {
         std::mem::take(&mut self.events)
+    }
+
+    /// The projection's facts of `employee` (cached for the transaction).
+    fn stored_facts(&mut self, c: &mut DbConnection, employee: EmployeeId) -> anyhow::Result<Option<EmployeeFacts>> {
+        if let Some(f) = self.facts.get(&employee) {
+            return Ok(*f);
+        }
+        let f = repo::employee(c, employee)?;
+        self.facts.insert(employee, f);
+        Ok(f)
+    }
+
+    /// [`facts_of`] through the cache.
+    fn facts_of(&mut self, c: &mut DbConnection, employee: EmployeeId) -> anyhow::Result<EmployeeFacts> {
+        Ok(self.stored_facts(c, employee)?.unwrap_or(EmployeeFacts {
+            tz: chrono_tz::UTC,
+            hire_date: None,
+            termination_date: None,
+        }))
+    }
+
+    fn save_facts(&mut self, c: &mut DbConnection, employee: EmployeeId, facts: EmployeeFacts) -> anyhow::Result<()> {
+        repo::save_employee(c, employee, &facts, self.now)?;
+        self.facts.insert(employee, Some(facts));
+        Ok(())
     }
 
     /// Records `ev` in the journal (`false`: already applied, nothing done),
@@ -386,11 +415,11 @@ impl<'a> Engine<'a> {
         match applied {
             Applied::Nothing => {}
             Applied::Changes(changes) => {
-                let facts = facts_of(c, employee)?;
+                let facts = self.facts_of(c, employee)?;
                 self.evaluate_changes(c, employee, facts, &changes)?;
             }
             Applied::Everything => {
-                let facts = facts_of(c, employee)?;
+                let facts = self.facts_of(c, employee)?;
                 let scopes = full_scopes(c, employee, facts.tz)?;
                 self.evaluate(c, employee, &scopes)?;
             }
@@ -446,20 +475,20 @@ impl<'a> Engine<'a> {
                     tracing::warn!(event.id = %ev.event_id, "attendance event without a record; skipped");
                     return Ok(Applied::Nothing);
                 };
-                if repo::employee(c, employee)?.is_none() {
+                if self.stored_facts(c, employee)?.is_none() {
                     let tz = d.time_zone.as_deref().and_then(|t| t.parse::<Tz>().ok()).unwrap_or(chrono_tz::UTC);
                     let facts = EmployeeFacts {
                         tz,
                         hire_date: None,
                         termination_date: None,
                     };
-                    repo::save_employee(c, employee, &facts, self.now)?;
+                    self.save_facts(c, employee, facts)?;
                 }
                 let old = repo::record(c, &d.id)?;
                 if old.as_ref().is_some_and(|o| o.version >= d.version) {
                     return Ok(Applied::Nothing);
                 }
-                repo::save_record(c, &d.id, employee, d.version, d.start, d.end, d.voided)?;
+                repo::save_record(c, &d.id, employee, d.version, d.start, d.end, d.voided, old.is_some())?;
                 let new = match (d.end, d.voided) {
                     (Some(end), false) if end > d.start => Some(WorkInterval { start: d.start, end }),
                     _ => None,
@@ -542,11 +571,11 @@ impl<'a> Engine<'a> {
                     hire_date: d.hire_date,
                     termination_date: d.termination_date,
                 };
-                let before = repo::employee(c, employee)?;
+                let before = self.stored_facts(c, employee)?;
                 if before == Some(facts) {
                     return Ok(Applied::Nothing);
                 }
-                repo::save_employee(c, employee, &facts, self.now)?;
+                self.save_facts(c, employee, facts)?;
                 Ok(if before.is_some() || ev.event_type != EventType::EmployeeCreated {
                     Applied::Everything
                 } else {
@@ -562,7 +591,7 @@ impl<'a> Engine<'a> {
         if scopes.is_empty() {
             return Ok(Counts::default());
         }
-        let facts = facts_of(c, employee)?;
+        let facts = self.facts_of(c, employee)?;
         let loaded = load(c, &self.cfg.pack, employee, facts, scopes)?;
         self.evaluate_loaded(c, &loaded, scopes)
     }

@@ -213,7 +213,9 @@ pub fn record(conn: &mut DbConnection, record_id: &str) -> anyhow::Result<Option
     .transpose()
 }
 
-/// Stores version `version` of a record (`end` `None`: still open).
+/// Stores version `version` of a record (`end` `None`: still open);
+/// `exists`: an earlier version is stored (updated in place, else inserted).
+#[expect(clippy::too_many_arguments, reason = "one column each")]
 pub fn save_record(
     conn: &mut DbConnection,
     record_id: &str,
@@ -222,15 +224,20 @@ pub fn save_record(
     start: DateTime<Utc>,
     end: Option<DateTime<Utc>>,
     voided: bool,
+    exists: bool,
 ) -> QueryResult<()> {
-    let n = diesel::update(intervals::table.find(record_id))
-        .set((
-            intervals::version.eq(version),
-            intervals::start_at.eq(micros(start)),
-            intervals::end_at.eq(end.map(micros)),
-            intervals::voided.eq(voided),
-        ))
-        .execute(conn)?;
+    let n = if exists {
+        diesel::update(intervals::table.find(record_id))
+            .set((
+                intervals::version.eq(version),
+                intervals::start_at.eq(micros(start)),
+                intervals::end_at.eq(end.map(micros)),
+                intervals::voided.eq(voided),
+            ))
+            .execute(conn)?
+    } else {
+        0
+    };
     if n == 0 {
         diesel::insert_into(intervals::table)
             .values((
