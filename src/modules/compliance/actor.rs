@@ -253,10 +253,36 @@ impl ComplianceActor {
         }
     }
 
-    fn engine<'a>(&'a self, ctx: &'a EventContext, now: DateTime<Utc>) -> Engine<'a> {
+    fn engine<'a>(&'a self, ctx: &'a EventContext, now: DateTime<Utc>, contacts: HashMap<EmployeeId, Contact>) -> Engine<'a> {
         Engine {
-            contacts: self.contacts.as_ref(),
+            contacts,
             ..Engine::new(&self.cfg, ctx, now)
+        }
+    }
+
+    /// The contacts of `employees`, asked of the user module before a
+    /// transaction opens (empty without the user module, or on its failure:
+    /// then nobody is told, the alert is still recorded).
+    fn contacts_of(&self, employees: &[EmployeeId]) -> HashMap<EmployeeId, Contact> {
+        let Some(contacts) = &self.contacts else {
+            return HashMap::new();
+        };
+        if employees.is_empty() {
+            return HashMap::new();
+        }
+        let answer = futures::executor::block_on(contacts.send(ContactsOf {
+            employees: employees.to_vec(),
+        }));
+        match answer {
+            Ok(Ok(list)) => list.into_iter().map(|c| (c.employee_id, c)).collect(),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "no contacts for unused-leave notices");
+                HashMap::new()
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "no contacts for unused-leave notices");
+                HashMap::new()
+            }
         }
     }
 
@@ -355,7 +381,9 @@ pub struct Engine<'a> {
     ctx: &'a EventContext,
     now: DateTime<Utc>,
     events: Vec<Event>,
-    contacts: Option<&'a Recipient<ContactsOf>>,
+    /// The contacts of the employees this transaction may notify, fetched
+    /// before it began (the user module is never waited for inside it).
+    contacts: HashMap<EmployeeId, Contact>,
     /// Employee facts read or written in this transaction (the projection's
     /// rows, or `None` for an employee without one).
     facts: HashMap<EmployeeId, Option<EmployeeFacts>>,
@@ -369,7 +397,7 @@ impl<'a> Engine<'a> {
             ctx,
             now,
             events: Vec::new(),
-            contacts: None,
+            contacts: HashMap::new(),
             facts: HashMap::new(),
         }
     }
@@ -682,23 +710,9 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// The employee's contact, asked of the user module (none without it).
+    /// The employee's contact, when it was fetched for this transaction.
     fn contact_of(&self, employee: EmployeeId) -> Option<Contact> {
-        let contacts = self.contacts?;
-        let answer = futures::executor::block_on(contacts.send(ContactsOf {
-            employees: vec![employee],
-        }));
-        match answer {
-            Ok(Ok(mut list)) => list.pop(),
-            Ok(Err(e)) => {
-                tracing::warn!(employee.id = %employee, error = %e, "no contact for an unused-leave notice");
-                None
-            }
-            Err(e) => {
-                tracing::warn!(employee.id = %employee, error = %e, "no contact for an unused-leave notice");
-                None
-            }
-        }
+        self.contacts.get(&employee).cloned()
     }
 }
 
@@ -751,6 +765,18 @@ impl Handler<Deliver> for ComplianceActor {
                 .and_then(|v| v.as_str())
                 .map_or_else(|| format!("event-{}", batch[0].0.event_id), str::to_owned),
         );
+        // Only leave and employee events can raise an annual-leave alert.
+        let notify: Vec<EmployeeId> = {
+            let mut v: Vec<EmployeeId> = batch
+                .iter()
+                .filter(|(ev, _)| ev.event_type.family() != crate::events::Family::Attendance)
+                .map(|(_, e)| *e)
+                .collect();
+            v.sort();
+            v.dedup();
+            v
+        };
+        let contacts = self.contacts_of(&notify);
         let started = std::time::Instant::now();
         let result = (|| -> Result<usize, ComplianceFailure> {
             let mut conn = self.conn()?;
@@ -758,7 +784,7 @@ impl Handler<Deliver> for ComplianceActor {
                 for e in &locks {
                     repo::lock_employee(c, *e)?;
                 }
-                let mut engine = self.engine(&ctx, clock::now());
+                let mut engine = self.engine(&ctx, clock::now(), contacts.clone());
                 let mut applied = 0;
                 for (ev, employee) in &batch {
                     if engine.on_event(c, ev, *employee)? {
@@ -813,11 +839,12 @@ impl Handler<RunCheck> for ComplianceActor {
             None => repo::known_employees(&mut conn)?,
         };
         let scopes = rules::all_scopes(msg.input.from, msg.input.to);
+        let contacts = self.contacts_of(&employees);
         let mut totals = Counts::default();
         for e in &employees {
             let counts = self.outbox.commit(&mut conn, &msg.ctx, |c| {
                 repo::lock_employee(c, *e)?;
-                let mut engine = self.engine(&msg.ctx, started_at);
+                let mut engine = self.engine(&msg.ctx, started_at, contacts.get(e).map(|c| HashMap::from([(*e, c.clone())])).unwrap_or_default());
                 let counts = engine.evaluate(c, *e, &scopes)?;
                 Ok::<_, ComplianceFailure>((counts, engine.take_events()))
             })?;
@@ -1030,7 +1057,7 @@ impl Handler<CreateOptOut> for ComplianceActor {
                 withdrawn_at: None,
             };
             repo::insert_opt_out(c, &o)?;
-            let mut engine = self.engine(&msg.ctx, now);
+            let mut engine = self.engine(&msg.ctx, now, HashMap::new());
             let scopes = scopes_for(
                 c,
                 employee,
@@ -1098,7 +1125,7 @@ impl Handler<WithdrawOptOut> for ComplianceActor {
             o.withdrawn_at = Some(now);
             repo::save_opt_out(c, &o)?;
             let first = o.last_day.unwrap_or(withdrawn_on) + Duration::days(1);
-            let mut engine = self.engine(&msg.ctx, now);
+            let mut engine = self.engine(&msg.ctx, now, HashMap::new());
             let scopes = scopes_for(
                 c,
                 o.employee_id,
