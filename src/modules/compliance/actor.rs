@@ -353,27 +353,6 @@ fn full_scopes(c: &mut DbConnection, employee: EmployeeId, tz: Tz) -> anyhow::Re
     })
 }
 
-/// The scopes the changes touch, with the neighbours of each interval.
-fn scopes_for(
-    c: &mut DbConnection,
-    employee: EmployeeId,
-    tz: Tz,
-    changes: &[rules::Change],
-) -> anyhow::Result<Vec<RuleScope>> {
-    let mut scopes = Vec::new();
-    for ch in changes {
-        let around = match ch {
-            rules::Change::Interval(iv) => {
-                let near = rules::merge(&repo::intervals_around(c, employee, iv.start, iv.end)?);
-                rules::neighbours(&near, *iv)
-            }
-            _ => rules::Neighbours::default(),
-        };
-        scopes.extend(rules::affected_scopes(tz, *ch, around));
-    }
-    Ok(dedup_scopes(scopes))
-}
-
 /// The engine shared by the actor, checks and `rebuild`: applying events and
 /// reconciling findings, inside the caller's transaction.
 pub struct Engine<'a> {
@@ -1058,15 +1037,10 @@ impl Handler<CreateOptOut> for ComplianceActor {
             };
             repo::insert_opt_out(c, &o)?;
             let mut engine = self.engine(&msg.ctx, now, HashMap::new());
-            let scopes = scopes_for(
-                c,
-                employee,
-                msg.tz,
-                &[rules::Change::OptOut {
+            let scopes = rules::affected_scopes(msg.tz, rules::Change::OptOut {
                     first: signed_on,
                     last: today.max(signed_on),
-                }],
-            )?;
+                }, rules::Neighbours::default());
             engine.evaluate(c, employee, &scopes)?;
             let mut evs = vec![events::opt_out_changed(&msg.ctx, "compliance.opt_out", &o)];
             evs.extend(engine.take_events());
@@ -1126,15 +1100,10 @@ impl Handler<WithdrawOptOut> for ComplianceActor {
             repo::save_opt_out(c, &o)?;
             let first = o.last_day.unwrap_or(withdrawn_on) + Duration::days(1);
             let mut engine = self.engine(&msg.ctx, now, HashMap::new());
-            let scopes = scopes_for(
-                c,
-                o.employee_id,
-                msg.tz,
-                &[rules::Change::OptOut {
+            let scopes = rules::affected_scopes(msg.tz, rules::Change::OptOut {
                     first,
                     last: today.max(first),
-                }],
-            )?;
+                }, rules::Neighbours::default());
             engine.evaluate(c, o.employee_id, &scopes)?;
             let mut evs = vec![events::opt_out_changed(&msg.ctx, "compliance.withdraw_opt_out", &o)];
             evs.extend(engine.take_events());
