@@ -67,6 +67,8 @@ env_vars! {
     "COMPLIANCE_WEEKLY_REST_FORTNIGHT" => "compliance.weekly_rest_fortnight": "Weekly rest over 14-day reference periods (Art. 5 with 16(a))",
     "COMPLIANCE_NIGHT_START" => "compliance.night_start": "Start of night time HH:MM; empty = the pack's (eu 23:00)",
     "COMPLIANCE_NIGHT_END" => "compliance.night_end": "End of night time HH:MM; empty = the pack's (eu 06:00)",
+    "COMPLIANCE_UNUSED_LEAVE_CHECK_DATE" => "compliance.unused_leave_check_date": "Date of the year MM-DD from which unused annual leave is checked; empty = the pack's (10-01)",
+    "COMPLIANCE_UNUSED_LEAVE_ALERT_PERCENT" => "compliance.unused_leave_alert_percent": "Alert when more than this percentage of the annual entitlement is unused at the check date; 0 = the pack's (50)",
     "COMPLIANCE_CHECK_INTERVAL_SECS" => "compliance.check_interval_secs": "Seconds between periodic checks of everyone; 0 = off",
     "COMPLIANCE_NOTIFY_EMAIL" => "compliance.notify_email": "HR mailbox told of each new violation (ids and rule only); empty = no e-mail",
     "COMPLIANCE_ANNUAL_LEAVE_TYPES" => "compliance.annual_leave_types": "Comma-separated leave type codes counted as paid annual leave",
@@ -190,6 +192,10 @@ pub struct ComplianceSettings {
     pub night_start: String,
     /// End of night time `HH:MM` (empty: the pack's).
     pub night_end: String,
+    /// Date of the year `MM-DD` of the unused-leave check (empty: the pack's).
+    pub unused_leave_check_date: String,
+    /// Unused share of the entitlement that raises an alert, percent (0: the pack's).
+    pub unused_leave_alert_percent: u32,
     /// Seconds between periodic checks (0: none).
     pub check_interval_secs: u64,
     /// HR mailbox for new violations (empty: none).
@@ -213,6 +219,8 @@ impl Default for ComplianceSettings {
             weekly_rest_fortnight: false,
             night_start: String::new(),
             night_end: String::new(),
+            unused_leave_check_date: String::new(),
+            unused_leave_alert_percent: 0,
             check_interval_secs: 3600,
             notify_email: String::new(),
             annual_leave_types: "annual".to_owned(),

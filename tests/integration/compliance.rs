@@ -18,6 +18,9 @@ const VIOLATIONS: &str = "/api/v1/compliance/violations";
 
 /// Periodic checks off: the tests see only what events and their calls cause.
 const NO_PERIODIC: (&str, &str) = ("COMPLIANCE_CHECK_INTERVAL_SECS", "0");
+/// The unused-leave check from 1 January, so tests of leave filed in 2026 see its
+/// alert whatever today's date is (the default check date is 1 October).
+const CHECK_FROM_JANUARY: (&str, &str) = ("COMPLIANCE_UNUSED_LEAVE_CHECK_DATE", "01-01");
 
 /// An employee hired long ago in `tz`.
 async fn employee(app: &TestApp, tz: &str, manager: Option<&str>) -> String {
@@ -381,7 +384,12 @@ async fn heavy_week(app: &TestApp, employee: &str, monday: chrono::NaiveDate) {
 async fn the_weekly_average_spares_an_opted_out_employee_and_counts_annual_leave_at_contractual_hours(
 ) {
     // A two-week reference period keeps the histories short.
-    let app = spawn_app_with(&[NO_PERIODIC, ("COMPLIANCE_REFERENCE_WEEKS", "2")]).await;
+    let app = spawn_app_with(&[
+        NO_PERIODIC,
+        CHECK_FROM_JANUARY,
+        ("COMPLIANCE_REFERENCE_WEEKS", "2"),
+    ])
+    .await;
     let w1 = chrono::NaiveDate::from_ymd_opt(2026, 10, 5).unwrap();
     let w2 = chrono::NaiveDate::from_ymd_opt(2026, 10, 12).unwrap();
     let heavy = employee(&app, "UTC", None).await;
@@ -669,7 +677,7 @@ async fn a_rebuild_from_the_journal_yields_the_same_findings_and_changes_nothing
 #[actix_web::test]
 async fn an_entitlement_below_four_weeks_is_a_violation_and_much_unused_leave_an_alert_the_employee_is_told_of(
 ) {
-    let app = spawn_app_with(&[NO_PERIODIC]).await;
+    let app = spawn_app_with(&[NO_PERIODIC, CHECK_FROM_JANUARY]).await;
     let emp = employee(&app, "UTC", None).await;
     let (_, _token) = app.account("employee", Some(&emp)).await;
     // Three weeks of annual leave instead of four.

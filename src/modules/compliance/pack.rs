@@ -1,7 +1,7 @@
 //! Rule packs as data: every threshold of every rule with its legal reference.
 //! `eu` (Directive 2003/88/EC) is the default; `de`, `uk` and `fr` are presets.
 
-use chrono::{Duration, NaiveDate, NaiveTime};
+use chrono::{Datelike, Duration, NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 
 use super::domain::ComplianceError;
@@ -592,6 +592,19 @@ pub fn from_settings(s: &crate::config::ComplianceSettings) -> Result<RulePack, 
     if !s.night_end.trim().is_empty() {
         p.night_work.night_end = clock("night_end", &s.night_end)?;
     }
+    let check_date = s.unused_leave_check_date.trim();
+    if !check_date.is_empty() {
+        // Validated against a leap year, so 02-29 is accepted (it falls on
+        // 1 March in other years: see `annual_leave`).
+        let d = NaiveDate::parse_from_str(&format!("2024-{check_date}"), "%Y-%m-%d")
+            .map_err(|_| {
+                format!("unused_leave_check_date must be a date of the year MM-DD, not {check_date:?}")
+            })?;
+        p.annual_leave.check_month_day = (d.month(), d.day());
+    }
+    if s.unused_leave_alert_percent > 0 {
+        p.annual_leave.unused_alert_percent = s.unused_leave_alert_percent;
+    }
     p.validate().map_err(|e| e.to_string())?;
     Ok(p)
 }
@@ -666,5 +679,28 @@ mod tests {
         assert!(!Threshold::over(h(6)).reached(h(6)));
         assert!(Threshold::over(h(6)).reached(h(6) + Duration::seconds(1)));
         assert!(Threshold::from(h(6)).reached(h(6)));
+    }
+
+    #[test]
+    fn the_unused_leave_check_date_and_share_come_from_settings_and_bad_ones_are_refused() {
+        let with = |date: &str, pct: u32| {
+            from_settings(&crate::config::ComplianceSettings {
+                unused_leave_check_date: date.to_owned(),
+                unused_leave_alert_percent: pct,
+                ..Default::default()
+            })
+        };
+        let p = with("", 0).expect("defaults");
+        assert_eq!(p.annual_leave.check_month_day, (10, 1));
+        assert_eq!(p.annual_leave.unused_alert_percent, 50);
+        let p = with("09-15", 25).expect("overrides");
+        assert_eq!(p.annual_leave.check_month_day, (9, 15));
+        assert_eq!(p.annual_leave.unused_alert_percent, 25);
+        let p = with("02-29", 0).expect("leap day");
+        assert_eq!(p.annual_leave.check_month_day, (2, 29));
+        for bad in ["13-01", "02-30", "1 October", "10/01"] {
+            assert!(with(bad, 0).is_err(), "{bad}");
+        }
+        assert!(with("", 101).is_err());
     }
 }

@@ -1067,8 +1067,10 @@ pub fn annual_leave(
                 Severity::Violation,
             ));
         }
-        let Some(check) =
-            NaiveDate::from_ymd_opt(ent.year, rule.check_month_day.0, rule.check_month_day.1)
+        // A 29 February check date falls on 1 March in common years.
+        let (month, day) = rule.check_month_day;
+        let Some(check) = NaiveDate::from_ymd_opt(ent.year, month, day)
+            .or_else(|| NaiveDate::from_ymd_opt(ent.year, month, day - 1)?.succ_opt())
         else {
             continue;
         };
@@ -2274,6 +2276,20 @@ mod tests {
                 taken_half_days: 10,
                 as_of: d(2026, 9, 30),
                 expected: vec![],
+            },
+            Case {
+                name: "a 29 February check date falls on 1 March in 2026",
+                pack: {
+                    let mut p = RulePack::eu();
+                    p.annual_leave.check_month_day = (2, 29);
+                    p
+                },
+                entitled_half_days: 40,
+                wdpw: 5,
+                employed_from: None,
+                taken_half_days: 0,
+                as_of: d(2026, 3, 1),
+                expected: vec![("unused_share", 40, 20)],
             },
             Case {
                 name: "exactly half unused is no alert",
