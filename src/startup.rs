@@ -139,6 +139,10 @@ impl Application {
         let mut server = HttpServer::new(move || {
             let module_routes = module_routes.clone();
             App::new()
+                // The old services' routes end in a slash: see http::compat.
+                .wrap(middleware::from_fn(
+                    crate::http::compat::trim_api_trailing_slash,
+                ))
                 .wrap(middleware::from_fn(crate::http::request_context))
                 .app_data(auth_state.clone())
                 .app_data(api_doc.clone())

@@ -2,6 +2,7 @@
 //! context, access log, metrics), health, readiness and metrics endpoints, and
 //! the OpenAPI document with Swagger UI.
 
+pub mod compat;
 mod fallback;
 pub mod headers;
 pub mod health;

@@ -5,6 +5,7 @@
 mod attendance;
 mod auth;
 mod common;
+mod compat;
 mod compliance;
 mod employee_chain;
 mod employees;

@@ -132,17 +132,55 @@ pub async fn update_employee(
     id: web::Path<EmployeeId>,
     body: web::Json<UpdateEmployeeRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let patch = rules::validate_patch(body.into_inner(), clock::today())
-        .map_err(EmployeeError::Validation)?;
+    change(actor, user, meta, id.into_inner(), body.into_inner()).await
+}
+
+/// Validates `req` and applies it: `PATCH` and `PUT` are one write path.
+async fn change(
+    actor: Employees,
+    user: AuthUser,
+    meta: RequestMeta,
+    id: EmployeeId,
+    req: UpdateEmployeeRequest,
+) -> Result<HttpResponse, AppError> {
+    let patch = rules::validate_patch(req, clock::today()).map_err(EmployeeError::Validation)?;
     let row = actor
         .send(UpdateEmployee {
             ctx: meta.event_context_by(&user.0),
             by: user.0,
-            id: id.into_inner(),
+            id,
             patch,
         })
         .await??;
     Ok(HttpResponse::Ok().json(EmployeeResponse::from(row)))
+}
+
+/// `PUT /api/v1/employees/{id}`: a full replacement, as the old FastAPI service
+/// offered it (the same rules and events as `PATCH`).
+#[utoipa::path(
+    put,
+    path = "/api/v1/employees/{id}",
+    tag = "employees",
+    params(("id" = EmployeeId, Path, description = "The employee's id.")),
+    request_body(content = CreateEmployeeRequest, description = "The whole record: `name` and `age` are required; an absent `email`, `department`, `position` or `manager_id` is cleared; an absent `hire_date`, `status` or `time_zone` keeps its value."),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The record after the change.", body = EmployeeResponse),
+        (status = 403, description = "- `forbidden`: only admin and hr change employee records"),
+        (status = 404, description = "- `employee_not_found`: no employee with this id that you may see"),
+        (status = 409, description = "- `email_taken`: another employee already uses this e-mail address\n- `employee_terminated`: a terminated record cannot be changed"),
+        (status = 422, description = "- `validation_failed`: fields are invalid (`details` names each)\n- `manager_not_found`: `manager_id` names no employee\n- `manager_terminated`: the manager has been terminated\n- `manager_is_self`: an employee cannot manage themself\n- `manager_cycle`: the manager reports to this employee"),
+    )
+)]
+pub async fn replace_employee(
+    actor: Employees,
+    user: AuthUser,
+    meta: RequestMeta,
+    id: web::Path<EmployeeId>,
+    body: web::Json<CreateEmployeeRequest>,
+) -> Result<HttpResponse, AppError> {
+    let req = UpdateEmployeeRequest::replacing(body.into_inner());
+    change(actor, user, meta, id.into_inner(), req).await
 }
 
 /// `DELETE /api/v1/employees/{id}`: terminates; the record stays.

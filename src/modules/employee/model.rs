@@ -286,6 +286,26 @@ pub struct UpdateEmployeeRequest {
     pub time_zone: Option<Option<String>>,
 }
 
+impl UpdateEmployeeRequest {
+    /// The patch a full replacement (`PUT`, with the create body) amounts to:
+    /// every writable field is set, absent optional ones (`email`, `department`,
+    /// `position`, `manager_id`) are cleared; fields without an empty value
+    /// (`hire_date`, `status`, `time_zone`) keep theirs when absent.
+    pub fn replacing(body: CreateEmployeeRequest) -> Self {
+        Self {
+            name: Some(Some(body.name)),
+            age: Some(Some(body.age)),
+            email: Some(body.email),
+            department: Some(body.department),
+            position: Some(body.position),
+            manager_id: Some(body.manager_id),
+            hire_date: body.hire_date.map(Some),
+            status: body.status.map(Some),
+            time_zone: body.time_zone.map(Some),
+        }
+    }
+}
+
 /// `GET /api/v1/employees` query.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]

@@ -179,3 +179,84 @@ async fn terminated_cannot_be_set_through_patch() {
         "active"
     );
 }
+
+#[actix_web::test]
+async fn a_put_replaces_the_record_clearing_absent_optional_fields_with_the_events_of_a_patch() {
+    // Kafka on (without a broker or relay), so the domain event is written too.
+    let app = spawn_app_with(&[
+        ("KAFKA_ENABLE_PRODUCER", "true"),
+        ("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1"),
+        ("HRMS_RELAY_ENABLED", "false"),
+    ])
+    .await;
+    let boss = create_named(&app, "Boss", json!({})).await;
+    let ada = create_named(
+        &app,
+        "Ada",
+        json!({
+            "email": "ada@x.com",
+            "department": "Eng",
+            "position": "Dev",
+            "manager_id": boss["id"],
+            "hire_date": "2021-05-06",
+            "status": "on_leave",
+            "time_zone": "Europe/Berlin",
+        }),
+    )
+    .await;
+    let before = app.outbox().len();
+    // The old FastAPI client's full update: name, age and what it knows of.
+    let r = raw(
+        &app,
+        "PUT",
+        &format!("{}/", employee_path(&ada["id"])),
+        Some((
+            "application/json",
+            &json!({ "name": "Ada King", "age": 41, "department": "Research" }).to_string(),
+        )),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
+    assert_eq!(r.body["name"], "Ada King");
+    assert_eq!(r.body["age"], 41);
+    assert_eq!(r.body["department"], "Research");
+    for field in ["email", "position", "manager_id"] {
+        assert_eq!(r.body[field], Value::Null, "absent {field} is cleared");
+    }
+    for field in ["hire_date", "status", "time_zone"] {
+        assert_eq!(r.body[field], ada[field], "absent {field} keeps its value");
+    }
+    assert_eq!(get(&app, &employee_path(&ada["id"])).await.body, r.body);
+    let rows = app.outbox();
+    assert_eq!(
+        event_types(&rows[before..]),
+        ["EMPLOYEE_UPDATED", "AUDIT_EMPLOYEE_ACTION"],
+        "the events of a PATCH"
+    );
+
+    // The same rules as PATCH and create: name and age are required, bad input
+    // is a 422 that changes nothing.
+    let state = observable_state(&app).await;
+    for (body, status) in [
+        (json!({ "age": 41 }), 400),
+        (json!({ "name": "Ada", "age": 12 }), 422),
+        (
+            json!({ "name": "Ada", "age": 41, "manager_id": ada["id"] }),
+            422,
+        ),
+    ] {
+        let r = raw(
+            &app,
+            "PUT",
+            &employee_path(&ada["id"]),
+            Some(("application/json", &body.to_string())),
+        )
+        .await;
+        assert_eq!(r.status.as_u16(), status, "{body}: {}", r.raw);
+    }
+    assert_eq!(
+        observable_state(&app).await,
+        state,
+        "rejected PUTs changed nothing"
+    );
+}
