@@ -3,8 +3,10 @@
 #   docker build -t hrms .
 #   docker run -p 8080:8080 hrms            # SQLite in /app/data/hrms.db
 #
-# Needs a registry for the two base images (this project's own workplace has
-# none, so the file is kept correct by reading; see docker-compose.yml).
+# Needs a registry for the two base images. CI (which has none) builds the
+# runtime stage below as written on a debootstrapped Debian minbase around the
+# binary it built, and runs it: scripts/test-image.sh. The build stage is the
+# same `cargo build --release --locked --bin hrms` CI runs in debug.
 
 # ---------------------------------------------------------------- build stage
 FROM rust:1-bookworm AS build

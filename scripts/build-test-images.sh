@@ -2,9 +2,10 @@
 # Build local stand-ins for the tier-2 suite's container images, offline from a
 # registry's point of view: nothing is pulled from a container registry.
 #
-#   scripts/build-test-images.sh            # both images (each skipped when present)
+#   scripts/build-test-images.sh            # all three images (each skipped when present)
 #   scripts/build-test-images.sh postgres   # only one of them
 #   scripts/build-test-images.sh kafka
+#   scripts/build-test-images.sh slim
 #
 # hrms-test/postgres:local  Debian (debootstrap, the machine's own apt mirror) with
 #     the distribution's PostgreSQL, a cluster initialised at build time (user
@@ -16,6 +17,10 @@
 #     libsql for durable sqlite:// storage) into ${HRMS_CACHE_DIR}/tansu and
 #     reused from there; the image is FROM scratch: the binary, the shared
 #     libraries ldd lists and the dynamic loader.
+# hrms-test/debian-slim:local  a bare Debian minbase (debootstrap, nothing
+#     added), the stand-in for debian:bookworm-slim under the Dockerfile's
+#     runtime stage (scripts/test-image.sh): no library the stage forgets to
+#     install is there by accident.
 #
 # Settings (environment):
 #   HRMS_CACHE_DIR              cache folder (default ~/.cache/hrms)
@@ -34,6 +39,7 @@ CACHE="${HRMS_CACHE_DIR:-$HOME/.cache/hrms}"
 PG_TAG="${HRMS_LOCAL_POSTGRES_IMAGE:-hrms-test/postgres:local}"
 KAFKA_TAG="${HRMS_LOCAL_KAFKA_IMAGE:-hrms-test/kafka:local}"
 BASE_TAG="hrms-test/debian-base:local"
+SLIM_TAG="${HRMS_LOCAL_SLIM_IMAGE:-hrms-test/debian-slim:local}"
 TANSU_VERSION="${HRMS_TANSU_VERSION:-0.6.0}"
 TANSU_FEATURES="dynostore,libsql"
 TANSU_ROOT="$CACHE/tansu"
@@ -141,6 +147,27 @@ build_base() {
         "$work"/root/usr/share/doc/* "$work"/root/usr/share/man/* "$work"/root/usr/share/locale/*
     log "importing $BASE_TAG"
     tar --numeric-owner -C "$work/root" -c . | docker import - "$BASE_TAG" >/dev/null
+}
+
+# A bare minbase root file system, imported as the runtime stage's base.
+build_slim() {
+    if have_image "$SLIM_TAG"; then
+        log "$SLIM_TAG present"
+        return
+    fi
+    [[ "$(id -u)" -eq 0 ]] || die "debootstrap needs root"
+    ensure_debootstrap
+    local suite mirror work
+    suite="$(debian_suite)"
+    mirror="$(debian_mirror "$suite")"
+    tmpdir work slim-rootfs
+    log "debootstrap $suite (minbase) from $mirror into $work (a few minutes)"
+    debootstrap --variant=minbase "$suite" "$work/root" "$mirror" >"$work/debootstrap.log" 2>&1 \
+        || { tail -n 40 "$work/debootstrap.log" >&2; die "debootstrap failed"; }
+    # Like the slim image: no package caches or lists (the stage runs apt-get update).
+    rm -rf "$work"/root/var/cache/apt/archives/*.deb "$work"/root/var/lib/apt/lists/*
+    log "importing $SLIM_TAG"
+    tar --numeric-owner -C "$work/root" -c . | docker import - "$SLIM_TAG" >/dev/null
 }
 
 build_postgres() {
@@ -257,8 +284,9 @@ command -v docker >/dev/null 2>&1 || die "docker not found"
 docker info >/dev/null 2>&1 || die "the Docker engine does not answer (is dockerd running?)"
 
 case "${1:-all}" in
-    all) build_postgres; build_kafka ;;
+    all) build_postgres; build_kafka; build_slim ;;
     postgres) build_postgres ;;
     kafka) build_kafka ;;
-    *) die "usage: $0 [all|postgres|kafka]" ;;
+    slim) build_slim ;;
+    *) die "usage: $0 [all|postgres|kafka|slim]" ;;
 esac
