@@ -218,10 +218,11 @@ async fn a_method_the_route_does_not_support_is_method_not_allowed() {
     let emp = create_named(&app, "Ada", json!({ "department": "Engineering" })).await;
     let before = observable_state(&app).await;
     let body = r#"{"name": "Eve", "age": 40}"#;
+    // (PUT on a record is the old full update: see update.rs.)
     let r = raw(
         &app,
-        "PUT",
-        &employee_path(&emp["id"]),
+        "POST",
+        &format!("{}/", employee_path(&emp["id"])),
         Some(("application/json", body)),
     )
     .await;
