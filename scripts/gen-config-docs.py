@@ -11,7 +11,7 @@ src = (root / "src/config.rs").read_text()
 block = src[src.index("env_vars! {"):src.index("/// Variables read outside")]
 items = re.findall(r'"([A-Z_]+)" => "([a-z_.]+)": "([^"]+)"', block)
 defaults = tomllib.loads((root / "config/default.toml").read_text())
-SECRETS = {"database.url", "auth.jwt_secret", "auth.bootstrap_admin_password"}
+SECRETS = {"database.url", "auth.jwt_secret", "auth.api_key_secret", "auth.bootstrap_admin_password"}
 SECTIONS = {
     "server": "HTTP server", "database": "Database", "log": "Logging", "time": "Time zones",
     "modules": "Modules (mount switch and Kafka switch per module)", "kafka": "Kafka producer",

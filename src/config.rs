@@ -104,6 +104,7 @@ env_vars! {
     "HRMS_FALLBACK_TIMEOUT_MS" => "fallback.timeout_ms": "Timeout of one fallback HTTP call (ms)",
     "HRMS_ADMIN_API_ENABLED" => "admin.api_enabled": "Serve the operator endpoints under /api/v1/admin",
     "HRMS_JWT_SECRET" => "auth.jwt_secret": "Access-token signing secret, at least 32 bytes; production refuses guessable ones (openssl rand -base64 32)",
+    "HRMS_API_KEY_SECRET" => "auth.api_key_secret": "Server key of the API key hash (HMAC-SHA256), at least 32 bytes; empty = derived from HRMS_JWT_SECRET (set it so that rotating that secret keeps the keys)",
     "HRMS_TOKEN_TTL_SECS" => "auth.token_ttl_secs": "Access token lifetime in seconds (at most 86400); longer-lived tokens are refused",
     "HRMS_TOKEN_ISSUER" => "auth.issuer": "Access token issuer (iss)",
     "HRMS_TOKEN_AUDIENCE" => "auth.audience": "Access token audience (aud)",
@@ -235,6 +236,8 @@ impl Default for ComplianceSettings {
 pub struct AuthSettings {
     /// HS256 signing secret; empty = generated (development only).
     pub jwt_secret: SecretString,
+    /// Server key of the API key hash; empty = derived from `jwt_secret`.
+    pub api_key_secret: SecretString,
     /// Access token lifetime, seconds.
     pub token_ttl_secs: u64,
     /// `iss` claim.
@@ -649,6 +652,19 @@ impl Settings {
             return Err(ConfigError::Invalid(format!(
                 "HRMS_JWT_SECRET looks guessable (about {} bits of entropy estimated, at least {MIN_SECRET_BITS} needed); {SECRET_HOWTO}",
                 bits.floor()
+            )));
+        }
+        let key_secret = self.auth.api_key_secret.expose_secret();
+        if !key_secret.is_empty() && key_secret.len() < MIN_SECRET_BYTES {
+            return Err(ConfigError::Invalid(format!(
+                "HRMS_API_KEY_SECRET is too short: at least {MIN_SECRET_BYTES} bytes; {SECRET_HOWTO}"
+            )));
+        }
+        let key_bits = estimated_secret_bits(key_secret);
+        if self.profile == "production" && !key_secret.is_empty() && key_bits < MIN_SECRET_BITS {
+            return Err(ConfigError::Invalid(format!(
+                "HRMS_API_KEY_SECRET looks guessable (about {} bits of entropy estimated, at least {MIN_SECRET_BITS} needed); {SECRET_HOWTO}",
+                key_bits.floor()
             )));
         }
         if self.auth.token_ttl_secs == 0 || self.auth.token_ttl_secs > MAX_TOKEN_TTL_SECS {

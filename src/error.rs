@@ -61,6 +61,8 @@ pub struct AppError {
     code: &'static str,
     message: String,
     details: Vec<FieldError>,
+    /// Seconds for a `Retry-After` header (429s).
+    retry_after: Option<u64>,
 }
 
 impl AppError {
@@ -71,6 +73,19 @@ impl AppError {
             code,
             message: message.into(),
             details: Vec::new(),
+            retry_after: None,
+        }
+    }
+
+    /// 429 with `Retry-After` (whole seconds, at least one).
+    pub fn too_many(
+        code: &'static str,
+        message: impl Into<String>,
+        retry_after: std::time::Duration,
+    ) -> Self {
+        Self {
+            retry_after: Some(retry_after.as_secs().max(1)),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, code, message)
         }
     }
 
@@ -105,6 +120,7 @@ impl AppError {
             code: "validation_failed",
             message,
             details,
+            retry_after: None,
         }
     }
 
@@ -142,7 +158,11 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status).json(ErrorBody {
+        let mut response = HttpResponse::build(self.status);
+        if let Some(secs) = self.retry_after {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, secs.to_string()));
+        }
+        response.json(ErrorBody {
             code: self.code,
             message: &self.message,
             details: &self.details,

@@ -90,7 +90,10 @@ fn create_admin(
             hrms::metrics::Metrics::new(),
             Default::default(),
         );
-        let users = hrms::modules::user::start(db, outbox, 1);
+        let keys = std::sync::Arc::new(hrms::auth::api_key::KeyHasher::from_settings(
+            &settings.auth,
+        )?);
+        let users = hrms::modules::user::start(db, outbox, 1, keys);
         match hrms::modules::user::create_first_admin(&users, &email, &password, min).await {
             Ok(true) => {
                 println!("administrator created; log in with POST /api/v1/auth/login");

@@ -162,6 +162,61 @@ impl LoginLimiter {
         })
     }
 
+    /// For credentials checked without taking a slot (API keys: a machine
+    /// client sends many requests at once with one key, and a key check is
+    /// fast): refuses when the pair or the address is over its limit. A
+    /// failure is counted afterwards with [`LoginLimiter::failed`].
+    pub fn check(&self, account: &str, client: &str, now: Instant) -> Result<(), Refused> {
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        let window = self.window;
+        if let Some(times) = state.clients.get_mut(client) {
+            prune(times, now, window);
+            if times.len() as u32 >= self.max_per_client {
+                return Err(Refused {
+                    reason: RefusedBecause::Client,
+                    retry_after: wait(times, now, window),
+                });
+            }
+        }
+        if let Some(pair) = state
+            .accounts
+            .get_mut(account)
+            .and_then(|a| a.per_client.get_mut(client))
+        {
+            prune(pair, now, window);
+            if pair.len() as u32 >= self.max_per_account {
+                return Err(Refused {
+                    reason: RefusedBecause::Account,
+                    retry_after: wait(pair, now, window),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Counts one failed check of `account` from `client` (see [`LoginLimiter::check`]).
+    pub fn failed(&self, account: &str, client: &str, now: Instant) {
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        if state.accounts.len() > SWEEP_ABOVE || state.clients.len() > SWEEP_ABOVE {
+            self.sweep(state, now);
+        }
+        state
+            .clients
+            .entry(client.to_owned())
+            .or_default()
+            .push_back(now);
+        state
+            .accounts
+            .entry(account.to_owned())
+            .or_default()
+            .per_client
+            .entry(client.to_owned())
+            .or_default()
+            .push_back(now);
+    }
+
     /// The account's id, when a failed attempt has named it.
     pub fn known_id(&self, account: &str) -> Option<String> {
         self.lock().accounts.get(account).and_then(|a| a.id.clone())
@@ -264,6 +319,26 @@ mod tests {
     use super::*;
 
     const HOUR: Duration = Duration::from_secs(3600);
+
+    #[test]
+    fn checked_failures_refuse_the_pair_then_the_address_and_share_the_address_budget() {
+        let l = LoginLimiter::new(2, 3, Duration::from_secs(60));
+        let t0 = Instant::now();
+        assert!(l.check("key:a", "ip", t0).is_ok());
+        l.failed("key:a", "ip", t0);
+        l.failed("key:a", "ip", t0);
+        let refused = l.check("key:a", "ip", t0).err().unwrap();
+        assert_eq!(refused.reason, RefusedBecause::Account);
+        // Another address is not affected; another key from this one is, once
+        // the address budget (shared with logins) is spent.
+        assert!(l.check("key:a", "other-ip", t0).is_ok());
+        assert!(l.check("key:b", "ip", t0).is_ok());
+        drop(l.begin("login", "ip", t0).unwrap());
+        let refused = l.check("key:b", "ip", t0).err().unwrap();
+        assert_eq!(refused.reason, RefusedBecause::Client);
+        assert!(l.begin("login", "ip", t0).is_err());
+        assert!(l.check("key:b", "ip", t0 + Duration::from_secs(61)).is_ok());
+    }
 
     #[test]
     fn an_attempt_counts_as_a_failure_from_the_moment_it_starts() {

@@ -3,6 +3,7 @@
 //! that every protected handler takes. Authorization rules themselves live in
 //! each module's `rules.rs`; this module only says who is calling.
 
+pub mod api_key;
 pub mod limiter;
 pub mod password;
 pub mod token;
@@ -61,12 +62,35 @@ impl Role {
 /// The authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
-    /// Account id.
+    /// Account id; for an API key, the key's id (so that what the key does is
+    /// attributed to it: the `actor_id` of its events). It names no account.
     pub user_id: UserId,
     /// Current role.
     pub role: Role,
-    /// The employee record linked to the account, if any.
+    /// The employee record linked to the account, if any (never for a key).
     pub employee_id: Option<EmployeeId>,
+    /// How the caller authenticated.
+    pub via: Via,
+}
+
+/// How a caller authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Via {
+    /// An access token from a login.
+    #[default]
+    Token,
+    /// An API key (a machine client).
+    ApiKey,
+}
+
+/// The answer to an API key lookup.
+pub enum KeyCheck {
+    /// A live key: who it acts as, and its scope.
+    Valid(Principal, api_key::KeyScope),
+    /// Unknown, wrong, malformed or revoked (one answer for all).
+    Invalid,
+    /// Too many failed keys from this client address (or for this key from it).
+    Refused(std::time::Duration),
 }
 
 /// Looks up the current state of an account (active, role, link, credentials
@@ -81,6 +105,14 @@ pub trait AccountLookup: Send + Sync {
         user_id: UserId,
         token_generation: i64,
     ) -> Pin<Box<dyn Future<Output = Result<Option<Principal>, AppError>>>>;
+
+    /// Checks an API key presented from `client` (an address): failures count
+    /// in the login limiter, and past its limits the answer is `Refused`.
+    fn api_key(
+        &self,
+        key: String,
+        client: String,
+    ) -> Pin<Box<dyn Future<Output = Result<KeyCheck, AppError>>>>;
 }
 
 /// What the extractor needs, registered as app data.
@@ -106,50 +138,123 @@ fn unauthorized(message: &str) -> AppError {
     )
 }
 
+/// Header that carries an API key (the other way is `Authorization: Bearer`).
+pub const API_KEY_HEADER: &str = "x-api-key";
+
+/// What the request presents: an API key (`X-API-Key`, or a bearer value that
+/// starts with `hrms_`), a token, or nothing.
+enum Presented {
+    Key(String),
+    Token(String),
+    Nothing,
+}
+
+fn presented(req: &HttpRequest) -> Presented {
+    if let Some(key) = req
+        .headers()
+        .get(API_KEY_HEADER)
+        .and_then(|v| v.to_str().ok())
+    {
+        return Presented::Key(key.trim().to_owned());
+    }
+    let bearer = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let (scheme, token) = v.split_once(' ')?;
+            scheme
+                .eq_ignore_ascii_case("bearer")
+                .then(|| token.trim().to_owned())
+        });
+    match bearer {
+        Some(b) if b.starts_with(api_key::PREFIX) => Presented::Key(b),
+        Some(b) => Presented::Token(b),
+        None => Presented::Nothing,
+    }
+}
+
+/// The client's address as the limiters count it (the peer's IP).
+pub fn client_address(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
 impl FromRequest for AuthUser {
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AuthState>>().cloned();
-        let bearer = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                let (scheme, token) = v.split_once(' ')?;
-                scheme
-                    .eq_ignore_ascii_case("bearer")
-                    .then(|| token.trim().to_owned())
-            });
+        let presented = presented(req);
+        let method = req.method().clone();
+        let path = req.path().to_owned();
+        let client = client_address(req);
         Box::pin(async move {
             let state =
                 state.ok_or_else(|| AppError::internal(anyhow::anyhow!("AuthState missing")))?;
-            let token = bearer.ok_or_else(|| unauthorized("a bearer token is required"))?;
-            let claims = state
-                .tokens
-                .verify(&token)
-                .map_err(|_| unauthorized("the token is invalid or expired"))?;
-            let principal = match &state.accounts {
-                Some(accounts) => accounts
-                    .current(
-                        claims
-                            .sub
-                            .parse()
-                            .map_err(|_| unauthorized("the token is invalid"))?,
-                        claims.gen,
-                    )
-                    .await?
-                    .ok_or_else(|| {
-                        unauthorized("the account is inactive or gone, or the token was revoked")
-                    })?,
-                None => claims
-                    .principal()
-                    .ok_or_else(|| unauthorized("the token is invalid"))?,
+            let principal = match presented {
+                Presented::Nothing => return Err(unauthorized("a bearer token is required")),
+                Presented::Token(token) => from_token(&state, &token).await?,
+                Presented::Key(key) => from_key(&state, key, client, &method, &path).await?,
             };
             tracing::Span::current().record("user.id", tracing::field::display(&principal.user_id));
             Ok(AuthUser(principal))
         })
+    }
+}
+
+async fn from_token(state: &AuthState, token: &str) -> Result<Principal, AppError> {
+    let claims = state
+        .tokens
+        .verify(token)
+        .map_err(|_| unauthorized("the token is invalid or expired"))?;
+    match &state.accounts {
+        Some(accounts) => accounts
+            .current(
+                claims
+                    .sub
+                    .parse()
+                    .map_err(|_| unauthorized("the token is invalid"))?,
+                claims.gen,
+            )
+            .await?
+            .ok_or_else(|| {
+                unauthorized("the account is inactive or gone, or the token was revoked")
+            }),
+        None => claims
+            .principal()
+            .ok_or_else(|| unauthorized("the token is invalid")),
+    }
+}
+
+async fn from_key(
+    state: &AuthState,
+    key: String,
+    client: String,
+    method: &actix_web::http::Method,
+    path: &str,
+) -> Result<Principal, AppError> {
+    // Without the user module there is no key table: no key is valid.
+    let Some(accounts) = &state.accounts else {
+        return Err(unauthorized("the API key is invalid or revoked"));
+    };
+    match accounts.api_key(key, client).await? {
+        KeyCheck::Valid(principal, scope) => match scope.refuses(method, path) {
+            None => Ok(principal),
+            Some(why) => Err(AppError::new(
+                actix_web::http::StatusCode::FORBIDDEN,
+                "api_key_out_of_scope",
+                why,
+            )),
+        },
+        KeyCheck::Invalid => Err(unauthorized("the API key is invalid or revoked")),
+        KeyCheck::Refused(retry_after) => Err(AppError::too_many(
+            "too_many_attempts",
+            "too many invalid API keys from this address; try again later",
+            retry_after,
+        )),
     }
 }
 

@@ -51,6 +51,7 @@ impl Claims {
                 None => None,
                 Some(e) => Some(e.parse().ok()?),
             },
+            via: super::Via::Token,
         })
     }
 }
@@ -198,6 +199,7 @@ mod tests {
             user_id: "0193a2b4-0000-7000-8000-000000000001".parse().unwrap(),
             role: Role::Hr,
             employee_id: Some("0193a2b4-0000-7000-8000-0000000000e1".parse().unwrap()),
+            via: crate::auth::Via::Token,
         }
     }
 

@@ -7,6 +7,22 @@
 //! the same tables and columns.
 
 diesel::table! {
+    api_keys (id) {
+        id -> Text,
+        name -> Text,
+        role -> Text,
+        read_only -> Bool,
+        modules -> Nullable<Text>,
+        secret_hash -> Text,
+        created_at -> Timestamp,
+        created_by -> Text,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        revoked_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     attendance_correction_requests (id) {
         id -> Text,
         record_id -> Text,
@@ -354,6 +370,7 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(
+    api_keys,
     attendance_correction_requests,
     attendance_period_locks,
     attendance_records,

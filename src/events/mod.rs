@@ -164,6 +164,8 @@ event_types! {
     UserRoleChanged = "USER_ROLE_CHANGED": User,
     UserDeactivated = "USER_DEACTIVATED": User,
     UserDeleted = "USER_DELETED": User,
+    UserApiKeyCreated = "USER_API_KEY_CREATED": User,
+    UserApiKeyRevoked = "USER_API_KEY_REVOKED": User,
     EmployeeCreated = "EMPLOYEE_CREATED": Employee,
     EmployeeUpdated = "EMPLOYEE_UPDATED": Employee,
     EmployeeTerminated = "EMPLOYEE_TERMINATED": Employee,

@@ -39,7 +39,7 @@ pub const BEARER: &str = "bearer";
         description = "HR management API: user accounts, login and employee records. \
 Every error is JSON (`ErrorBody`) with a stable snake_case `code`; each operation lists the codes it can answer. \
 Every endpoint except login, `/health/*`, `/metrics` and the API documentation needs `Authorization: Bearer <token>` \
-from `POST /api/v1/auth/login`. Request bodies are JSON of at most `server.max_body_bytes` (`HRMS_MAX_BODY_BYTES`, \
+from `POST /api/v1/auth/login`, or an API key (`POST /api/v1/api-keys`) as `Authorization: Bearer <key>` or `X-API-Key: <key>`. Request bodies are JSON of at most `server.max_body_bytes` (`HRMS_MAX_BODY_BYTES`, \
 64 KiB by default); unknown fields are rejected. Lists are paged with `limit` (default 50; larger values are \
 capped at 200) and `offset`.",
         license(name = "MIT", identifier = "MIT")
@@ -70,7 +70,7 @@ impl utoipa::Modify for SecurityAddon {
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
                     .description(Some(
-                        "An access token from `POST /api/v1/auth/login` (HS256 JWT, valid `HRMS_TOKEN_TTL_SECS`).",
+                        "An access token from `POST /api/v1/auth/login` (HS256 JWT, valid `HRMS_TOKEN_TTL_SECS`), or an API key (`hrms_<id>_<secret>`, from `POST /api/v1/api-keys`; also accepted as `X-API-Key: <key>`).",
                     ))
                     .build(),
             ),
@@ -320,7 +320,23 @@ fn add_standard_responses(doc: &mut Value) {
                     "401",
                     &[(
                         "unauthorized",
-                        "the bearer token is missing, malformed, expired or tampered with, or its account is inactive or gone",
+                        "the bearer token or API key is missing, malformed, expired, revoked or tampered with, or its account is inactive or gone",
+                    )],
+                );
+                set_error(
+                    responses,
+                    "403",
+                    &[(
+                        "api_key_out_of_scope",
+                        "the API key is read-only, or limited to other modules",
+                    )],
+                );
+                set_error(
+                    responses,
+                    "429",
+                    &[(
+                        "too_many_attempts",
+                        "too many invalid API keys from this address (or for this key from it); try again after `Retry-After` seconds",
                     )],
                 );
             }

@@ -92,6 +92,12 @@ id_type!(
     "user id must be a UUID"
 );
 id_type!(
+    /// Id of an API key (UUID v7); also the `actor_id` of what the key does.
+    ApiKeyId,
+    "An API key id (UUID).",
+    "API key id must be a UUID"
+);
+id_type!(
     /// Id of an attendance time record; all its versions share it (UUID v7).
     RecordId,
     "An attendance record id (UUID).",

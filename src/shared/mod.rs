@@ -11,8 +11,8 @@ pub mod text;
 pub mod time_zone;
 
 pub use ids::{
-    CalendarId, CheckId, EmployeeId, LeaveRequestId, LedgerEntryId, LockId, OptOutId, RecordId,
-    RequestId, UserId, ViolationId,
+    ApiKeyId, CalendarId, CheckId, EmployeeId, LeaveRequestId, LedgerEntryId, LockId, OptOutId,
+    RecordId, RequestId, UserId, ViolationId,
 };
 pub use text::{Label, PersonName, LABEL_MAX, NAME_MAX};
 pub use time_zone::TimeZone;

@@ -41,6 +41,7 @@ async fn manager_of(app: &TestApp, employee: &EmployeeId) -> (Principal, String)
             .expect("user id"),
         role: Role::Manager,
         employee_id: Some(*employee),
+        via: hrms::auth::Via::Token,
     };
     (who, token)
 }

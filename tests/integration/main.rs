@@ -2,6 +2,7 @@
 //! PostgreSQL with HRMS_TEST_DATABASE_URL), librdkafka's in-process mock cluster
 //! and a real HTTP peer. One test binary keeps link time down.
 
+mod api_keys;
 mod attendance;
 mod auth;
 mod common;

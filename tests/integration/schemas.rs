@@ -202,6 +202,42 @@ async fn every_buildable_event() -> Vec<(EventType, Value)> {
     // Families whose modules have not landed yet: through their factories.
     for t in EventType::ALL.iter().copied() {
         match t.family() {
+            Family::User
+                if matches!(
+                    t,
+                    EventType::UserApiKeyCreated | EventType::UserApiKeyRevoked
+                ) =>
+            {
+                let revoked = t == EventType::UserApiKeyRevoked;
+                let key = "0193a2b4-0000-7000-8000-0000000000a1";
+                let admin = "0193a2b4-0000-7000-8000-0000000000a2";
+                // A key of every module, and one narrowed to reads of two.
+                for (read_only, modules) in [(false, None), (true, Some(vec!["employee", "leave"]))]
+                {
+                    built.push(user_event(
+                        &ctx(Some(admin)),
+                        t,
+                        key,
+                        if revoked {
+                            vec!["revoked_at".into(), "revoked_by".into()]
+                        } else {
+                            vec![]
+                        },
+                        json!({
+                            "id": key,
+                            "name": "payroll-export",
+                            "role": "hr",
+                            "read_only": read_only,
+                            "modules": modules,
+                            "created_at": "2026-12-03T08:00:00Z",
+                            "created_by": admin,
+                            "last_used_at": if revoked { Some("2026-12-03T09:00:00Z") } else { None },
+                            "revoked_at": if revoked { Some("2026-12-03T10:00:00Z") } else { None },
+                            "revoked_by": if revoked { Some(admin) } else { None },
+                        }),
+                    ));
+                }
+            }
             Family::User => built.push(user_event(
                 &ctx(Some("u-1")),
                 t,

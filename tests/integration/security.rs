@@ -18,10 +18,10 @@ use crate::common::*;
 
 /// A response read off a raw connection.
 #[derive(Debug)]
-struct RawReply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Value,
+pub(crate) struct RawReply {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Value,
 }
 
 impl RawReply {
@@ -38,7 +38,7 @@ fn port(app: &TestApp) -> u16 {
 }
 
 /// A connection to the app from the loopback address `from` (127.0.0.x).
-async fn connect_from(app: &TestApp, from: &str) -> TcpStream {
+pub(crate) async fn connect_from(app: &TestApp, from: &str) -> TcpStream {
     let socket = TcpSocket::new_v4().unwrap();
     socket
         .bind(format!("{from}:0").parse::<SocketAddr>().unwrap())
@@ -70,7 +70,7 @@ fn parse(raw: &[u8]) -> RawReply {
 }
 
 /// Sends one request (closing the connection after it) and reads the answer.
-async fn send(mut conn: TcpStream, request: String) -> RawReply {
+pub(crate) async fn send(mut conn: TcpStream, request: String) -> RawReply {
     conn.write_all(request.as_bytes()).await.unwrap();
     let mut buf = Vec::new();
     tokio::time::timeout(Duration::from_secs(20), conn.read_to_end(&mut buf))

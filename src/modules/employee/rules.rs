@@ -444,6 +444,7 @@ mod tests {
             user_id: crate::shared::UserId::generate(),
             role,
             employee_id: emp,
+            via: crate::auth::Via::Token,
         };
         assert_eq!(scope_for(&who(Role::Admin, None)), EmployeeScope::All);
         assert_eq!(scope_for(&who(Role::Hr, Some(e))), EmployeeScope::All);

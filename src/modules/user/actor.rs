@@ -6,26 +6,32 @@
 use actix::{Actor, Handler, Message, SyncContext};
 
 use super::errors::UserError;
-use super::model::{NewUser, UserFilter, UserPatch, UserRow};
+use std::sync::Arc;
+
+use secrecy::SecretString;
+
+use super::model::{ApiKeyRow, NewApiKey, NewUser, UserFilter, UserPatch, UserRow};
 use super::rules::{self, Denied, UserScope};
 use super::{events, repository as repo};
-use crate::auth::{password, Principal};
+use crate::auth::api_key::{KeyHasher, KeyScope, PresentedKey};
+use crate::auth::{password, Principal, Via};
 use crate::db::Db;
 use crate::events::EventContext;
 use crate::events::EventType;
 use crate::outbox::{Deliver, Outbox, SubscribedEvent};
-use crate::shared::{clock, Page, UserId};
+use crate::shared::{clock, ApiKeyId, Page, UserId};
 
 /// The user module's actor.
 pub struct UserActor {
     db: Db,
     outbox: Outbox,
+    keys: Arc<KeyHasher>,
 }
 
 impl UserActor {
-    /// One instance per SyncArbiter thread.
-    pub fn new(db: Db, outbox: Outbox) -> Self {
-        Self { db, outbox }
+    /// One instance per SyncArbiter thread; `keys` hashes and checks API keys.
+    pub fn new(db: Db, outbox: Outbox, keys: Arc<KeyHasher>) -> Self {
+        Self { db, outbox, keys }
     }
 
     /// The database pool (for the module's contract handlers).
@@ -143,6 +149,7 @@ fn principal(row: &UserRow) -> Result<Principal, UserError> {
             .map(str::parse)
             .transpose()
             .context("stored employee id is not a UUID")?,
+        via: Via::Token,
     })
 }
 
@@ -385,5 +392,190 @@ impl UserActor {
             tracing::info!(user.id = %id, employee.id = %employee_id, event.id = %event.event_id, "account deactivated: its employee was terminated");
         }
         Ok(())
+    }
+}
+
+/// Create an API key; answers the row and, this once, the key.
+#[derive(Message)]
+#[rtype(result = "Result<(ApiKeyRow, SecretString), UserError>")]
+pub struct CreateApiKey {
+    /// Request context.
+    pub ctx: EventContext,
+    /// Who asks.
+    pub by: Principal,
+    /// Validated input.
+    pub input: NewApiKey,
+}
+
+/// List API keys.
+#[derive(Message)]
+#[rtype(result = "Result<(Vec<ApiKeyRow>, i64), UserError>")]
+pub struct ListApiKeys {
+    /// Who asks.
+    pub by: Principal,
+    /// Only revoked (`true`) or only live (`false`) keys.
+    pub revoked: Option<bool>,
+    /// Window.
+    pub page: Page,
+}
+
+/// Read one API key.
+#[derive(Message)]
+#[rtype(result = "Result<ApiKeyRow, UserError>")]
+pub struct GetApiKey {
+    /// Who asks.
+    pub by: Principal,
+    /// Which key.
+    pub id: ApiKeyId,
+}
+
+/// Revoke a live API key; answers the key as revoked.
+#[derive(Message)]
+#[rtype(result = "Result<ApiKeyRow, UserError>")]
+pub struct RevokeApiKey {
+    /// Request context.
+    pub ctx: EventContext,
+    /// Who asks.
+    pub by: Principal,
+    /// Which key.
+    pub id: ApiKeyId,
+}
+
+/// Authentication: whether a presented key is live and right; if so, who it
+/// acts as and its scope. Records the use (at most once a minute per key).
+#[derive(Message)]
+#[rtype(result = "Result<Option<(Principal, KeyScope)>, UserError>")]
+pub struct CheckApiKey {
+    /// The key as presented.
+    pub key: PresentedKey,
+}
+
+/// How stale `last_used_at` may get before a use rewrites it: one write a
+/// minute per key at most, however many requests it makes.
+const KEY_USE_RESOLUTION: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
+
+fn key_denied(d: Denied) -> UserError {
+    match d {
+        Denied::Role(m) => UserError::Forbidden(m.to_owned()),
+        other => denied(other),
+    }
+}
+
+impl Handler<CreateApiKey> for UserActor {
+    type Result = Result<(ApiKeyRow, SecretString), UserError>;
+
+    fn handle(&mut self, msg: CreateApiKey, _: &mut Self::Context) -> Self::Result {
+        rules::may_manage_keys(&msg.by).map_err(key_denied)?;
+        let id = ApiKeyId::generate();
+        let new = self.keys.generate(id);
+        let row = ApiKeyRow {
+            id: id.to_string(),
+            name: msg.input.name,
+            role: msg.input.role.as_str().to_owned(),
+            read_only: msg.input.read_only,
+            modules: msg.input.modules.map(|m| m.join(",")),
+            secret_hash: new.hash,
+            created_at: clock::now_naive(),
+            created_by: msg.by.user_id.to_string(),
+            last_used_at: None,
+            revoked_at: None,
+            revoked_by: None,
+        };
+        let mut conn = self.db.get()?;
+        let row = self.outbox.commit(&mut conn, &msg.ctx, |c| {
+            if repo::live_key_named(c, &row.name)? {
+                return Err(UserError::ApiKeyNameTaken);
+            }
+            repo::insert_key(c, &row)?;
+            let events = events::key_created(&msg.ctx, &row);
+            Ok((row, events))
+        })?;
+        tracing::info!(api_key.id = %row.id, api_key.role = %row.role, user.id = %msg.by.user_id, "API key created");
+        Ok((row, new.key))
+    }
+}
+
+impl Handler<ListApiKeys> for UserActor {
+    type Result = Result<(Vec<ApiKeyRow>, i64), UserError>;
+
+    fn handle(&mut self, msg: ListApiKeys, _: &mut Self::Context) -> Self::Result {
+        rules::may_manage_keys(&msg.by).map_err(key_denied)?;
+        let mut conn = self.db.get()?;
+        Ok(repo::list_keys(&mut conn, msg.revoked, msg.page)?)
+    }
+}
+
+impl Handler<GetApiKey> for UserActor {
+    type Result = Result<ApiKeyRow, UserError>;
+
+    fn handle(&mut self, msg: GetApiKey, _: &mut Self::Context) -> Self::Result {
+        rules::may_manage_keys(&msg.by).map_err(key_denied)?;
+        let mut conn = self.db.get()?;
+        repo::find_key(&mut conn, &msg.id.to_string())?.ok_or(UserError::ApiKeyNotFound)
+    }
+}
+
+impl Handler<RevokeApiKey> for UserActor {
+    type Result = Result<ApiKeyRow, UserError>;
+
+    fn handle(&mut self, msg: RevokeApiKey, _: &mut Self::Context) -> Self::Result {
+        rules::may_manage_keys(&msg.by).map_err(key_denied)?;
+        let id = msg.id.to_string();
+        let by = msg.by.user_id.to_string();
+        let mut conn = self.db.get()?;
+        let row = self.outbox.commit(&mut conn, &msg.ctx, |c| {
+            let current = repo::find_key(c, &id)?.ok_or(UserError::ApiKeyNotFound)?;
+            if current.revoked_at.is_some() {
+                return Err(UserError::ApiKeyRevoked);
+            }
+            let now = clock::now_naive();
+            if !repo::revoke_key(c, &id, &by, now)? {
+                return Err(UserError::ApiKeyRevoked);
+            }
+            let row = ApiKeyRow {
+                revoked_at: Some(now),
+                revoked_by: Some(by.clone()),
+                ..current
+            };
+            let events = events::key_revoked(&msg.ctx, &row);
+            Ok((row, events))
+        })?;
+        tracing::info!(api_key.id = %row.id, user.id = %msg.by.user_id, "API key revoked");
+        Ok(row)
+    }
+}
+
+impl Handler<CheckApiKey> for UserActor {
+    type Result = Result<Option<(Principal, KeyScope)>, UserError>;
+
+    fn handle(&mut self, msg: CheckApiKey, _: &mut Self::Context) -> Self::Result {
+        use anyhow::Context;
+        let mut conn = self.db.get()?;
+        let Some(row) = repo::find_key(&mut conn, &msg.key.id.to_string())? else {
+            return Ok(None);
+        };
+        if !self.keys.matches(&msg.key, &row.secret_hash) || row.revoked_at.is_some() {
+            return Ok(None);
+        }
+        let now = clock::now_naive();
+        if row
+            .last_used_at
+            .is_none_or(|t| now.signed_duration_since(t) >= KEY_USE_RESOLUTION)
+        {
+            repo::touch_key(&mut conn, &row.id, now)?;
+        }
+        let role = crate::auth::Role::parse(&row.role)
+            .context("stored API key role is not a role")?;
+        let principal = Principal {
+            user_id: row.id.parse().context("stored API key id is not a UUID")?,
+            role,
+            employee_id: None,
+            via: Via::ApiKey,
+        };
+        let scope = KeyScope {
+            read_only: row.read_only,
+            modules: row.module_list(),
+        };
+        Ok(Some((principal, scope)))
     }
 }

@@ -30,6 +30,15 @@ pub enum UserError {
     /// The current password given is wrong.
     #[error("wrong current password")]
     WrongCurrentPassword,
+    /// No such API key.
+    #[error("API key not found")]
+    ApiKeyNotFound,
+    /// A live API key has this name.
+    #[error("API key name in use")]
+    ApiKeyNameTaken,
+    /// The API key is revoked already.
+    #[error("API key already revoked")]
+    ApiKeyRevoked,
     /// Unknown account, wrong password or inactive account (one answer for all).
     #[error("invalid credentials")]
     InvalidCredentials,
@@ -42,6 +51,14 @@ impl From<diesel::result::Error> for UserError {
     fn from(err: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
         match err {
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info)
+                if info
+                    .constraint_name()
+                    .is_some_and(|c| c.contains("api_keys"))
+                    || info.message().contains("api_keys") =>
+            {
+                UserError::ApiKeyNameTaken
+            }
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info)
                 if info
                     .constraint_name()
@@ -80,6 +97,16 @@ impl From<UserError> for AppError {
             UserError::Forbidden(m) => forbidden(m),
             UserError::WrongCurrentPassword => {
                 AppError::unprocessable("wrong_current_password", "current_password is not correct")
+            }
+            UserError::ApiKeyNotFound => {
+                AppError::not_found("api_key_not_found", "API key not found")
+            }
+            UserError::ApiKeyNameTaken => AppError::conflict(
+                "api_key_name_taken",
+                "a live API key already has this name",
+            ),
+            UserError::ApiKeyRevoked => {
+                AppError::conflict("api_key_revoked", "the API key is revoked already")
             }
             UserError::InvalidCredentials => AppError::new(
                 actix_web::http::StatusCode::UNAUTHORIZED,

@@ -1,10 +1,11 @@
 //! Events of the user module: `USER_CREATED`, `USER_UPDATED`, `USER_ROLE_CHANGED`,
-//! `USER_DEACTIVATED`, `USER_DELETED`, the `account_created` notification, and an
-//! `AUDIT_USER_ACTION` per change. Never the password or its hash.
+//! `USER_DEACTIVATED`, `USER_DELETED`, `USER_API_KEY_CREATED`,
+//! `USER_API_KEY_REVOKED`, the `account_created` notification, and an
+//! `AUDIT_USER_ACTION` per change. Never the password, a key, or their hashes.
 
 use serde_json::json;
 
-use super::model::{UserResponse, UserRow};
+use super::model::{ApiKeyResponse, ApiKeyRow, UserResponse, UserRow};
 use crate::events::{
     audit_event, notification_event, user_event, AuditAction, Event, EventContext, EventType,
     SourceModule,
@@ -15,12 +16,22 @@ fn snapshot(row: &UserRow) -> serde_json::Value {
 }
 
 fn audit(ctx: &EventContext, action: &str, id: &str, details: serde_json::Value) -> Event {
+    audit_of(ctx, action, "user", id, details)
+}
+
+fn audit_of(
+    ctx: &EventContext,
+    action: &str,
+    resource_type: &str,
+    id: &str,
+    details: serde_json::Value,
+) -> Event {
     audit_event(
         ctx,
         SourceModule::User,
         AuditAction {
             action,
-            resource_type: "user",
+            resource_type,
             resource_id: id,
             details,
         },
@@ -112,5 +123,43 @@ pub fn deleted(ctx: &EventContext, row: &UserRow) -> Vec<Event> {
     vec![
         user_event(ctx, EventType::UserDeleted, &row.id, vec![], snapshot(row)),
         audit(ctx, "user.delete", &row.id, json!({})),
+    ]
+}
+
+fn key_snapshot(row: &ApiKeyRow) -> serde_json::Value {
+    serde_json::to_value(ApiKeyResponse::from(row)).unwrap_or_default()
+}
+
+/// An API key was created (its description; never the key or its hash).
+pub fn key_created(ctx: &EventContext, row: &ApiKeyRow) -> Vec<Event> {
+    vec![
+        user_event(
+            ctx,
+            EventType::UserApiKeyCreated,
+            &row.id,
+            vec![],
+            key_snapshot(row),
+        ),
+        audit_of(
+            ctx,
+            "api_key.create",
+            "api_key",
+            &row.id,
+            json!({ "role": row.role, "read_only": row.read_only, "modules": row.module_list() }),
+        ),
+    ]
+}
+
+/// An API key was revoked.
+pub fn key_revoked(ctx: &EventContext, row: &ApiKeyRow) -> Vec<Event> {
+    vec![
+        user_event(
+            ctx,
+            EventType::UserApiKeyRevoked,
+            &row.id,
+            vec!["revoked_at".into(), "revoked_by".into()],
+            key_snapshot(row),
+        ),
+        audit_of(ctx, "api_key.revoke", "api_key", &row.id, json!({})),
     ]
 }

@@ -11,12 +11,12 @@ use super::errors::UserError;
 use super::model::*;
 use super::rules;
 use crate::auth::limiter::LoginLimiter;
-use crate::auth::{AuthUser, TokenService};
+use crate::auth::{client_address, AuthUser, TokenService, Via};
 use crate::config::AuthSettings;
 use crate::error::AppError;
 use crate::http::RequestMeta;
 use crate::modules::employee::{EmployeeId, EmployeeStatus, GetEmployeeFacts};
-use crate::shared::UserId;
+use crate::shared::{ApiKeyId, UserId};
 
 /// The employee module's answer to "does this employee exist", as the user
 /// module receives it: a recipient of the contract message, not the actor's
@@ -51,28 +51,14 @@ impl LoginGuard {
     }
 }
 
-fn too_many(retry_after: std::time::Duration) -> HttpResponse {
-    too_many_because(retry_after, "too many failed logins; try again later")
-}
-
-fn too_many_because(retry_after: std::time::Duration, message: &str) -> HttpResponse {
-    let err = AppError::new(
-        actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+fn too_many(retry_after: std::time::Duration) -> AppError {
+    AppError::too_many(
         "too_many_attempts",
-        message,
-    );
-    let mut resp = actix_web::ResponseError::error_response(&err);
-    if let Ok(v) = header::HeaderValue::from_str(&retry_after.as_secs().max(1).to_string()) {
-        resp.headers_mut().insert(header::RETRY_AFTER, v);
-    }
-    resp
+        "too many failed logins; try again later",
+        retry_after,
+    )
 }
 
-fn client_address(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned())
-}
 
 /// The limiter key of `current_password` checks on the account `id` (counted
 /// per account and address like logins, in a budget of their own).
@@ -119,7 +105,7 @@ pub async fn login(
                 limit = refused.reason.as_str(),
                 "login refused: too many attempts"
             );
-            return Ok(too_many(refused.retry_after));
+            return Err(too_many(refused.retry_after));
         }
     };
     match actor
@@ -176,9 +162,17 @@ pub async fn login(
     path = "/api/v1/auth/me",
     tag = "auth",
     security(("bearer" = [])),
-    responses((status = 200, description = "The caller's account.", body = UserResponse))
+    responses(
+        (status = 200, description = "The caller's account.", body = UserResponse),
+        (status = 403, description = "- `forbidden`: the caller is an API key, not an account"),
+    )
 )]
 pub async fn get_me(actor: Users, user: AuthUser) -> Result<HttpResponse, AppError> {
+    if user.0.via == Via::ApiKey {
+        return Err(crate::auth::forbidden(
+            "an API key is not an account: GET /api/v1/auth/me describes logged-in accounts only",
+        ));
+    }
     let id = user.0.user_id;
     let row = actor.send(GetUser { by: user.0, id }).await??;
     Ok(HttpResponse::Ok().json(UserResponse::from(row)))
@@ -357,9 +351,10 @@ pub async fn update_user(
                     limit = refused.reason.as_str(),
                     "password change refused: too many wrong current passwords"
                 );
-                return Ok(too_many_because(
-                    refused.retry_after,
+                return Err(AppError::too_many(
+                    "too_many_attempts",
                     "too many wrong current passwords; try again later",
+                    refused.retry_after,
                 ));
             }
         }
@@ -422,4 +417,138 @@ pub async fn delete_user(
         })
         .await??;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// `POST /api/v1/api-keys`: a named key for a machine client; the key is in
+/// this answer only.
+#[utoipa::path(
+    post,
+    path = "/api/v1/api-keys",
+    tag = "api-keys",
+    request_body = CreateApiKeyRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created. The answer carries the key, which is shown this once.", body = CreatedApiKey, headers(("Location" = String, description = "`/api/v1/api-keys/{id}` of the new key."))),
+        (status = 403, description = "- `forbidden`: only an admin, logged in (not with a key), manages API keys"),
+        (status = 409, description = "- `api_key_name_taken`: a live key already has this name"),
+        (status = 422, description = "- `validation_failed`: fields are invalid (`details` names each)"),
+    )
+)]
+pub async fn create_api_key(
+    actor: Users,
+    user: AuthUser,
+    meta: RequestMeta,
+    body: web::Json<CreateApiKeyRequest>,
+) -> Result<HttpResponse, AppError> {
+    use secrecy::ExposeSecret;
+    rules::may_manage_keys(&user.0).map_err(|_| {
+        crate::auth::forbidden("only an admin, logged in (not with a key), manages API keys")
+    })?;
+    let input = rules::validate_key_create(body.into_inner()).map_err(UserError::Validation)?;
+    let (row, key) = actor
+        .send(CreateApiKey {
+            ctx: meta.event_context_by(&user.0),
+            by: user.0,
+            input,
+        })
+        .await??;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/api-keys/{}", row.id)))
+        .json(CreatedApiKey {
+            description: ApiKeyResponse::from(&row),
+            key: key.expose_secret().to_owned(),
+        }))
+}
+
+/// `GET /api/v1/api-keys`
+#[utoipa::path(
+    get,
+    path = "/api/v1/api-keys",
+    tag = "api-keys",
+    params(ListApiKeysQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "API keys, oldest first (never the keys or their hashes).", body = ApiKeyPage),
+        (status = 403, description = "- `forbidden`: only an admin, logged in (not with a key), manages API keys"),
+        (status = 422, description = "- `validation_failed`: the page window is invalid (`details` names each)"),
+    )
+)]
+pub async fn list_api_keys(
+    actor: Users,
+    user: AuthUser,
+    query: web::Query<ListApiKeysQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (revoked, page) =
+        rules::validate_key_list(query.into_inner()).map_err(UserError::Validation)?;
+    let (rows, total) = actor
+        .send(ListApiKeys {
+            by: user.0,
+            revoked,
+            page,
+        })
+        .await??;
+    Ok(HttpResponse::Ok().json(ApiKeyPage {
+        items: rows.iter().map(ApiKeyResponse::from).collect(),
+        total,
+        limit: page.limit,
+        offset: page.offset,
+    }))
+}
+
+/// `GET /api/v1/api-keys/{id}`
+#[utoipa::path(
+    get,
+    path = "/api/v1/api-keys/{id}",
+    tag = "api-keys",
+    params(("id" = uuid::Uuid, Path, description = "The key's id.")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The key (never the key itself or its hash).", body = ApiKeyResponse),
+        (status = 403, description = "- `forbidden`: only an admin, logged in (not with a key), manages API keys"),
+        (status = 404, description = "- `api_key_not_found`: no key with this id"),
+    )
+)]
+pub async fn get_api_key(
+    actor: Users,
+    user: AuthUser,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, AppError> {
+    let row = actor
+        .send(GetApiKey {
+            by: user.0,
+            id: ApiKeyId::from(id.into_inner()),
+        })
+        .await??;
+    Ok(HttpResponse::Ok().json(ApiKeyResponse::from(&row)))
+}
+
+/// `DELETE /api/v1/api-keys/{id}`: revokes the key at once (its next request
+/// is 401); the record stays, so that audit entries naming it stay explained.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/api-keys/{id}",
+    tag = "api-keys",
+    params(("id" = uuid::Uuid, Path, description = "The key's id.")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Revoked: the key as it is now.", body = ApiKeyResponse),
+        (status = 403, description = "- `forbidden`: only an admin, logged in (not with a key), manages API keys"),
+        (status = 404, description = "- `api_key_not_found`: no key with this id"),
+        (status = 409, description = "- `api_key_revoked`: the key is revoked already"),
+    )
+)]
+pub async fn revoke_api_key(
+    actor: Users,
+    user: AuthUser,
+    meta: RequestMeta,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, AppError> {
+    let row = actor
+        .send(RevokeApiKey {
+            ctx: meta.event_context_by(&user.0),
+            by: user.0,
+            id: ApiKeyId::from(id.into_inner()),
+        })
+        .await??;
+    Ok(HttpResponse::Ok().json(ApiKeyResponse::from(&row)))
 }

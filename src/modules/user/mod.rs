@@ -1,16 +1,18 @@
 //! User module: login accounts with roles (admin, hr, manager, employee), an
 //! optional link to an employee record, login issuing short-lived tokens.
 //!
-//! - Owns: the `users` table.
+//! - Owns: the `users` and `api_keys` tables.
 //! - Emits: `USER_CREATED`, `USER_UPDATED`, `USER_ROLE_CHANGED`,
-//!   `USER_DEACTIVATED`, `USER_DELETED`, the `account_created` notification
+//!   `USER_DEACTIVATED`, `USER_DELETED`, `USER_API_KEY_CREATED`,
+//!   `USER_API_KEY_REVOKED`, the `account_created` notification
 //!   (`NOTIFICATION_EMAIL`), and an `AUDIT_USER_ACTION` per change.
 //! - Consumes: `EMPLOYEE_TERMINATED` (in-process subscription `user-terminations`):
 //!   the linked account is deactivated. Asks the employee module
 //!   (`GetEmployeeFacts`, through an `actix::Recipient`, not the employee
 //!   actor's type) before linking, and refuses links to terminated records.
 //! - Actor messages: `CreateUser`, `GetUser`, `ListUsers`, `UpdateUser`,
-//!   `DeleteUser`, `Login`, `CurrentPrincipal`, `CountUsers`.
+//!   `DeleteUser`, `Login`, `CurrentPrincipal`, `CountUsers`, `CreateApiKey`,
+//!   `ListApiKeys`, `GetApiKey`, `RevokeApiKey`, `CheckApiKey`.
 
 mod actor;
 pub mod contract;
@@ -32,7 +34,8 @@ use actix_web::web;
 use futures::future::LocalBoxFuture;
 use utoipa::OpenApi as _;
 
-use crate::auth::{AccountLookup, Principal, Role};
+use crate::auth::api_key::{KeyHasher, PresentedKey};
+use crate::auth::{AccountLookup, KeyCheck, Principal, Role};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::config::Settings;
@@ -45,15 +48,18 @@ pub use crate::shared::UserId;
 pub use actor::UserActor;
 pub use contract::{Contact, ContactsOf};
 
-/// Starts the actor on `threads` blocking threads.
-pub fn start(db: Db, outbox: Outbox, threads: usize) -> Addr<UserActor> {
+/// Starts the actor on `threads` blocking threads; `keys` hashes API keys.
+pub fn start(db: Db, outbox: Outbox, threads: usize, keys: Arc<KeyHasher>) -> Addr<UserActor> {
     SyncArbiter::start(threads.max(1), move || {
-        UserActor::new(db.clone(), outbox.clone())
+        UserActor::new(db.clone(), outbox.clone(), keys.clone())
     })
 }
 
-/// Account lookups for the authentication extractor.
-pub struct Accounts(pub Addr<UserActor>);
+/// Account and API key lookups for the authentication extractor.
+pub struct Accounts {
+    lookups: Addr<UserActor>,
+    guard: web::Data<handlers::LoginGuard>,
+}
 
 impl AccountLookup for Accounts {
     fn current(
@@ -61,7 +67,7 @@ impl AccountLookup for Accounts {
         user_id: UserId,
         token_generation: i64,
     ) -> Pin<Box<dyn Future<Output = Result<Option<Principal>, AppError>>>> {
-        let addr = self.0.clone();
+        let addr = self.lookups.clone();
         Box::pin(async move {
             Ok(addr
                 .send(actor::CurrentPrincipal {
@@ -69,6 +75,49 @@ impl AccountLookup for Accounts {
                     token_generation,
                 })
                 .await??)
+        })
+    }
+
+    /// Failures count in the login limiter, per (key id, address) and per
+    /// address (the address budget is the one logins spend), checked before the
+    /// key: a flood of wrong keys is refused with 429 before any lookup.
+    fn api_key(
+        &self,
+        key: String,
+        client: String,
+    ) -> Pin<Box<dyn Future<Output = Result<KeyCheck, AppError>>>> {
+        let addr = self.lookups.clone();
+        let guard = self.guard.clone();
+        Box::pin(async move {
+            let presented = PresentedKey::parse(&key);
+            let id = presented.as_ref().map(|p| p.id.to_string());
+            let account = format!("api-key:{}", id.as_deref().unwrap_or("malformed"));
+            let now = std::time::Instant::now();
+            if let Err(refused) = guard.limiter.check(&account, &client, now) {
+                tracing::warn!(
+                    api_key.id = id.as_deref().unwrap_or("malformed"),
+                    client.address = %client,
+                    limit = refused.reason.as_str(),
+                    "API key refused: too many invalid keys"
+                );
+                return Ok(KeyCheck::Refused(refused.retry_after));
+            }
+            let found = match presented {
+                Some(key) => addr.send(actor::CheckApiKey { key }).await??,
+                None => None,
+            };
+            match found {
+                Some((principal, scope)) => Ok(KeyCheck::Valid(principal, scope)),
+                None => {
+                    guard.limiter.failed(&account, &client, now);
+                    tracing::info!(
+                        api_key.id = id.as_deref().unwrap_or("malformed"),
+                        client.address = %client,
+                        "API key invalid or revoked"
+                    );
+                    Ok(KeyCheck::Invalid)
+                }
+            }
         })
     }
 }
@@ -124,23 +173,26 @@ fn mount(deps: &ModuleDeps) -> LocalBoxFuture<'_, anyhow::Result<Module>> {
     Box::pin(async move {
         let settings = &deps.settings;
         crate::auth::password::configure_pool(settings.auth.hash_threads)?;
-        let addr = start(deps.db.clone(), deps.outbox.clone(), deps.threads);
+        let keys = Arc::new(KeyHasher::from_settings(&settings.auth)?);
+        let addr = start(deps.db.clone(), deps.outbox.clone(), deps.threads, keys.clone());
         // The per-request account lookup runs on actor threads of its own, so
         // it never queues behind logins and password changes.
-        let lookups = start(deps.db.clone(), deps.outbox.clone(), 2);
+        let lookups = start(deps.db.clone(), deps.outbox.clone(), 2, keys);
+        let login_guard = web::Data::new(handlers::LoginGuard::new(
+            deps.tokens.clone(),
+            &settings.auth,
+        ));
         deps.handles
             .provide::<actix::Recipient<ContactsOf>>(lookups.clone().recipient());
-        deps.handles
-            .provide(Arc::new(Accounts(lookups)) as Arc<dyn AccountLookup>);
+        deps.handles.provide(Arc::new(Accounts {
+            lookups,
+            guard: login_guard.clone(),
+        }) as Arc<dyn AccountLookup>);
         deps.outbox.subscriptions().register(Subscription {
             name: actor::TERMINATIONS,
             event_types: vec![EventType::EmployeeTerminated],
             recipient: addr.clone().recipient(),
         })?;
-        let login_guard = web::Data::new(handlers::LoginGuard::new(
-            deps.tokens.clone(),
-            &settings.auth,
-        ));
         bootstrap_admin(settings, &addr).await?;
         Ok(Module {
             name: MODULE.name,

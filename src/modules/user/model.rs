@@ -9,7 +9,7 @@ use utoipa::openapi::RefOr;
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use crate::auth::Role;
-use crate::db::schema::users;
+use crate::db::schema::{api_keys, users};
 use crate::shared::{present, EmployeeId, WorkEmail};
 
 /// The shape of a display name (documentation only: the rules check it).
@@ -298,6 +298,224 @@ impl From<UserRow> for UserResponse {
 pub struct UserPage {
     /// The page.
     pub items: Vec<UserResponse>,
+    /// Matches in all pages.
+    #[schema(minimum = 0)]
+    pub total: i64,
+    /// Page size used (the requested one, capped at 200).
+    #[schema(minimum = 1, maximum = 200)]
+    pub limit: i64,
+    /// Offset used.
+    #[schema(minimum = 0)]
+    pub offset: i64,
+}
+
+/// The `api_keys` row. Never carries the key itself, only its keyed hash.
+#[derive(Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = api_keys)]
+#[diesel(treat_none_as_null = true)]
+pub struct ApiKeyRow {
+    /// UUID v7; the key's `actor_id` in events.
+    pub id: String,
+    /// What the key is for (unique among live keys).
+    pub name: String,
+    /// `admin` or `hr`.
+    pub role: String,
+    /// Only reads.
+    pub read_only: bool,
+    /// Comma-separated module names; `None` = every module.
+    pub modules: Option<String>,
+    /// HMAC-SHA256 of the key under the server key, hex.
+    pub secret_hash: String,
+    /// UTC.
+    pub created_at: NaiveDateTime,
+    /// Account id of the admin who created it.
+    pub created_by: String,
+    /// UTC, to the minute.
+    pub last_used_at: Option<NaiveDateTime>,
+    /// UTC; set once.
+    pub revoked_at: Option<NaiveDateTime>,
+    /// Account id of the admin who revoked it.
+    pub revoked_by: Option<String>,
+}
+
+impl std::fmt::Debug for ApiKeyRow {
+    // Never the hash.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiKeyRow")
+            .field("id", &self.id)
+            .field("role", &self.role)
+            .field("revoked", &self.revoked_at.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ApiKeyRow {
+    /// The module list, `None` for every module.
+    pub fn module_list(&self) -> Option<Vec<String>> {
+        self.modules
+            .as_deref()
+            .map(|m| m.split(',').map(str::to_owned).collect())
+    }
+}
+
+/// A validated new key.
+#[derive(Debug, Clone)]
+pub struct NewApiKey {
+    /// Trimmed name.
+    pub name: String,
+    /// `Admin` or `Hr`.
+    pub role: Role,
+    /// Only reads.
+    pub read_only: bool,
+    /// Sorted, distinct module names; `None` = every module.
+    pub modules: Option<Vec<String>>,
+}
+
+/// The shape of an API key's name (documentation only: the rules check it).
+pub struct ApiKeyName;
+
+impl PartialSchema for ApiKeyName {
+    fn schema() -> RefOr<Schema> {
+        crate::http::openapi::schema::trimmed_text(
+            super::rules::API_KEY_NAME_MAX,
+            "What the key is for, unique among live keys (e.g. `payroll-export`);",
+        )
+    }
+}
+
+impl ToSchema for ApiKeyName {}
+
+/// A module a key may be limited to.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ScopeModule {
+    /// Accounts (`/users`, `/auth`).
+    User,
+    /// Employee records.
+    Employee,
+    /// Leave.
+    Leave,
+    /// Attendance.
+    Attendance,
+    /// Compliance.
+    Compliance,
+}
+
+/// The role of a key: a key acts for a service, not for a person, so it has
+/// no employee record and no reporting chain (hence no manager or employee keys).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiKeyRole {
+    /// Everything (operator routes included, unless the key lists modules).
+    Admin,
+    /// What the hr role may do.
+    Hr,
+}
+
+/// `POST /api/v1/api-keys` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateApiKeyRequest {
+    /// What the key is for.
+    #[schema(value_type = ApiKeyName)]
+    pub name: String,
+    /// The role the key acts with: `admin` or `hr`.
+    #[schema(value_type = ApiKeyRole)]
+    pub role: String,
+    /// Only reads (`GET`, `HEAD`): every other method is 403
+    /// `api_key_out_of_scope`. Default `false`.
+    #[serde(default)]
+    pub read_only: Option<bool>,
+    /// Only these modules' routes (others are 403 `api_key_out_of_scope`, and
+    /// so are the operator routes); absent or `null` = every module.
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<ScopeModule>>, min_items = 1)]
+    pub modules: Option<Vec<String>>,
+}
+
+/// `GET /api/v1/api-keys` query.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListApiKeysQuery {
+    /// `false`: only live keys; `true`: only revoked ones; absent: both.
+    #[param(value_type = bool, required = false)]
+    pub revoked: Option<bool>,
+    /// Page size: default 50; values above 200 are capped to 200 (not rejected).
+    #[param(value_type = i64, minimum = 1, required = false)]
+    pub limit: Option<i64>,
+    /// Items to skip (default 0).
+    #[param(value_type = i64, minimum = 0, required = false)]
+    pub offset: Option<i64>,
+}
+
+/// An API key as the API describes it: never the key or its hash.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ApiKeyResponse {
+    /// Id (UUID); the `actor_id` of everything the key does.
+    #[schema(format = Uuid)]
+    pub id: String,
+    /// What the key is for.
+    pub name: String,
+    /// The role it acts with.
+    #[schema(value_type = ApiKeyRole)]
+    pub role: String,
+    /// Only reads.
+    pub read_only: bool,
+    /// The modules it reaches; `null` = every module.
+    #[schema(required = true, value_type = Option<Vec<ScopeModule>>)]
+    pub modules: Option<Vec<String>>,
+    /// UTC.
+    pub created_at: DateTime<Utc>,
+    /// The account that created it.
+    #[schema(format = Uuid)]
+    pub created_by: String,
+    /// UTC, to the minute; `null` before the first use.
+    #[schema(required = true)]
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// UTC; `null` while the key is live.
+    #[schema(required = true)]
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// The account that revoked it.
+    #[schema(required = true, format = Uuid)]
+    pub revoked_by: Option<String>,
+}
+
+impl From<&ApiKeyRow> for ApiKeyResponse {
+    fn from(r: &ApiKeyRow) -> Self {
+        Self {
+            id: r.id.clone(),
+            name: r.name.clone(),
+            role: r.role.clone(),
+            read_only: r.read_only,
+            modules: r.module_list(),
+            created_at: r.created_at.and_utc(),
+            created_by: r.created_by.clone(),
+            last_used_at: r.last_used_at.map(|t| t.and_utc()),
+            revoked_at: r.revoked_at.map(|t| t.and_utc()),
+            revoked_by: r.revoked_by.clone(),
+        }
+    }
+}
+
+/// A key just created: its description and, this once, the key itself.
+#[derive(Serialize, ToSchema)]
+pub struct CreatedApiKey {
+    /// The key as stored.
+    #[serde(flatten)]
+    pub description: ApiKeyResponse,
+    /// The key, shown only in this answer: send it as `Authorization: Bearer
+    /// <key>` or `X-API-Key: <key>`. It cannot be recovered; a lost key is
+    /// revoked and replaced.
+    #[schema(pattern = "^hrms_[0-9a-f]{32}_[0-9a-f]{64}$")]
+    pub key: String,
+}
+
+/// One page of API keys.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiKeyPage {
+    /// The page, oldest first.
+    pub items: Vec<ApiKeyResponse>,
     /// Matches in all pages.
     #[schema(minimum = 0)]
     pub total: i64,

@@ -2,9 +2,9 @@
 
 use diesel::prelude::*;
 
-use super::model::{UserFilter, UserRow};
+use super::model::{ApiKeyRow, UserFilter, UserRow};
 use super::rules::UserScope;
-use crate::db::schema::users;
+use crate::db::schema::{api_keys, users};
 use crate::db::{DbBackend, DbConnection};
 use crate::shared::Page;
 
@@ -148,5 +148,86 @@ pub fn touch_login(
 ) -> QueryResult<usize> {
     diesel::update(users::table.find(id))
         .set(users::last_login_at.eq(at))
+        .execute(conn)
+}
+
+/// Inserts an API key.
+pub fn insert_key(conn: &mut DbConnection, row: &ApiKeyRow) -> QueryResult<()> {
+    diesel::insert_into(api_keys::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// One API key by id.
+pub fn find_key(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ApiKeyRow>> {
+    api_keys::table
+        .find(id)
+        .select(ApiKeyRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Whether a live key already has this name.
+pub fn live_key_named(conn: &mut DbConnection, name: &str) -> QueryResult<bool> {
+    Ok(api_keys::table
+        .filter(api_keys::name.eq(name))
+        .filter(api_keys::revoked_at.is_null())
+        .select(api_keys::id)
+        .first::<String>(conn)
+        .optional()?
+        .is_some())
+}
+
+/// One page of keys (`revoked`: only revoked or only live ones), oldest first,
+/// and the number of matches.
+pub fn list_keys(
+    conn: &mut DbConnection,
+    revoked: Option<bool>,
+    page: Page,
+) -> QueryResult<(Vec<ApiKeyRow>, i64)> {
+    let build = || {
+        let q = api_keys::table.into_boxed::<DbBackend>();
+        match revoked {
+            None => q,
+            Some(true) => q.filter(api_keys::revoked_at.is_not_null()),
+            Some(false) => q.filter(api_keys::revoked_at.is_null()),
+        }
+    };
+    let total = build().count().get_result(conn)?;
+    let rows = build()
+        .order(api_keys::id)
+        .limit(page.limit)
+        .offset(page.offset)
+        .select(ApiKeyRow::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// Marks a live key revoked; returns whether it was live.
+pub fn revoke_key(
+    conn: &mut DbConnection,
+    id: &str,
+    by: &str,
+    at: chrono::NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        api_keys::table
+            .find(id)
+            .filter(api_keys::revoked_at.is_null()),
+    )
+    .set((api_keys::revoked_at.eq(at), api_keys::revoked_by.eq(by)))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Records a use of a key (the caller limits this to once a minute).
+pub fn touch_key(
+    conn: &mut DbConnection,
+    id: &str,
+    at: chrono::NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(api_keys::table.find(id))
+        .set(api_keys::last_used_at.eq(at))
         .execute(conn)
 }

@@ -262,6 +262,102 @@ pub fn validate_list(q: ListUsersQuery) -> Result<(UserFilter, Page), Vec<FieldE
     }
 }
 
+/// Longest API key name.
+pub const API_KEY_NAME_MAX: usize = 100;
+
+/// Who may create, list, read and revoke API keys: admins logged in as
+/// themselves. Not a key, even an admin key: a leaked key cannot mint more.
+pub fn may_manage_keys(who: &Principal) -> Result<(), Denied> {
+    match (who.role, who.via) {
+        (Role::Admin, crate::auth::Via::Token) => Ok(()),
+        (_, crate::auth::Via::ApiKey) => Err(Denied::Role(
+            "API keys are managed by an admin's login, not by another key",
+        )),
+        _ => Err(Denied::Role("only admins manage API keys")),
+    }
+}
+
+/// Validates a new API key.
+pub fn validate_key_create(body: CreateApiKeyRequest) -> Result<NewApiKey, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let name = collect(
+        &mut errors,
+        trimmed(&body.name, API_KEY_NAME_MAX, "must not be empty").map_err(|m| {
+            FieldError::new(
+                "name",
+                "invalid_value",
+                format!("name {m} (1 to {API_KEY_NAME_MAX} characters)"),
+            )
+        }),
+    );
+    let role = match Role::parse(&body.role) {
+        Some(r @ (Role::Admin | Role::Hr)) => Some(r),
+        Some(_) => {
+            errors.push(FieldError::new(
+                "role",
+                "invalid_value",
+                "role must be admin or hr: a key acts for a service, which has no employee record or reports",
+            ));
+            None
+        }
+        None => {
+            errors.push(FieldError::new(
+                "role",
+                "invalid_value",
+                "role must be admin or hr",
+            ));
+            None
+        }
+    };
+    let modules = match body.modules {
+        None => None,
+        Some(list) if list.is_empty() => {
+            errors.push(FieldError::new(
+                "modules",
+                "invalid_value",
+                "modules must name at least one module (leave it out for every module)",
+            ));
+            None
+        }
+        Some(list) => {
+            let unknown: Vec<&String> = list
+                .iter()
+                .filter(|m| !crate::auth::api_key::SCOPE_MODULES.contains(&m.as_str()))
+                .collect();
+            if unknown.is_empty() {
+                let mut list = list;
+                list.sort();
+                list.dedup();
+                Some(list)
+            } else {
+                errors.push(FieldError::new(
+                    "modules",
+                    "invalid_value",
+                    format!(
+                        "modules may only name {}",
+                        crate::auth::api_key::SCOPE_MODULES.join(", ")
+                    ),
+                ));
+                None
+            }
+        }
+    };
+    match (name, role) {
+        (Some(name), Some(role)) if errors.is_empty() => Ok(NewApiKey {
+            name,
+            role,
+            read_only: body.read_only.unwrap_or(false),
+            modules,
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// Validates the key list's filter and page window.
+pub fn validate_key_list(q: ListApiKeysQuery) -> Result<(Option<bool>, Page), Vec<FieldError>> {
+    Page::parse(q.limit, q.offset).map(|page| (q.revoked, page))
+}
+
 /// Applies a validated patch (password already hashed into `new_hash`); returns
 /// the names of the fields that changed.
 pub fn apply_patch(
@@ -355,6 +451,7 @@ mod tests {
             user_id: uid(id),
             role,
             employee_id: None,
+            via: crate::auth::Via::Token,
         }
     }
 
