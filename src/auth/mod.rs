@@ -125,8 +125,10 @@ pub struct AuthState {
     pub accounts: Option<Arc<dyn AccountLookup>>,
 }
 
-/// Extractor: the caller of a protected endpoint. Missing, malformed, expired or
-/// tampered tokens, and deactivated accounts, get 401.
+/// Extractor: the caller of a protected endpoint, by access token or API key.
+/// Missing, malformed, expired or tampered tokens, deactivated accounts, and
+/// unknown or revoked keys get 401; a key outside its scope gets 403
+/// `api_key_out_of_scope`; too many invalid keys from an address get 429.
 #[derive(Debug, Clone)]
 pub struct AuthUser(pub Principal);
 
