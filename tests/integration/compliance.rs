@@ -21,6 +21,10 @@ const NO_PERIODIC: (&str, &str) = ("COMPLIANCE_CHECK_INTERVAL_SECS", "0");
 /// The unused-leave check from 1 January, so tests of leave filed in 2026 see its
 /// alert whatever today's date is (the default check date is 1 October).
 const CHECK_FROM_JANUARY: (&str, &str) = ("COMPLIANCE_UNUSED_LEAVE_CHECK_DATE", "01-01");
+/// No unused-leave alerts, for tests of other rules: the leave module records
+/// each new employee's grant at once, and an employee hired in 2020 who has
+/// taken no leave by the check date would get one.
+const NO_UNUSED_ALERT: (&str, &str) = ("COMPLIANCE_UNUSED_LEAVE_ALERT_PERCENT", "100");
 
 /// An employee hired long ago in `tz`.
 async fn employee(app: &TestApp, tz: &str, manager: Option<&str>) -> String {
@@ -135,6 +139,7 @@ async fn a_short_rest_between_a_late_and_an_early_shift_is_a_violation_until_a_c
     let bootstrap = cluster.bootstrap_servers();
     let app = spawn_app_with(&[
         NO_PERIODIC,
+        NO_UNUSED_ALERT,
         ("KAFKA_ENABLE_PRODUCER", "true"),
         ("KAFKA_BOOTSTRAP_SERVERS", &bootstrap),
         ("COMPLIANCE_NOTIFY_EMAIL", "hr-desk@example.com"),
@@ -247,7 +252,7 @@ async fn a_short_rest_between_a_late_and_an_early_shift_is_a_violation_until_a_c
 
 #[actix_web::test]
 async fn hr_acknowledges_a_missing_break_and_employees_see_only_their_own_findings() {
-    let app = spawn_app_with(&[NO_PERIODIC]).await;
+    let app = spawn_app_with(&[NO_PERIODIC, NO_UNUSED_ALERT]).await;
     let emp = employee(&app, "UTC", None).await;
     let other = employee(&app, "UTC", None).await;
     // Eight hours without a break (the eu pack: 15 minutes beyond 6 hours).
@@ -491,6 +496,19 @@ async fn the_weekly_average_spares_an_opted_out_employee_and_counts_annual_leave
         "the leave week keeps the average under 48 hours: {items:#?}"
     );
 
+    // Nobody took much of their leave: an unused-leave alert each (the two who
+    // never filed any are judged on the grant recorded when they were hired).
+    for e in [&heavy, &opted, &on_leave] {
+        wait_findings(
+            &app,
+            e,
+            "&rule=annual_leave",
+            "the unused-leave alert",
+            |v| v.len() == 1,
+        )
+        .await;
+    }
+
     // An on-demand check finds the same and changes nothing.
     let r = call(
         &app,
@@ -505,8 +523,8 @@ async fn the_weekly_average_spares_an_opted_out_employee_and_counts_annual_leave
     assert_eq!(r.body["detected"], 0, "nothing new: {}", r.raw);
     assert_eq!(r.body["resolved"], 0, "nothing resolved: {}", r.raw);
     assert_eq!(
-        r.body["open"], 3,
-        "the violation, the info, the leave-taker's unused-leave alert: {}",
+        r.body["open"], 5,
+        "the violation, the info, three unused-leave alerts: {}",
         r.raw
     );
     let check = r.body["id"].as_str().unwrap().to_owned();
@@ -551,7 +569,7 @@ async fn the_weekly_average_spares_an_opted_out_employee_and_counts_annual_leave
 
 #[actix_web::test]
 async fn what_if_reports_what_a_planned_shift_would_break_and_records_nothing() {
-    let app = spawn_app_with(&[NO_PERIODIC]).await;
+    let app = spawn_app_with(&[NO_PERIODIC, NO_UNUSED_ALERT]).await;
     let emp = employee(&app, "UTC", None).await;
     record(&app, &emp, "2026-11-09T13:00:00Z", "2026-11-09T17:00:00Z").await;
     record(&app, &emp, "2026-11-09T17:30:00Z", "2026-11-09T21:00:00Z").await;
@@ -628,7 +646,7 @@ async fn what_if_reports_what_a_planned_shift_would_break_and_records_nothing() 
 
 #[actix_web::test]
 async fn a_rebuild_from_the_journal_yields_the_same_findings_and_changes_nothing() {
-    let app = spawn_app_with(&[NO_PERIODIC]).await;
+    let app = spawn_app_with(&[NO_PERIODIC, NO_UNUSED_ALERT]).await;
     let emp = employee(&app, "Europe/Paris", None).await;
     // A short rest (late then early shift), and a day of 8 hours without a break.
     record(&app, &emp, "2026-11-16T13:00:00Z", "2026-11-16T17:00:00Z").await;
@@ -678,6 +696,18 @@ async fn a_rebuild_from_the_journal_yields_the_same_findings_and_changes_nothing
 async fn an_entitlement_below_four_weeks_is_a_violation_and_much_unused_leave_an_alert_the_employee_is_told_of(
 ) {
     let app = spawn_app_with(&[NO_PERIODIC, CHECK_FROM_JANUARY]).await;
+    // No allowance (nor the carry-over and pro-rata that need one) while the employee and
+    // their account are set up, so that no grant (and no alert) comes before the
+    // account that is to be told exists.
+    let r = call(
+        &app,
+        &app.admin_token,
+        "PATCH",
+        "/api/v1/leave/types/annual",
+        Some(&json!({ "allowance_days": null, "carry_over": null, "pro_rata": false })),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
     let emp = employee(&app, "UTC", None).await;
     let (_, _token) = app.account("employee", Some(&emp)).await;
     // Three weeks of annual leave instead of four.
@@ -686,7 +716,7 @@ async fn an_entitlement_below_four_weeks_is_a_violation_and_much_unused_leave_an
         &app.admin_token,
         "PATCH",
         "/api/v1/leave/types/annual",
-        Some(&json!({ "allowance_days": 15.0 })),
+        Some(&json!({ "allowance_days": 15.0, "pro_rata": true })),
     )
     .await;
     assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
@@ -759,4 +789,63 @@ async fn an_entitlement_below_four_weeks_is_a_violation_and_much_unused_leave_an
         "as at detection"
     );
     assert_eq!(notices[0]["template_data"]["violation_id"], unused["id"]);
+}
+
+#[actix_web::test]
+async fn an_employee_who_never_files_leave_is_judged_on_the_grant_recorded_when_they_were_hired() {
+    let app = spawn_app_with(&[NO_PERIODIC, CHECK_FROM_JANUARY]).await;
+    // Three weeks of annual leave instead of four, before the hire.
+    let r = call(
+        &app,
+        &app.admin_token,
+        "PATCH",
+        "/api/v1/leave/types/annual",
+        Some(&json!({ "allowance_days": 15.0 })),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
+    let emp = employee(&app, "UTC", None).await;
+
+    // Nobody files anything: the leave module records the year's grant on the
+    // hire, and compliance judges it.
+    let items = wait_findings(
+        &app,
+        &emp,
+        "&rule=annual_leave",
+        "both annual-leave findings",
+        |v| v.len() == 2,
+    )
+    .await;
+    let entitlement = items
+        .iter()
+        .find(|f| f["check"] == "entitlement")
+        .expect("entitlement violation");
+    assert_eq!(entitlement["kind"], "violation");
+    assert_eq!(entitlement["measured"]["value"], 30, "15 days in half days");
+    assert_eq!(entitlement["limit"]["value"], 40);
+    let unused = items
+        .iter()
+        .find(|f| f["check"] == "unused_share")
+        .expect("unused-leave alert");
+    assert_eq!(unused["measured"]["value"], 30, "all of it unused");
+
+    let year = chrono::Utc::now().format("%Y").to_string();
+    let r = call(
+        &app,
+        &app.admin_token,
+        "GET",
+        &format!("/api/v1/leave/ledger?employee_id={emp}&leave_type=annual&year={year}"),
+        None,
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
+    let grants: Vec<&Value> = r.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|e| e["kind"] == "grant")
+        .collect();
+    assert_eq!(grants.len(), 1, "one grant, recorded once: {}", r.raw);
+    assert_eq!(grants[0]["days"], 15.0, "{}", r.raw);
+    assert_eq!(grants[0]["created_by"], "system", "{}", r.raw);
 }

@@ -113,10 +113,11 @@ async fn an_operator_sees_failing_events_and_retries_them() {
 #[actix_web::test]
 async fn the_outbox_subcommands_list_and_retry_pending_events() {
     // No fallback URL and Kafka off: the audit row stays pending (no
-    // compliance module: its subscriber row would be listed too).
+    // compliance or leave module: their subscriber rows would be listed too).
     let app = spawn_app_with(&[
         ("HRMS_RELAY_ENABLED", "false"),
         ("COMPLIANCE_MODULE_ENABLED", "false"),
+        ("LEAVE_MODULE_ENABLED", "false"),
     ])
     .await;
     app.create_employee(json!({"name": "Ada", "age": 36})).await;

@@ -87,8 +87,10 @@ fn subscribe(fail: fn(usize) -> bool) -> (Subscription, Arc<Mutex<Seen>>) {
 /// Kafka off everywhere, fast retries and restarts.
 fn env() -> Vec<(&'static str, &'static str)> {
     vec![
-        // Only the test's own subscriber: the compliance module's rows would add to the counts.
+        // Only the test's own subscriber: the compliance module's rows would add
+        // to the counts, and so would the leave module's (and the grants it records).
         ("COMPLIANCE_MODULE_ENABLED", "false"),
+        ("LEAVE_MODULE_ENABLED", "false"),
         ("KAFKA_ENABLE_PRODUCER", "false"),
         ("HRMS_RELAY_RETRY_INITIAL_MS", "20"),
         ("HRMS_RELAY_RETRY_MAX_MS", "200"),

@@ -27,6 +27,11 @@ use crate::shared::{clock, CalendarId, EmployeeId, LeaveRequestId, Page};
 /// The subscription name of the leave module's termination listener.
 pub const TERMINATIONS: &str = "leave-terminations";
 
+/// The name of the leave module's subscription to new employee records: their
+/// grants are recorded at once, so that a year's entitlement is known (and
+/// evented, for compliance) without waiting for the employee's first request.
+pub const HIRES: &str = "leave-hires";
+
 /// The account id written for changes nobody asked for (terminations, grants).
 const SYSTEM: &str = "system";
 
@@ -952,11 +957,13 @@ impl Handler<Deliver> for LeaveActor {
 
     fn handle(&mut self, msg: Deliver, _: &mut Self::Context) -> Self::Result {
         for event in &msg.events {
-            if event.event_type != EventType::EmployeeTerminated {
-                continue;
-            }
-            self.on_termination(event).map_err(|e| {
-                tracing::warn!(event.id = %event.event_id, error = %e, "cancelling a leaver's leave failed");
+            let result = match event.event_type {
+                EventType::EmployeeTerminated => self.on_termination(event),
+                EventType::EmployeeCreated => self.on_hire(event),
+                _ => continue,
+            };
+            result.map_err(|e| {
+                tracing::warn!(event.id = %event.event_id, event.kind = event.event_type.as_str(), error = %e, "applying an employee event to leave failed");
                 format!("event {}: {e}", event.event_id)
             })?;
         }
@@ -964,34 +971,41 @@ impl Handler<Deliver> for LeaveActor {
     }
 }
 
-impl LeaveActor {
-    /// Cancels the pending and future approved leave of a terminated employee
-    /// (days from the day after their last day, or from today, given back) and
-    /// corrects pro-rata grants already recorded. Idempotent per event.
-    fn on_termination(&self, event: &SubscribedEvent) -> Result<(), ModuleError> {
-        let data = event.payload.get("data").cloned().unwrap_or_default();
-        let employee: EmployeeId = event
-            .aggregate_id
-            .parse()
-            .map_err(|e| ModuleError::Internal(anyhow::Error::new(e).context("terminated employee id")))?;
-        let date = |k: &str| data.get(k).and_then(|v| v.as_str()).and_then(|s| s.parse::<NaiveDate>().ok());
-        let Some(hire_date) = date("hire_date") else {
-            return Err(ModuleError::Internal(anyhow::anyhow!("EMPLOYEE_TERMINATED without hire_date")));
-        };
-        let termination_date = date("termination_date");
-        let tz: chrono_tz::Tz = data
-            .get("time_zone")
-            .and_then(|v| v.as_str())
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(chrono_tz::UTC);
-        let today = clock::now().with_timezone(&tz).date_naive();
-        let last_day = termination_date.unwrap_or(today);
-        let emp = Employment {
-            hire_date,
-            termination_date: Some(last_day),
-            terminated: true,
-        };
-        let ctx = EventContext {
+/// What an employee event says of the employment: the employee, the hire date,
+/// the termination date (if any), today in the employee's time zone, and the
+/// event context of the system's reaction.
+struct EmployeeEventFacts {
+    employee: EmployeeId,
+    hire_date: NaiveDate,
+    termination_date: Option<NaiveDate>,
+    today: NaiveDate,
+    ctx: EventContext,
+}
+
+fn employee_event_facts(event: &SubscribedEvent) -> Result<EmployeeEventFacts, ModuleError> {
+    let data = event.payload.get("data").cloned().unwrap_or_default();
+    let employee: EmployeeId = event
+        .aggregate_id
+        .parse()
+        .map_err(|e| ModuleError::Internal(anyhow::Error::new(e).context("employee id of an employee event")))?;
+    let date = |k: &str| data.get(k).and_then(|v| v.as_str()).and_then(|s| s.parse::<NaiveDate>().ok());
+    let Some(hire_date) = date("hire_date") else {
+        return Err(ModuleError::Internal(anyhow::anyhow!(
+            "{} without hire_date",
+            event.event_type.as_str()
+        )));
+    };
+    let tz: chrono_tz::Tz = data
+        .get("time_zone")
+        .and_then(|v| v.as_str())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(chrono_tz::UTC);
+    Ok(EmployeeEventFacts {
+        employee,
+        hire_date,
+        termination_date: date("termination_date"),
+        today: clock::now().with_timezone(&tz).date_naive(),
+        ctx: EventContext {
             correlation_id: event
                 .payload
                 .get("correlation_id")
@@ -999,6 +1013,62 @@ impl LeaveActor {
                 .map_or_else(|| format!("event-{}", event.event_id), str::to_owned),
             actor_id: Some(SYSTEM.to_owned()),
             traceparent: None,
+        },
+    })
+}
+
+impl LeaveActor {
+    /// Records the grants due for a new employee record (every type with an
+    /// allowance, each leave year from the hire year, or the first accounted
+    /// one, to the current one), with their `LEAVE_BALANCE_ADJUSTED` events.
+    /// Idempotent: an event is applied once, and only missing grants are written.
+    fn on_hire(&self, event: &SubscribedEvent) -> Result<(), ModuleError> {
+        let f = employee_event_facts(event)?;
+        let emp = Employment {
+            hire_date: f.hire_date,
+            termination_date: f.termination_date,
+            terminated: false,
+        };
+        let mut conn = self.conn()?;
+        let written = self.outbox.commit(&mut conn, &f.ctx, |c| {
+            if !repo::mark_processed(c, &event.event_id.to_string(), clock::now())? {
+                return Ok::<_, ModuleError>((0, Vec::new()));
+            }
+            repo::lock_employee(c, f.employee)?;
+            let now = clock::now();
+            let mut entries = Vec::new();
+            for t in repo::all_types(c)? {
+                if !t.active || t.policy.allowance.is_none() {
+                    continue;
+                }
+                let mut book = self.book(c, f.employee, &t.policy.code)?;
+                entries.extend(self.settle(&mut book, f.employee, &emp, f.today, now));
+            }
+            repo::append(c, &entries)?;
+            Ok((entries.len(), events::balance_adjusted(&f.ctx, &entries)))
+        })?;
+        if written > 0 {
+            tracing::info!(employee.id = %f.employee, event.id = %event.event_id, entries = written, "leave grants recorded for a new employee");
+        }
+        Ok(())
+    }
+
+    /// Cancels the pending and future approved leave of a terminated employee
+    /// (days from the day after their last day, or from today, given back) and
+    /// corrects pro-rata grants already recorded. Idempotent per event.
+    fn on_termination(&self, event: &SubscribedEvent) -> Result<(), ModuleError> {
+        let EmployeeEventFacts {
+            employee,
+            hire_date,
+            termination_date,
+            today,
+            ctx,
+        } = employee_event_facts(event)?;
+        let last_day = termination_date.unwrap_or(today);
+        let emp = Employment {
+            hire_date,
+            termination_date: Some(last_day),
+            terminated: true,
         };
         let mut conn = self.conn()?;
         let cancelled = self.outbox.commit(&mut conn, &ctx, |c| {

@@ -11,7 +11,9 @@
 //!   `LEAVE_CANCELLED`, `LEAVE_BALANCE_ADJUSTED`, each with an
 //!   `AUDIT_LEAVE_ACTION`; keyed by the employee id; `NOTIFICATION_EMAIL`.
 //! - Consumes: `EMPLOYEE_TERMINATED` (in-process subscription
-//!   `leave-terminations`), the employee module's [`GetEmployeeFacts`] and
+//!   `leave-terminations`: pending and future leave cancelled, grants
+//!   corrected), `EMPLOYEE_CREATED` (`leave-hires`: the grants due recorded at
+//!   once, so compliance learns the entitlement), the employee module's [`GetEmployeeFacts`] and
 //!   [`VisibleEmployees`], and the user module's [`ContactsOf`] (asked by the
 //!   handlers, passed to the actor) for `NOTIFICATION_EMAIL`: a new request to
 //!   the employee's manager, a decision or cancellation by someone else to the
@@ -107,6 +109,11 @@ fn mount(deps: &ModuleDeps) -> LocalBoxFuture<'_, anyhow::Result<Module>> {
         deps.outbox.subscriptions().register(Subscription {
             name: actor::TERMINATIONS,
             event_types: vec![EventType::EmployeeTerminated],
+            recipient: addr.clone().recipient(),
+        })?;
+        deps.outbox.subscriptions().register(Subscription {
+            name: actor::HIRES,
+            event_types: vec![EventType::EmployeeCreated],
             recipient: addr.clone().recipient(),
         })?;
         let app = LeaveDeps {
