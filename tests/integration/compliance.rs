@@ -849,3 +849,71 @@ async fn an_employee_who_never_files_leave_is_judged_on_the_grant_recorded_when_
     assert_eq!(grants[0]["days"], 15.0, "{}", r.raw);
     assert_eq!(grants[0]["created_by"], "system", "{}", r.raw);
 }
+
+#[actix_web::test]
+async fn an_employee_the_leave_module_never_saw_hired_gets_the_grant_from_the_walk_at_start() {
+    // A first start without the leave module: the hire never reaches it (as for
+    // records older than the subscription, or a leave year that has just begun).
+    let first = spawn_app_with(&[
+        NO_PERIODIC,
+        CHECK_FROM_JANUARY,
+        ("LEAVE_MODULE_ENABLED", "false"),
+    ])
+    .await;
+    let emp = employee(&first, "UTC", None).await;
+    // A second start on the same database, with the leave module.
+    let sqlite = first
+        .dir
+        .path()
+        .join("hrms.db")
+        .to_string_lossy()
+        .into_owned();
+    let mut env = vec![
+        NO_PERIODIC,
+        CHECK_FROM_JANUARY,
+        ("HRMS_SQLITE_PATH", sqlite.as_str()),
+    ];
+    let pg = first.pg_url.clone();
+    if let Some(url) = &pg {
+        env.push(("DATABASE_URL", url.as_str()));
+    }
+    let second = crate::outbox::spawn_second_replica(&env).await;
+
+    let year = chrono::Utc::now().format("%Y").to_string();
+    let path = format!("/api/v1/leave/ledger?employee_id={emp}&leave_type=annual&year={year}");
+    let start = Instant::now();
+    let grants = loop {
+        let r = call(&second, &second.admin_token, "GET", &path, None).await;
+        assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
+        let grants: Vec<Value> = r.body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter(|e| e["kind"] == "grant")
+            .cloned()
+            .collect();
+        if !grants.is_empty() {
+            break grants;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no grant recorded by the walk: {}",
+            r.raw
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(grants.len(), 1, "{grants:?}");
+    assert_eq!(grants[0]["days"], 20.0);
+    assert_eq!(grants[0]["created_by"], "system");
+    // And compliance judges the year: all of it unused at the check date.
+    let items = wait_findings(
+        &second,
+        &emp,
+        "&rule=annual_leave",
+        "the unused-leave alert",
+        |v| v.len() == 1,
+    )
+    .await;
+    assert_eq!(items[0]["check"], "unused_share");
+    assert_eq!(items[0]["measured"]["value"], 40);
+}

@@ -335,7 +335,7 @@ async fn two_replicas_on_one_database_deliver_every_event_exactly_once() {
 
 /// A replica on an existing database: the harness would otherwise make it a
 /// fresh PostgreSQL database.
-async fn spawn_second_replica(env: &[(&str, &str)]) -> TestApp {
+pub(crate) async fn spawn_second_replica(env: &[(&str, &str)]) -> TestApp {
     let saved = std::env::var("HRMS_TEST_DATABASE_URL").ok();
     // SAFETY-free alternative: pass DATABASE_URL explicitly; the harness only adds a
     // fresh database when HRMS_TEST_DATABASE_URL is set, so unset it for this call.

@@ -6,7 +6,9 @@
 
 use actix::{Actor, Handler, Message, SyncContext};
 
-use super::contract::{EmployeeFacts, GetEmployeeFacts, Visibility, VisibleEmployees};
+use super::contract::{
+    EmployeeFacts, EmployeeFactsPage, GetEmployeeFacts, Visibility, VisibleEmployees,
+};
 use super::errors::EmployeeError;
 use super::model::{
     EmployeeFilter, EmployeeId, EmployeePatch, EmployeeRow, EmployeeStatus, NewEmployee, Page,
@@ -286,6 +288,25 @@ impl Handler<GetEmployeeFacts> for EmployeeActor {
         let row = repo::find(&mut conn, &msg.id.to_string()).map_err(EmployeeError::from)?;
         row.map(|r| r.facts().map_err(AppError::internal))
             .transpose()
+    }
+}
+
+impl Handler<EmployeeFactsPage> for EmployeeActor {
+    type Result = Result<Vec<EmployeeFacts>, AppError>;
+
+    fn handle(&mut self, msg: EmployeeFactsPage, _: &mut Self::Context) -> Self::Result {
+        let mut conn = self.conn()?;
+        let after = msg.after.map(|a| a.to_string());
+        let rows = repo::page_after(
+            &mut conn,
+            after.as_deref(),
+            msg.limit.clamp(1, 1000),
+            msg.terminated_since,
+        )
+        .map_err(EmployeeError::from)?;
+        rows.iter()
+            .map(|r| r.facts().map_err(AppError::internal))
+            .collect()
     }
 }
 

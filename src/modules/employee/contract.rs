@@ -60,6 +60,20 @@ pub struct GetEmployeeFacts {
     pub id: EmployeeId,
 }
 
+/// The facts of every record in pages, in id order, starting after `after`: for
+/// jobs that walk all employees (the leave module's yearly grants). Records
+/// terminated before `terminated_since` are left out.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "Result<Vec<EmployeeFacts>, AppError>")]
+pub struct EmployeeFactsPage {
+    /// The last id of the previous page (`None`: from the first).
+    pub after: Option<EmployeeId>,
+    /// Records per page (1 to 1,000).
+    pub limit: i64,
+    /// Leave out records whose last day is before this date.
+    pub terminated_since: NaiveDate,
+}
+
 /// The records `by` may see, computed from the reporting chain.
 #[derive(Debug, Clone, Message)]
 #[rtype(result = "Result<Visibility, AppError>")]

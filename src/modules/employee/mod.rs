@@ -8,8 +8,8 @@
 //! - Consumes: nothing yet.
 //! - Actor messages: `CreateEmployee`, `GetEmployee`, `ListEmployees`,
 //!   `UpdateEmployee`, `TerminateEmployee` (each with the caller, `by`: the
-//!   actor authorizes), and for other modules `GetEmployeeFacts` and
-//!   `VisibleEmployees` (see [`contract`]).
+//!   actor authorizes), and for other modules `GetEmployeeFacts`,
+//!   `EmployeeFactsPage` and `VisibleEmployees` (see [`contract`]).
 //! - Public surface for other modules: [`contract`] (messages and their
 //!   answers), [`EmployeeId`], the events. Rows and repository are private.
 
@@ -37,7 +37,9 @@ pub use actor::EmployeeActor;
 /// Bulk fixtures for tests (through the actor, no events); not for production use.
 #[doc(hidden)]
 pub use actor::fixtures;
-pub use contract::{EmployeeFacts, GetEmployeeFacts, Visibility, VisibleEmployees};
+pub use contract::{
+    EmployeeFacts, EmployeeFactsPage, GetEmployeeFacts, Visibility, VisibleEmployees,
+};
 pub use model::EmployeeStatus;
 
 /// Starts the actor on `threads` blocking threads; records created without a
@@ -76,6 +78,8 @@ fn mount(deps: &ModuleDeps) -> LocalBoxFuture<'_, anyhow::Result<Module>> {
         deps.handles.provide(facts.clone());
         deps.handles
             .provide(addr.clone().recipient::<VisibleEmployees>());
+        deps.handles
+            .provide(addr.clone().recipient::<EmployeeFactsPage>());
         Ok(Module {
             name: MODULE.name,
             routes: std::sync::Arc::new(move |cfg: &mut web::ServiceConfig| {

@@ -85,6 +85,30 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<EmployeeRow
         .optional()
 }
 
+/// Up to `limit` records after id `after` in id order, without those whose
+/// termination date is before `terminated_since`.
+pub fn page_after(
+    conn: &mut DbConnection,
+    after: Option<&str>,
+    limit: i64,
+    terminated_since: chrono::NaiveDate,
+) -> QueryResult<Vec<EmployeeRow>> {
+    let mut q = employees::table
+        .filter(
+            employees::termination_date
+                .is_null()
+                .or(employees::termination_date.ge(terminated_since)),
+        )
+        .into_boxed();
+    if let Some(after) = after {
+        q = q.filter(employees::id.gt(after.to_owned()));
+    }
+    q.order(employees::id)
+        .limit(limit)
+        .select(EmployeeRow::as_select())
+        .load(conn)
+}
+
 /// The reporting chain below `root` (and `root` itself) as a recursive query,
 /// to be used as an `id IN (...)` subquery: one bind however large the chain,
 /// so no bind limit is hit. `UNION` (not `UNION ALL`) drops ids already found,

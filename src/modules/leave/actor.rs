@@ -803,6 +803,69 @@ impl Handler<Act> for LeaveActor {
 
 // ---------------------------------------------------------------- balances and ledger
 
+/// Records the grants (and carry-over, expiry) due for one employee in the
+/// leave years that have started, with their events; a no-op when the ledger is
+/// current. Sent by the periodic walk over all employees, so that a new leave
+/// year's grant is on record (and known to compliance) for people who file no
+/// leave, and for records that existed before the `leave-hires` subscription.
+#[derive(Message)]
+#[rtype(result = "Result<usize, ModuleError>")]
+pub struct SettleGrants {
+    /// Whose.
+    pub facts: EmployeeFacts,
+}
+
+impl Handler<SettleGrants> for LeaveActor {
+    type Result = Result<usize, ModuleError>;
+
+    fn handle(&mut self, msg: SettleGrants, _: &mut Self::Context) -> Self::Result {
+        if msg.facts.status == EmployeeStatus::Terminated {
+            // Their grants were corrected when the termination arrived.
+            return Ok(0);
+        }
+        let emp = employment(&msg.facts);
+        let today = local_today(&msg.facts);
+        let employee = msg.facts.id;
+        let ctx = EventContext {
+            correlation_id: format!("leave-settle-{}", uuid::Uuid::new_v4()),
+            actor_id: Some(SYSTEM.to_owned()),
+            traceparent: None,
+        };
+        let mut conn = self.conn()?;
+        // A read first: most walks find every ledger current and write nothing.
+        let types: Vec<LeaveType> = repo::all_types(&mut conn)?
+            .into_iter()
+            .filter(|t| t.active && t.policy.allowance.is_some())
+            .collect();
+        let mut due = false;
+        for t in &types {
+            let mut book = self.book(&mut conn, employee, &t.policy.code)?;
+            if !self.settle(&mut book, employee, &emp, today, clock::now()).is_empty() {
+                due = true;
+                break;
+            }
+        }
+        if !due {
+            return Ok(0);
+        }
+        let written = self.outbox.commit(&mut conn, &ctx, |c| {
+            repo::lock_employee(c, employee)?;
+            let now = clock::now();
+            let mut entries = Vec::new();
+            for t in &types {
+                let mut book = self.book(c, employee, &t.policy.code)?;
+                entries.extend(self.settle(&mut book, employee, &emp, today, now));
+            }
+            repo::append(c, &entries)?;
+            Ok::<_, ModuleError>((entries.len(), events::balance_adjusted(&ctx, &entries)))
+        })?;
+        if written > 0 {
+            tracing::info!(employee.id = %employee, entries = written, "leave grants recorded by the periodic walk");
+        }
+        Ok(written)
+    }
+}
+
 /// An employee's balances of every active type (or one) in a leave year.
 #[derive(Message)]
 #[rtype(result = "Result<BalancesResponse, ModuleError>")]

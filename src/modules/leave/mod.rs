@@ -13,7 +13,9 @@
 //! - Consumes: `EMPLOYEE_TERMINATED` (in-process subscription
 //!   `leave-terminations`: pending and future leave cancelled, grants
 //!   corrected), `EMPLOYEE_CREATED` (`leave-hires`: the grants due recorded at
-//!   once, so compliance learns the entitlement), the employee module's [`GetEmployeeFacts`] and
+//!   once, so compliance learns the entitlement), an hourly walk over every
+//!   employee ([`EmployeeFactsPage`]: a new leave year's grants recorded for
+//!   people who file no leave), the employee module's [`GetEmployeeFacts`] and
 //!   [`VisibleEmployees`], and the user module's [`ContactsOf`] (asked by the
 //!   handlers, passed to the actor) for `NOTIFICATION_EMAIL`: a new request to
 //!   the employee's manager, a decision or cancellation by someone else to the
@@ -44,7 +46,7 @@ use utoipa::OpenApi as _;
 
 use crate::config::ModuleSettings;
 use crate::events::EventType;
-use crate::modules::employee::{GetEmployeeFacts, VisibleEmployees};
+use crate::modules::employee::{EmployeeFactsPage, GetEmployeeFacts, VisibleEmployees};
 use crate::modules::user::ContactsOf;
 use crate::modules::{Module, ModuleDeps, ModuleEntry};
 use crate::outbox::Subscription;
@@ -111,6 +113,19 @@ fn mount(deps: &ModuleDeps) -> LocalBoxFuture<'_, anyhow::Result<Module>> {
             event_types: vec![EventType::EmployeeTerminated],
             recipient: addr.clone().recipient(),
         })?;
+        if let Some(pages) = deps.handles.get::<Recipient<EmployeeFactsPage>>() {
+            let walker = addr.clone();
+            actix_web::rt::spawn(async move {
+                loop {
+                    match settle_everyone(&pages, &walker).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(employees = n, "leave grants recorded by the walk"),
+                        Err(e) => tracing::warn!(error = format!("{e:#}"), "the leave grant walk failed; it runs again later"),
+                    }
+                    actix_web::rt::time::sleep(SETTLE_EVERY).await;
+                }
+            });
+        }
         deps.outbox.subscriptions().register(Subscription {
             name: actor::HIRES,
             event_types: vec![EventType::EmployeeCreated],
@@ -130,4 +145,47 @@ fn mount(deps: &ModuleDeps) -> LocalBoxFuture<'_, anyhow::Result<Module>> {
             }),
         })
     })
+}
+
+/// How often every employee's ledger is brought up to date (the grants of a
+/// leave year that has started, for people who file no leave, and for records
+/// older than the `leave-hires` subscription); also once at start.
+const SETTLE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Employees per page of the walk.
+const SETTLE_PAGE: i64 = 500;
+
+/// Walks every employee record not terminated before today, page by page, and
+/// records the grants due; returns how many employees got entries.
+async fn settle_everyone(
+    pages: &Recipient<EmployeeFactsPage>,
+    actor: &actix::Addr<LeaveActor>,
+) -> anyhow::Result<usize> {
+    let today = crate::shared::clock::today();
+    let mut after = None;
+    let mut settled = 0;
+    loop {
+        let page = pages
+            .send(EmployeeFactsPage {
+                after,
+                limit: SETTLE_PAGE,
+                terminated_since: today,
+            })
+            .await
+            .context("the employee module did not answer")?
+            .map_err(|e| anyhow::anyhow!("employee facts page: {e}"))?;
+        let Some(last) = page.last() else {
+            return Ok(settled);
+        };
+        after = Some(last.id);
+        for facts in page {
+            let id = facts.id;
+            match actor.send(actor::SettleGrants { facts }).await {
+                Ok(Ok(0)) => {}
+                Ok(Ok(_)) => settled += 1,
+                Ok(Err(e)) => tracing::warn!(employee.id = %id, error = %e, "recording an employee's leave grants failed"),
+                Err(e) => anyhow::bail!("the leave actor did not answer: {e}"),
+            }
+        }
+    }
 }
