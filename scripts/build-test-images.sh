@@ -123,10 +123,13 @@ ensure_debootstrap() {
         || { scripts/apt-get.sh update && scripts/apt-get.sh install -y --no-install-recommends debootstrap; }
 }
 
-# A minimal Debian root file system with PostgreSQL, imported as an image.
-build_base() {
-    if have_image "$BASE_TAG"; then
-        log "$BASE_TAG present"
+# debootstrap_image TAG NAME [PACKAGE,...]: a minbase root file system of the
+# host's Debian suite (with the packages, if any), without package caches and
+# lists, imported as TAG. NAME names the work folder.
+debootstrap_image() {
+    local tag="$1" name="$2" include="${3:-}"
+    if have_image "$tag"; then
+        log "$tag present"
         return
     fi
     [[ "$(id -u)" -eq 0 ]] || die "debootstrap needs root"
@@ -134,41 +137,29 @@ build_base() {
     local suite mirror work
     suite="$(debian_suite)"
     mirror="$(debian_mirror "$suite")"
-    tmpdir work rootfs
-    log "debootstrap $suite from $mirror into $work (a few minutes)"
-    debootstrap --variant=minbase --include=postgresql,ca-certificates \
+    tmpdir work "$name"
+    log "debootstrap $suite (minbase${include:+ + $include}) from $mirror into $work (a few minutes)"
+    debootstrap --variant=minbase ${include:+--include="$include"} \
         "$suite" "$work/root" "$mirror" >"$work/debootstrap.log" 2>&1 \
         || { tail -n 40 "$work/debootstrap.log" >&2; die "debootstrap failed"; }
-    # The package's default cluster (if its postinst made one) is not used: the
-    # image gets its own cluster in the image build below.
-    rm -rf "$work"/root/var/lib/postgresql/*/main "$work"/root/etc/postgresql/*/main
-    # Smaller image: no package caches, lists, docs or man pages.
-    rm -rf "$work"/root/var/cache/apt/archives/*.deb "$work"/root/var/lib/apt/lists/* \
-        "$work"/root/usr/share/doc/* "$work"/root/usr/share/man/* "$work"/root/usr/share/locale/*
-    log "importing $BASE_TAG"
-    tar --numeric-owner -C "$work/root" -c . | docker import - "$BASE_TAG" >/dev/null
+    rm -rf "$work"/root/var/cache/apt/archives/*.deb "$work"/root/var/lib/apt/lists/*
+    if [[ -n "$include" ]]; then
+        # The package's default cluster (if its postinst made one) is not used:
+        # the image gets its own cluster in the image build. Smaller image: no
+        # docs, man pages or locales either.
+        rm -rf "$work"/root/var/lib/postgresql/*/main "$work"/root/etc/postgresql/*/main \
+            "$work"/root/usr/share/doc/* "$work"/root/usr/share/man/* "$work"/root/usr/share/locale/*
+    fi
+    log "importing $tag"
+    tar --numeric-owner -C "$work/root" -c . | docker import - "$tag" >/dev/null
 }
 
-# A bare minbase root file system, imported as the runtime stage's base.
-build_slim() {
-    if have_image "$SLIM_TAG"; then
-        log "$SLIM_TAG present"
-        return
-    fi
-    [[ "$(id -u)" -eq 0 ]] || die "debootstrap needs root"
-    ensure_debootstrap
-    local suite mirror work
-    suite="$(debian_suite)"
-    mirror="$(debian_mirror "$suite")"
-    tmpdir work slim-rootfs
-    log "debootstrap $suite (minbase) from $mirror into $work (a few minutes)"
-    debootstrap --variant=minbase "$suite" "$work/root" "$mirror" >"$work/debootstrap.log" 2>&1 \
-        || { tail -n 40 "$work/debootstrap.log" >&2; die "debootstrap failed"; }
-    # Like the slim image: no package caches or lists (the stage runs apt-get update).
-    rm -rf "$work"/root/var/cache/apt/archives/*.deb "$work"/root/var/lib/apt/lists/*
-    log "importing $SLIM_TAG"
-    tar --numeric-owner -C "$work/root" -c . | docker import - "$SLIM_TAG" >/dev/null
-}
+# The PostgreSQL test image's base: minbase with the server.
+build_base() { debootstrap_image "$BASE_TAG" rootfs postgresql,ca-certificates; }
+
+# A bare minbase root file system, imported as the runtime stage's base (like
+# the slim image: the stage runs apt-get update itself).
+build_slim() { debootstrap_image "$SLIM_TAG" slim-rootfs; }
 
 build_postgres() {
     if have_image "$PG_TAG"; then
