@@ -112,6 +112,11 @@ impl Application {
                 .with_context(|| format!("cannot mount the {} module", entry.name))?;
             mounted.push(module);
         }
+        for module in &mut mounted {
+            if let Some(start) = module.background.take() {
+                start();
+            }
+        }
         let auth_state = web::Data::new(AuthState {
             tokens,
             accounts: deps.handles.get::<Arc<dyn crate::auth::AccountLookup>>(),

@@ -90,6 +90,9 @@ pub struct Module {
     pub name: &'static str,
     /// Its routes (and the app data its handlers extract).
     pub routes: RouteConfig,
+    /// Background work to start once every enabled module is mounted, so that
+    /// the events it writes find every module's subscriptions registered.
+    pub background: Option<Box<dyn FnOnce()>>,
 }
 
 /// Typed handles modules offer each other (for example the employee module's

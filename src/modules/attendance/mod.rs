@@ -107,6 +107,7 @@ fn mount(deps: &ModuleDeps) -> LocalBoxFuture<'_, anyhow::Result<Module>> {
                 cfg.app_data(web::Data::new(app.clone()));
                 routes::routes(cfg);
             }),
+            background: None,
         })
     })
 }

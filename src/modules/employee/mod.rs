@@ -87,6 +87,7 @@ fn mount(deps: &ModuleDeps) -> LocalBoxFuture<'_, anyhow::Result<Module>> {
                     .app_data(web::Data::new(facts.clone()));
                 routes::routes(cfg);
             }),
+            background: None,
         })
     })
 }

@@ -113,24 +113,29 @@ fn mount(deps: &ModuleDeps) -> LocalBoxFuture<'_, anyhow::Result<Module>> {
             event_types: vec![EventType::EmployeeTerminated],
             recipient: addr.clone().recipient(),
         })?;
-        if let Some(pages) = deps.handles.get::<Recipient<EmployeeFactsPage>>() {
-            let walker = addr.clone();
-            actix_web::rt::spawn(async move {
-                loop {
-                    match settle_everyone(&pages, &walker).await {
-                        Ok(0) => {}
-                        Ok(n) => tracing::info!(employees = n, "leave grants recorded by the walk"),
-                        Err(e) => tracing::warn!(error = format!("{e:#}"), "the leave grant walk failed; it runs again later"),
-                    }
-                    actix_web::rt::time::sleep(SETTLE_EVERY).await;
-                }
-            });
-        }
         deps.outbox.subscriptions().register(Subscription {
             name: actor::HIRES,
             event_types: vec![EventType::EmployeeCreated],
             recipient: addr.clone().recipient(),
         })?;
+        // The walk writes events: it starts once every module has registered
+        // its subscriptions (compliance's among them), not during the mount.
+        let pages = deps.handles.get::<Recipient<EmployeeFactsPage>>();
+        let walker = addr.clone();
+        let background: Box<dyn FnOnce()> = Box::new(move || {
+            if let Some(pages) = pages {
+                actix_web::rt::spawn(async move {
+                    loop {
+                        match settle_everyone(&pages, &walker).await {
+                            Ok(0) => {}
+                            Ok(n) => tracing::info!(employees = n, "leave grants recorded by the walk"),
+                            Err(e) => tracing::warn!(error = format!("{e:#}"), "the leave grant walk failed; it runs again later"),
+                        }
+                        actix_web::rt::time::sleep(SETTLE_EVERY).await;
+                    }
+                });
+            }
+        });
         let app = LeaveDeps {
             actor: addr,
             facts,
@@ -143,6 +148,7 @@ fn mount(deps: &ModuleDeps) -> LocalBoxFuture<'_, anyhow::Result<Module>> {
                 cfg.app_data(web::Data::new(app.clone()));
                 routes::routes(cfg);
             }),
+            background: Some(background),
         })
     })
 }

@@ -201,6 +201,7 @@ fn mount(deps: &ModuleDeps) -> LocalBoxFuture<'_, anyhow::Result<Module>> {
                     .app_data(login_guard.clone());
                 routes::routes(cfg);
             }),
+            background: None,
         })
     })
 }
