@@ -4,8 +4,6 @@
 //! attributed to it in audit events, a revoked key is refused at once, scopes
 //! hold, and wrong keys are rate-limited like logins.
 
-use std::collections::BTreeSet;
-
 use serde_json::{json, Value};
 
 use crate::common::*;
@@ -48,28 +46,9 @@ async fn as_key(app: &TestApp, key: &str, method: &str, path: &str, body: Option
     .await
 }
 
-fn queued(app: &TestApp) -> Vec<Value> {
-    let mut conn = app.services.db.get().expect("db connection");
-    let values = crate::support::outbox::queued_values(&mut conn).expect("queued events");
-    // One event may be queued once per destination: each event id counts once.
-    let mut ids = BTreeSet::new();
-    values
-        .into_iter()
-        .filter(|v| ids.insert(v["event_id"].as_str().unwrap_or_default().to_owned()))
-        .collect()
-}
-
-async fn kafka_on_relay_off() -> TestApp {
-    spawn_app_with(&[
-        ("KAFKA_ENABLE_PRODUCER", "true"),
-        ("HRMS_RELAY_ENABLED", "false"),
-    ])
-    .await
-}
-
 #[actix_web::test]
 async fn a_key_works_as_bearer_and_as_x_api_key_and_what_it_does_is_attributed_to_it() {
-    let app = kafka_on_relay_off().await;
+    let app = spawn_app_with_events_queued().await;
     let me = app.get("/api/v1/auth/me").await;
     let admin_id = me.body["id"].as_str().expect("admin id").to_owned();
 
@@ -132,7 +111,7 @@ async fn a_key_works_as_bearer_and_as_x_api_key_and_what_it_does_is_attributed_t
     assert_eq!(stored.len(), 64, "an HMAC-SHA256 in hex");
     assert!(!stored.contains(&key[38..]) && !key.contains(&stored));
 
-    let events = queued(&app);
+    let events = app.queued_events();
     assert!(
         events.iter().all(|e| !e.to_string().contains(&key[38..])),
         "an event carries the secret"
@@ -170,7 +149,7 @@ async fn a_key_works_as_bearer_and_as_x_api_key_and_what_it_does_is_attributed_t
 
 #[actix_web::test]
 async fn a_revoked_key_is_refused_at_once_and_its_record_stays() {
-    let app = kafka_on_relay_off().await;
+    let app = spawn_app_with_events_queued().await;
     let (created, key) = create_key(&app, json!({ "name": "audit-reader", "role": "admin" })).await;
     let id = created["id"].as_str().expect("key id").to_owned();
     assert_eq!(
@@ -215,7 +194,7 @@ async fn a_revoked_key_is_refused_at_once_and_its_record_stays() {
     // A revoked key's name is free again.
     create_key(&app, json!({ "name": "audit-reader", "role": "admin" })).await;
 
-    let events = queued(&app);
+    let events = app.queued_events();
     let revoked_event = events
         .iter()
         .find(|e| e["event_type"] == "USER_API_KEY_REVOKED")

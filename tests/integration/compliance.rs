@@ -829,25 +829,25 @@ async fn an_employee_who_never_files_leave_is_judged_on_the_grant_recorded_when_
         .expect("unused-leave alert");
     assert_eq!(unused["measured"]["value"], 30, "all of it unused");
 
+    let grants = annual_grants(&app, &emp).await;
+    assert_eq!(grants.len(), 1, "one grant, recorded once: {grants:?}");
+    assert_eq!(grants[0]["days"], 15.0, "{grants:?}");
+    assert_eq!(grants[0]["created_by"], "system", "{grants:?}");
+}
+
+/// The `grant` entries of this year's annual leave in the employee's ledger.
+async fn annual_grants(app: &TestApp, employee: &str) -> Vec<Value> {
     let year = chrono::Utc::now().format("%Y").to_string();
-    let r = call(
-        &app,
-        &app.admin_token,
-        "GET",
-        &format!("/api/v1/leave/ledger?employee_id={emp}&leave_type=annual&year={year}"),
-        None,
-    )
-    .await;
+    let path = format!("/api/v1/leave/ledger?employee_id={employee}&leave_type=annual&year={year}");
+    let r = call(app, &app.admin_token, "GET", &path, None).await;
     assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
-    let grants: Vec<&Value> = r.body["items"]
+    r.body["items"]
         .as_array()
         .expect("items")
         .iter()
         .filter(|e| e["kind"] == "grant")
-        .collect();
-    assert_eq!(grants.len(), 1, "one grant, recorded once: {}", r.raw);
-    assert_eq!(grants[0]["days"], 15.0, "{}", r.raw);
-    assert_eq!(grants[0]["created_by"], "system", "{}", r.raw);
+        .cloned()
+        .collect()
 }
 
 #[actix_web::test]
@@ -862,43 +862,17 @@ async fn an_employee_the_leave_module_never_saw_hired_gets_the_grant_from_the_wa
     .await;
     let emp = employee(&first, "UTC", None).await;
     // A second start on the same database, with the leave module.
-    let sqlite = first
-        .dir
-        .path()
-        .join("hrms.db")
-        .to_string_lossy()
-        .into_owned();
-    let mut env = vec![
-        NO_PERIODIC,
-        CHECK_FROM_JANUARY,
-        ("HRMS_SQLITE_PATH", sqlite.as_str()),
-    ];
-    let pg = first.pg_url.clone();
-    if let Some(url) = &pg {
-        env.push(("DATABASE_URL", url.as_str()));
-    }
-    let second = crate::outbox::spawn_second_replica(&env).await;
+    let second = spawn_app_on_database_of(&first, &[NO_PERIODIC, CHECK_FROM_JANUARY]).await;
 
-    let year = chrono::Utc::now().format("%Y").to_string();
-    let path = format!("/api/v1/leave/ledger?employee_id={emp}&leave_type=annual&year={year}");
     let start = Instant::now();
     let grants = loop {
-        let r = call(&second, &second.admin_token, "GET", &path, None).await;
-        assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
-        let grants: Vec<Value> = r.body["items"]
-            .as_array()
-            .expect("items")
-            .iter()
-            .filter(|e| e["kind"] == "grant")
-            .cloned()
-            .collect();
+        let grants = annual_grants(&second, &emp).await;
         if !grants.is_empty() {
             break grants;
         }
         assert!(
             start.elapsed() < Duration::from_secs(20),
-            "no grant recorded by the walk: {}",
-            r.raw
+            "no grant recorded by the walk"
         );
         actix_web::rt::time::sleep(Duration::from_millis(100)).await;
     };

@@ -286,22 +286,15 @@ async fn two_replicas_on_one_database_deliver_every_event_exactly_once() {
     ])
     .await;
     // The second replica shares the first one's database (file or PostgreSQL).
-    let sqlite = first
-        .dir
-        .path()
-        .join("hrms.db")
-        .to_string_lossy()
-        .into_owned();
-    let mut env = vec![
-        ("KAFKA_ENABLE_PRODUCER", "true"),
-        ("KAFKA_BOOTSTRAP_SERVERS", bootstrap.as_str()),
-        ("HRMS_SQLITE_PATH", sqlite.as_str()),
-    ];
-    let pg = first.pg_url.clone();
-    if let Some(url) = &pg {
-        env.push(("DATABASE_URL", url.as_str()));
-    }
-    let second = spawn_second_replica(&env).await;
+    let second = spawn_app_on_database_of(
+        &first,
+        &[
+            ("KAFKA_ENABLE_PRODUCER", "true"),
+            ("KAFKA_BOOTSTRAP_SERVERS", bootstrap.as_str()),
+            ("LEAVE_MODULE_ENABLED", "false"),
+        ],
+    )
+    .await;
     let total = 40;
     for i in 0..total {
         let app = if i % 2 == 0 { &first } else { &second };
@@ -331,22 +324,6 @@ async fn two_replicas_on_one_database_deliver_every_event_exactly_once() {
     }
     assert_eq!(counts.len(), 2 * total, "every event arrived");
     assert!(counts.values().all(|n| *n == 1), "none twice: {counts:?}");
-}
-
-/// A replica on an existing database: the harness would otherwise make it a
-/// fresh PostgreSQL database.
-pub(crate) async fn spawn_second_replica(env: &[(&str, &str)]) -> TestApp {
-    let saved = std::env::var("HRMS_TEST_DATABASE_URL").ok();
-    // SAFETY-free alternative: pass DATABASE_URL explicitly; the harness only adds a
-    // fresh database when HRMS_TEST_DATABASE_URL is set, so unset it for this call.
-    if saved.is_some() {
-        std::env::remove_var("HRMS_TEST_DATABASE_URL");
-    }
-    let app = spawn_app_with(env).await;
-    if let Some(url) = saved {
-        std::env::set_var("HRMS_TEST_DATABASE_URL", url);
-    }
-    app
 }
 
 #[actix_web::test]

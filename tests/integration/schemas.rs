@@ -115,11 +115,7 @@ fn ctx(actor: Option<&str>) -> EventContext {
 /// with Kafka on and the relay off, so they stay queued and are read back from
 /// the outbox exactly as the relay would publish them.
 async fn employee_events() -> Vec<(EventType, Value)> {
-    let app = spawn_app_with(&[
-        ("KAFKA_ENABLE_PRODUCER", "true"),
-        ("HRMS_RELAY_ENABLED", "false"),
-    ])
-    .await;
+    let app = spawn_app_with_events_queued().await;
     let manager = app
         .create_employee(json!({ "name": "Grace Hopper", "age": 60 }))
         .await;
@@ -154,18 +150,9 @@ async fn employee_events() -> Vec<(EventType, Value)> {
         .await;
     assert_eq!(r.status.as_u16(), 200, "terminate: {}", r.raw);
 
-    let db = app.services.db.clone();
-    let values = actix_web::rt::task::spawn_blocking(move || {
-        let mut conn = db.get().expect("db connection");
-        crate::support::outbox::queued_values(&mut conn).expect("queued events")
-    })
-    .await
-    .expect("outbox read");
-    // One event may be queued once per destination: each event id counts once.
-    let mut ids = BTreeSet::new();
-    let events: Vec<(EventType, Value)> = values
+    let events: Vec<(EventType, Value)> = app
+        .queued_events()
         .into_iter()
-        .filter(|v| ids.insert(v["event_id"].as_str().unwrap_or_default().to_owned()))
         .map(|v| {
             let t = v["event_type"]
                 .as_str()

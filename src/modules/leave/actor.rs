@@ -159,6 +159,32 @@ impl LeaveActor {
         out
     }
 
+    /// [`Self::settle`] for every active type with an allowance: the system
+    /// entries due for `employee`, not yet written.
+    fn settle_all(
+        &self,
+        c: &mut DbConnection,
+        employee: EmployeeId,
+        emp: &Employment,
+        today: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<StoredEntry>, ModuleError> {
+        let mut entries = Vec::new();
+        for t in repo::all_types(c)? {
+            if !t.active || t.policy.allowance.is_none() {
+                continue;
+            }
+            // `settle` reads the policy and the ledger only, not the requests.
+            let mut book = Book {
+                requests: Vec::new(),
+                ledger: repo::ledger_of(c, employee, &t.policy.code)?,
+                policy: t.policy,
+            };
+            entries.extend(self.settle(&mut book, employee, emp, today, now));
+        }
+        Ok(entries)
+    }
+
     fn request_entries(
         entries: Vec<LedgerEntry>,
         r: &LeaveRequest,
@@ -833,29 +859,15 @@ impl Handler<SettleGrants> for LeaveActor {
         };
         let mut conn = self.conn()?;
         // A read first: most walks find every ledger current and write nothing.
-        let types: Vec<LeaveType> = repo::all_types(&mut conn)?
-            .into_iter()
-            .filter(|t| t.active && t.policy.allowance.is_some())
-            .collect();
-        let mut due = false;
-        for t in &types {
-            let mut book = self.book(&mut conn, employee, &t.policy.code)?;
-            if !self.settle(&mut book, employee, &emp, today, clock::now()).is_empty() {
-                due = true;
-                break;
-            }
-        }
-        if !due {
+        if self
+            .settle_all(&mut conn, employee, &emp, today, clock::now())?
+            .is_empty()
+        {
             return Ok(0);
         }
         let written = self.outbox.commit(&mut conn, &ctx, |c| {
             repo::lock_employee(c, employee)?;
-            let now = clock::now();
-            let mut entries = Vec::new();
-            for t in &types {
-                let mut book = self.book(c, employee, &t.policy.code)?;
-                entries.extend(self.settle(&mut book, employee, &emp, today, now));
-            }
+            let entries = self.settle_all(c, employee, &emp, today, clock::now())?;
             repo::append(c, &entries)?;
             Ok::<_, ModuleError>((entries.len(), events::balance_adjusted(&ctx, &entries)))
         })?;
@@ -1098,15 +1110,7 @@ impl LeaveActor {
                 return Ok::<_, ModuleError>((0, Vec::new()));
             }
             repo::lock_employee(c, f.employee)?;
-            let now = clock::now();
-            let mut entries = Vec::new();
-            for t in repo::all_types(c)? {
-                if !t.active || t.policy.allowance.is_none() {
-                    continue;
-                }
-                let mut book = self.book(c, f.employee, &t.policy.code)?;
-                entries.extend(self.settle(&mut book, f.employee, &emp, f.today, now));
-            }
+            let entries = self.settle_all(c, f.employee, &emp, f.today, clock::now())?;
             repo::append(c, &entries)?;
             Ok((entries.len(), events::balance_adjusted(&f.ctx, &entries)))
         })?;

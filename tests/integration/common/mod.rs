@@ -51,6 +51,46 @@ pub struct Reply {
     pub retry_after: Option<String>,
 }
 
+/// An app with Kafka on but no broker and no relay: every change writes its
+/// domain and audit events, which stay queued in the outbox to be read back
+/// ([`TestApp::queued_events`]).
+pub async fn spawn_app_with_events_queued() -> TestApp {
+    spawn_app_with(&[
+        ("KAFKA_ENABLE_PRODUCER", "true"),
+        ("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1"),
+        ("HRMS_RELAY_ENABLED", "false"),
+    ])
+    .await
+}
+
+/// Another app on `first`'s database (its SQLite file or PostgreSQL database),
+/// with `env`: a second replica, or a later start of the same installation.
+/// The harness would otherwise give it a fresh database.
+pub async fn spawn_app_on_database_of(first: &TestApp, env: &[(&str, &str)]) -> TestApp {
+    let sqlite = first
+        .dir
+        .path()
+        .join("hrms.db")
+        .to_string_lossy()
+        .into_owned();
+    let mut env = env.to_vec();
+    env.push(("HRMS_SQLITE_PATH", sqlite.as_str()));
+    if let Some(url) = &first.pg_url {
+        env.push(("DATABASE_URL", url.as_str()));
+    }
+    // The harness adds a fresh database only when HRMS_TEST_DATABASE_URL is set,
+    // so it is unset for this call (each test runs in a process of its own).
+    let saved = std::env::var("HRMS_TEST_DATABASE_URL").ok();
+    if saved.is_some() {
+        std::env::remove_var("HRMS_TEST_DATABASE_URL");
+    }
+    let app = spawn_app_with(&env).await;
+    if let Some(url) = saved {
+        std::env::set_var("HRMS_TEST_DATABASE_URL", url);
+    }
+    app
+}
+
 /// Starts the app with the test profile and Kafka off.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await
@@ -280,6 +320,18 @@ impl TestApp {
     pub fn outbox(&self) -> Vec<OutboxEntry> {
         let mut conn = self.services.db.get().expect("db connection");
         crate::support::outbox::read(&mut conn).expect("outbox query")
+    }
+
+    /// The JSON of every queued event, in commit order, each event id once (an
+    /// event is queued once per destination).
+    pub fn queued_events(&self) -> Vec<Value> {
+        let mut conn = self.services.db.get().expect("db connection");
+        let values = crate::support::outbox::queued_values(&mut conn).expect("queued events");
+        let mut ids = std::collections::BTreeSet::new();
+        values
+            .into_iter()
+            .filter(|v| ids.insert(v["event_id"].as_str().unwrap_or_default().to_owned()))
+            .collect()
     }
 
     /// [`TestApp::outbox`] with the in-process subscribers' rows too.

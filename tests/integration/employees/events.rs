@@ -32,7 +32,7 @@ async fn with_kafka_off_changes_write_only_their_audit_event() {
 
 #[actix_web::test]
 async fn with_kafka_on_each_change_writes_its_employee_event_and_an_audit_event() {
-    let app = spawn_with_events_queued().await;
+    let app = spawn_app_with_events_queued().await;
     let ada = create_named(&app, "Ada", json!({ "email": "ada@x.com" })).await;
     let id = ada["id"].as_str().unwrap();
     let rows = app.outbox();

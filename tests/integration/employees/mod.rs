@@ -72,17 +72,6 @@ async fn raw(app: &TestApp, method: &str, path: &str, body: Option<(&str, &str)>
 
 /// Today as the server sees it (UTC). Tests that compare against "today" accept
 /// either side of a midnight that falls during the request.
-/// An app with Kafka on but no broker and no relay: every change writes its
-/// domain and audit events, which stay queued in the outbox to be read back.
-async fn spawn_with_events_queued() -> TestApp {
-    spawn_app_with(&[
-        ("KAFKA_ENABLE_PRODUCER", "true"),
-        ("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1"),
-        ("HRMS_RELAY_ENABLED", "false"),
-    ])
-    .await
-}
-
 fn today() -> NaiveDate {
     Utc::now().date_naive()
 }

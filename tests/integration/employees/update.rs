@@ -183,7 +183,7 @@ async fn terminated_cannot_be_set_through_patch() {
 #[actix_web::test]
 async fn a_put_replaces_the_record_clearing_absent_optional_fields_with_the_events_of_a_patch() {
     // Kafka on (without a broker or relay), so the domain event is written too.
-    let app = spawn_with_events_queued().await;
+    let app = spawn_app_with_events_queued().await;
     let boss = create_named(&app, "Boss", json!({})).await;
     let ada = create_named(
         &app,
