@@ -15,6 +15,13 @@ WORK=$(mktemp -d /tmp/hrms-bench.XXXXXX)
 chmod 755 "$WORK" # the postgres user must reach its data folder
 export HRMS_PG_DIR=$WORK/pg HRMS_PG_PORT=${HRMS_BENCH_PG_PORT:-55440} HRMS_PG_DURABLE=1
 export HRMS_BIN=target/release/hrms
+# PG_STATS=1: PostgreSQL loads pg_stat_statements, and each leave, attendance and
+# compliance run ends with its 15 most expensive statements (total time, calls,
+# mean) on stderr: where a step's database time goes.
+if [[ "${PG_STATS:-0}" == 1 ]]; then
+    export HRMS_PG_EXTRA_CONF="shared_preload_libraries = 'pg_stat_statements'
+pg_stat_statements.track = all"
+fi
 : >"$OUT"
 
 log() { printf '\n=== %s\n' "$*" >&2; }
@@ -68,6 +75,14 @@ quiesce_pg() {
 }
 run() { # run <cmd...>: prints and records the RESULT line
     "$@" | tee -a "$OUT" | grep '^RESULT' >&2
+}
+stats_reset() { # stats_reset <database>: with PG_STATS=1, starts a profile
+    [[ "${PG_STATS:-0}" == 1 ]] || return 0
+    psql -q "$1" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" -c "SELECT pg_stat_statements_reset()" >/dev/null
+}
+stats_show() { # stats_show <database>: with PG_STATS=1, prints the profile
+    [[ "${PG_STATS:-0}" == 1 ]] || return 0
+    psql -q "$1" -P pager=off -c "SELECT round(total_exec_time::numeric, 0) AS total_ms, calls, round(mean_exec_time::numeric, 3) AS mean_ms, left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS query FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY total_exec_time DESC LIMIT 15" >&2
 }
 
 start_hrms() { # start_hrms <database> <extra env...>
@@ -147,7 +162,9 @@ want leave && for i in $(seq "$RUNS"); do
     quiesce_pg
     db=$(fresh_pg)
     start_hrms "$db"
+    stats_reset "$db"
     run target/release/hrms-bench leave --url http://127.0.0.1:18280 --database "$db" --employees 2000 --concurrency 16 --seconds 20 --warmup 5
+    stats_show "$db"
     stop_hrms
 done
 
@@ -157,7 +174,9 @@ want attendance && for i in $(seq "$RUNS"); do
     quiesce_pg
     db=$(fresh_pg)
     start_hrms "$db"
+    stats_reset "$db"
     run target/release/hrms-bench attendance --url http://127.0.0.1:18280 --database "$db" --employees 400 --concurrency 16 --seconds 20 --warmup 5
+    stats_show "$db"
     stop_hrms
 done
 
@@ -175,7 +194,9 @@ want compliance && for i in $(seq "$RUNS"); do
     log "compliance: 1,000 employees with a year of attendance records through the subscriber, single events, a full check, run $i"
     quiesce_pg
     db=$(fresh_pg)
+    stats_reset "$db"
     run target/release/hrms-bench compliance --database "$db" --employees 1000 --batch 100 --threads 2 --singles 1000
+    stats_show "$db"
 done
 
 log "summary (min / median / max over $RUNS runs; $(nproc) cores)"
@@ -208,13 +229,8 @@ try:
     print(f"{'p99 broker down / p99 broker up (medians)':<48} ratio            {med('broker_down','p99_ms') / med('broker_up','p99_ms'):.2f}")
 except (statistics.StatisticsError, ZeroDivisionError):
     pass
-for key in ("cycles_per_sec", "cycle_p50_ms", "cycle_p99_ms", "cycle_errors", "balance_p50_ms", "balance_p99_ms", "balance_errors"):
+for key in ("cycles_per_sec", "cycle_p50_ms", "cycle_p99_ms", "cycle_errors", "reference_req_per_sec", "reference_p99_ms", "cycles_over_reference", "balance_p50_ms", "balance_p99_ms", "balance_errors", "balance4_p50_ms", "balance4_p99_ms", "balance4_errors"):
     show("leave (2,000 employees, 3 years of ledger)", lambda r: r["step"] == "leave", key)
-try:
-    lv = statistics.median(float(r["cycles_per_sec"]) for r in rows if r["step"] == "leave")
-    print(f"{'leave cycles / POST /employees broker_up (medians)':<48} ratio            {lv / med('broker_up','req_per_sec'):.2f}")
-except (statistics.StatisticsError, ZeroDivisionError):
-    pass
 for key in ("employees_req_per_sec", "employees_p99_ms", "check_in_p50_ms", "check_in_p99_ms", "check_out_p99_ms", "rush_req_per_sec", "check_in_p99_ratio", "check_in_errors", "check_out_errors", "summary_p50_ms", "summary_p99_ms", "summary_errors"):
     show("attendance (400 employees; summaries over 2 years)", lambda r: r["step"] == "attendance", key)
 for key in ("events", "events_per_sec", "batch_p50_ms", "batch_p99_ms", "single_p50_ms", "single_p99_ms", "check_secs", "check_open"):

@@ -98,6 +98,11 @@ if [[ "${HRMS_PG_DURABLE:-0}" != 1 ]]; then
     printf 'fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n' >>"$DATA/postgresql.conf"
 fi
 
+# Extra settings, one per line (benchmarks: pg_stat_statements for a profile).
+if [[ -n "${HRMS_PG_EXTRA_CONF:-}" ]]; then
+    printf '%s\n' "$HRMS_PG_EXTRA_CONF" >>"$DATA/postgresql.conf"
+fi
+
 log "starting on 127.0.0.1:$PORT (log: $LOG)"
 if ! as_pg "$BIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 start >&2; then
     tail -n 30 "$LOG" >&2 || true

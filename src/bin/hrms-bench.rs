@@ -766,6 +766,30 @@ where
     (p, elapsed)
 }
 
+/// The reference of a module's step: `POST /employees` on the same instance,
+/// at the same concurrency, timed like the step.
+async fn reference_writes(
+    client: &awc::Client,
+    url: &str,
+    auth: &str,
+    concurrency: usize,
+    seconds: u64,
+    warmup: u64,
+) -> (Phase, f64) {
+    let (c, u, a) = (client.clone(), url.to_owned(), auth.to_owned());
+    timed(concurrency, seconds, warmup, move |_, _| {
+        let (c, u, a) = (c.clone(), u.clone(), a.clone());
+        async move {
+            c.post(format!("{u}/api/v1/employees"))
+                .insert_header(("authorization", a))
+                .send_json(&employee_body())
+                .await
+                .is_ok_and(|r| r.status().as_u16() == 201)
+        }
+    })
+    .await
+}
+
 /// The `n`-th weekday from Monday 1 January 2029 (every one a working day).
 fn leave_day(n: u64) -> String {
     let start = chrono::NaiveDate::from_ymd_opt(2029, 1, 1).unwrap_or_default();
@@ -850,36 +874,52 @@ async fn leave(
     })
     .await;
 
-    // Balance reads of random employees.
-    let (c, u, a, list) = (client.clone(), url.to_owned(), auth.clone(), ids.clone());
-    let (reads, _) = timed(concurrency, seconds, warmup, move |w, i| {
-        let (c, u, a, list) = (c.clone(), u.clone(), a.clone(), list.clone());
-        async move {
-            let n = (w as u64 * 7919 + i * 104_729) as usize % list.len().max(1);
-            let Some(employee) = list.get(n) else {
-                return false;
-            };
-            c.get(format!(
-                "{u}/api/v1/leave/balances?employee_id={employee}&year=2029"
-            ))
-            .insert_header(("authorization", a))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().as_u16() == 200)
-        }
-    })
-    .await;
+    // Balance reads of random employees: at the step's concurrency (the
+    // machine saturated, so latency is mostly queueing) and at 4 clients (as
+    // the other read steps measure).
+    let balance_reads = |readers: usize| {
+        let (c, u, a, list) = (client.clone(), url.to_owned(), auth.clone(), ids.clone());
+        timed(readers, seconds, warmup, move |w, i| {
+            let (c, u, a, list) = (c.clone(), u.clone(), a.clone(), list.clone());
+            async move {
+                let n = (w as u64 * 7919 + i * 104_729) as usize % list.len().max(1);
+                let Some(employee) = list.get(n) else {
+                    return false;
+                };
+                c.get(format!(
+                    "{u}/api/v1/leave/balances?employee_id={employee}&year=2029"
+                ))
+                .insert_header(("authorization", a))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().as_u16() == 200)
+            }
+        })
+    };
+    let (reads, _) = balance_reads(concurrency).await;
+    let (reads4, _) = balance_reads(4).await;
+    let (reference, ref_secs) =
+        reference_writes(&client, url, &auth, concurrency, seconds, warmup).await;
+    let cycles_per_sec = cycles.latencies.len() as f64 / cycle_secs;
+    let reference_per_sec = reference.latencies.len() as f64 / ref_secs;
     println!(
-        "RESULT step=leave employees={employees} ledger_rows={rows} concurrency={concurrency} cycles={} cycle_errors={} cycles_per_sec={:.0} cycle_p50_ms={:.2} cycle_p99_ms={:.2} balance_reads={} balance_errors={} balance_p50_ms={:.2} balance_p99_ms={:.2}",
+        "RESULT step=leave employees={employees} ledger_rows={rows} concurrency={concurrency} cycles={} cycle_errors={} cycles_per_sec={cycles_per_sec:.0} cycle_p50_ms={:.2} cycle_p99_ms={:.2} balance_reads={} balance_errors={} balance_p50_ms={:.2} balance_p99_ms={:.2} balance4_reads={} balance4_errors={} balance4_p50_ms={:.2} balance4_p99_ms={:.2} reference_requests={} reference_errors={} reference_req_per_sec={reference_per_sec:.0} reference_p99_ms={:.2} cycles_over_reference={:.2}",
         cycles.latencies.len(),
         cycles.errors,
-        cycles.latencies.len() as f64 / cycle_secs,
         percentile(&cycles.latencies, 0.5),
         percentile(&cycles.latencies, 0.99),
         reads.latencies.len(),
         reads.errors,
         percentile(&reads.latencies, 0.5),
         percentile(&reads.latencies, 0.99),
+        reads4.latencies.len(),
+        reads4.errors,
+        percentile(&reads4.latencies, 0.5),
+        percentile(&reads4.latencies, 0.99),
+        reference.latencies.len(),
+        reference.errors,
+        percentile(&reference.latencies, 0.99),
+        cycles_per_sec / reference_per_sec.max(1.0),
     );
     Ok(())
 }
@@ -1080,19 +1120,8 @@ async fn attendance(
         .execute(&mut pg)?;
     diesel::sql_query("ANALYZE attendance_records").execute(&mut pg)?;
 
-    // The reference: POST /employees on this instance, at the same concurrency.
-    let (c, u, a) = (client.clone(), url.to_owned(), auth.clone());
-    let (reference, ref_secs) = timed(concurrency, seconds, warmup, move |_, _| {
-        let (c, u, a) = (c.clone(), u.clone(), a.clone());
-        async move {
-            c.post(format!("{u}/api/v1/employees"))
-                .insert_header(("authorization", a))
-                .send_json(&employee_body())
-                .await
-                .is_ok_and(|r| r.status().as_u16() == 201)
-        }
-    })
-    .await;
+    let (reference, ref_secs) =
+        reference_writes(&client, url, &auth, concurrency, seconds, warmup).await;
 
     // The morning rush: worker w serves employees w, w + concurrency, ...
     // (skipping the one with the history), checking each in, then on its next

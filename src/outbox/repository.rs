@@ -71,13 +71,25 @@ impl NewRow {
 /// Inserts rows. One statement per row: diesel's multi-backend connection has
 /// no multi-row insert, and a change writes only a handful of events.
 pub fn insert(conn: &mut DbConnection, rows: &[NewRow]) -> QueryResult<usize> {
-    let mut n = 0;
-    for row in rows {
-        n += diesel::insert_into(outbox_events::table)
-            .values(row)
-            .execute(conn)?;
+    match conn {
+        // One statement (one round trip) for the transaction's rows; `seq`
+        // follows the order of the VALUES list. Multi-row inserts are
+        // backend-specific in diesel: run on the concrete connection.
+        DbConnection::Pg(pg) if rows.len() > 1 => diesel::insert_into(outbox_events::table)
+            .values(rows)
+            .execute(pg),
+        // SQLite is in process (no round trip to save) and its multi-row
+        // VALUES cannot say DEFAULT: one statement per row.
+        _ => {
+            let mut n = 0;
+            for row in rows {
+                n += diesel::insert_into(outbox_events::table)
+                    .values(row)
+                    .execute(conn)?;
+            }
+            Ok(n)
+        }
     }
-    Ok(n)
 }
 
 /// An undelivered row, as the relay sees it. Delivered rows leave this table

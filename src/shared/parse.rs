@@ -2,7 +2,7 @@
 //! pushes a [`FieldError`] naming the field and returns `None` on bad input,
 //! so a handler reports every problem of a request at once.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 
 use crate::error::FieldError;
 use crate::shared::{EmployeeId, Page};
@@ -33,7 +33,8 @@ pub fn parse_instant(
     errors: &mut Vec<FieldError>,
 ) -> Option<DateTime<Utc>> {
     match DateTime::parse_from_rfc3339(raw.trim()) {
-        Ok(t) => Some(t.with_timezone(&Utc)),
+        // Microseconds, as stored: the rules judge what the database keeps.
+        Ok(t) => Some(t.with_timezone(&Utc).trunc_subsecs(6)),
         Err(_) => {
             errors.push(FieldError::new(
                 field,

@@ -81,6 +81,8 @@ pub struct CheckIn {
     pub by: Principal,
     /// The caller's employee record.
     pub facts: EmployeeFacts,
+    /// Optional note on the record.
+    pub note: Option<String>,
 }
 
 /// Self-service check-out at the server's clock.
@@ -496,7 +498,7 @@ impl Handler<CheckIn> for AttendanceActor {
                 records: &records,
                 locks: &locks,
             };
-            let record = rules::check_in(RecordId::generate(), &who, None, &facts)?;
+            let record = rules::check_in(RecordId::generate(), &who, msg.note.clone(), &facts)?;
             repo::insert(c, &record)?;
             let events = events::written(&msg.ctx, &record, emp.time_zone, now, "attendance.check_in");
             Ok::<_, AttendanceFailure>((record, events))

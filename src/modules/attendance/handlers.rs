@@ -13,24 +13,24 @@ use super::record::{EmployeeId, RecordId, TimeRecord};
 use super::rules::{Change, Correction, ManualRecord};
 use super::summary;
 use super::AttendanceDeps;
-use crate::auth::{AuthUser, Principal};
+use crate::auth::{AuthUser, Principal, Role};
 use crate::error::AppError;
 use crate::http::RequestMeta;
-use crate::modules::employee::{EmployeeFacts, GetEmployeeFacts, Visibility, VisibleEmployees};
+use crate::modules::employee::{EmployeeFacts, Visibility};
 use crate::shared::clock;
 use crate::shared::parse::{parse_employee, parse_instant};
 
 pub(super) type Deps = web::Data<AttendanceDeps>;
 
 pub(super) async fn facts_of(deps: &Deps, id: EmployeeId) -> Result<EmployeeFacts, AppError> {
-    deps.facts
-        .send(GetEmployeeFacts { id })
-        .await??
+    deps.employees
+        .facts(id)
+        .await?
         .ok_or_else(|| AttendanceFailure::EmployeeNotFound.into())
 }
 
 pub(super) async fn visibility(deps: &Deps, by: &Principal) -> Result<Visibility, AppError> {
-    deps.visible.send(VisibleEmployees { by: by.clone() }).await?
+    deps.employees.visibility(by).await
 }
 
 /// The facts of a visible employee (404 otherwise) and whether `by` manages
@@ -40,12 +40,25 @@ pub(super) async fn visible_employee(
     by: &Principal,
     id: EmployeeId,
 ) -> Result<(EmployeeFacts, bool), AppError> {
-    let vis = visibility(deps, by).await?;
-    if !vis.may_see(&id) {
-        return Err(AttendanceFailure::EmployeeNotFound.into());
-    }
-    let facts = facts_of(deps, id).await?;
-    let manages = matches!(vis, Visibility::Only(_)) && by.employee_id != Some(id);
+    visible_employee_or(deps, by, id, AttendanceFailure::EmployeeNotFound).await
+}
+
+/// [`visible_employee`], answering `not_found` (the 404 of the record or
+/// request that led to the employee) when they are not visible; other
+/// failures pass through.
+pub(super) async fn visible_employee_or(
+    deps: &Deps,
+    by: &Principal,
+    id: EmployeeId,
+    not_found: AttendanceFailure,
+) -> Result<(EmployeeFacts, bool), AppError> {
+    let facts = deps
+        .employees
+        .visible_facts(by, id)
+        .await?
+        .ok_or(not_found)?;
+    // Only a manager sees someone else's record without seeing everything.
+    let manages = by.role == Role::Manager && by.employee_id != Some(id);
     Ok((facts, manages))
 }
 
@@ -60,9 +73,8 @@ async fn visible_record(
         .send(GetRecord { id })
         .await??
         .ok_or(AttendanceFailure::RecordNotFound)?;
-    let (facts, manages) = visible_employee(deps, by, record.employee_id)
-        .await
-        .map_err(|_| AppError::from(AttendanceFailure::RecordNotFound))?;
+    let (facts, manages) =
+        visible_employee_or(deps, by, record.employee_id, AttendanceFailure::RecordNotFound).await?;
     Ok((record, facts, manages))
 }
 
@@ -88,15 +100,17 @@ fn ok(w: Written) -> HttpResponse {
     post,
     path = "/api/v1/attendance/check-in",
     tag = "attendance",
+    request_body(content = Option<CheckInRequest>, description = "Optional: a note on the record."),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Checked in: an open record from now (the server's clock).", body = RecordResponse, headers(("Location" = String, description = "`/api/v1/attendance/records/{id}` of the new record."))),
         (status = 404, description = "- `employee_not_found`: your account is not linked to an employee record"),
         (status = 409, description = "- `already_checked_in`: you have an open record\n- `period_locked`: today is in a locked period\n- `overlapping_record`: a record reaches past now"),
-        (status = 422, description = "- `outside_employment`: today is before your hire date or after your termination date"),
+        (status = 422, description = "- `outside_employment`: today is before your hire date or after your termination date\n- `note_too_long`\n- `invalid_text`: the note has control or invisible characters\n- `validation_failed`: the body is malformed"),
     )
 )]
-pub async fn check_in(deps: Deps, user: AuthUser, meta: RequestMeta) -> Result<HttpResponse, AppError> {
+pub async fn check_in(deps: Deps, user: AuthUser, meta: RequestMeta, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    let body: CheckInRequest = crate::http::optional_json(&body)?;
     let facts = own_facts(&deps, &user.0).await?;
     let w = deps
         .actor
@@ -104,6 +118,7 @@ pub async fn check_in(deps: Deps, user: AuthUser, meta: RequestMeta) -> Result<H
             ctx: meta.event_context_by(&user.0),
             by: user.0,
             facts,
+            note: body.note,
         })
         .await??;
     Ok(created(w))
@@ -353,7 +368,10 @@ pub async fn list_records(
     user: AuthUser,
     query: web::Query<RangeQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let range = query.into_inner().validate().map_err(AttendanceFailure::Validation)?;
+    let range = query
+        .into_inner()
+        .validate(user.0.employee_id)
+        .map_err(AttendanceFailure::Validation)?;
     checked_range(&range)?;
     let (facts, _) = visible_employee(&deps, &user.0, range.employee_id).await?;
     let tz = facts.time_zone.tz();
@@ -396,7 +414,10 @@ pub async fn get_summary(
     user: AuthUser,
     query: web::Query<RangeQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let range = query.into_inner().validate().map_err(AttendanceFailure::Validation)?;
+    let range = query
+        .into_inner()
+        .validate(user.0.employee_id)
+        .map_err(AttendanceFailure::Validation)?;
     checked_range(&range)?;
     let (facts, _) = visible_employee(&deps, &user.0, range.employee_id).await?;
     let tz = facts.time_zone.tz();

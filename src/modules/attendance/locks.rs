@@ -7,7 +7,7 @@ use actix_web::{web, HttpResponse};
 
 use super::actor::{CreateLock, GetLock, ListLocks, ReopenLock};
 use super::errors::AttendanceFailure;
-use super::handlers::{own_facts, visibility, visible_employee, Deps};
+use super::handlers::{own_facts, visible_employee, Deps};
 use super::model::*;
 use super::record::{LockId, LockScope, PeriodLock};
 use super::repository::LockFilter;
@@ -32,7 +32,7 @@ async fn visible_lock(deps: &Deps, by: &Principal, id: LockId) -> Result<PeriodL
     }
     match lock.scope {
         LockScope::Everyone => Ok(lock),
-        LockScope::Employee(e) if visibility(deps, by).await?.may_see(&e) => Ok(lock),
+        LockScope::Employee(e) if deps.employees.may_see(by, e).await? => Ok(lock),
         LockScope::Employee(_) => Err(AttendanceFailure::LockNotFound.into()),
     }
 }

@@ -32,12 +32,11 @@ pub mod summary;
 
 use actix::{Recipient, SyncArbiter};
 use actix_web::web;
-use anyhow::Context as _;
 use futures::future::LocalBoxFuture;
 use utoipa::OpenApi as _;
 
 use crate::config::ModuleSettings;
-use crate::modules::employee::{GetEmployeeFacts, VisibleEmployees};
+use crate::modules::employee::EmployeeDirectory;
 use crate::modules::user::ContactsOf;
 use crate::modules::{Module, ModuleDeps, ModuleEntry};
 pub use actor::AttendanceActor;
@@ -69,10 +68,8 @@ pub const MODULE: ModuleEntry = ModuleEntry {
 pub struct AttendanceDeps {
     /// The attendance actor.
     pub actor: actix::Addr<AttendanceActor>,
-    /// Facts of one employee record.
-    pub facts: Recipient<GetEmployeeFacts>,
-    /// Which employee records a caller may see.
-    pub visible: Recipient<VisibleEmployees>,
+    /// The employee module's facts and visibility.
+    pub employees: EmployeeDirectory,
     /// Longest record and clock tolerance (settings).
     pub limits: record::Limits,
     /// E-mail contacts for notifications (`None` without the user module).
@@ -81,14 +78,7 @@ pub struct AttendanceDeps {
 
 fn mount(deps: &ModuleDeps) -> LocalBoxFuture<'_, anyhow::Result<Module>> {
     Box::pin(async move {
-        let facts = deps
-            .handles
-            .get::<Recipient<GetEmployeeFacts>>()
-            .context("the attendance module needs the employee module (GetEmployeeFacts)")?;
-        let visible = deps
-            .handles
-            .get::<Recipient<VisibleEmployees>>()
-            .context("the attendance module needs the employee module (VisibleEmployees)")?;
+        let employees = EmployeeDirectory::from_handles(&deps.handles, "attendance")?;
         let limits = deps.settings.attendance_limits();
         let (db, outbox) = (deps.db.clone(), deps.outbox.clone());
         let addr = SyncArbiter::start(deps.threads.max(1), move || {
@@ -96,8 +86,7 @@ fn mount(deps: &ModuleDeps) -> LocalBoxFuture<'_, anyhow::Result<Module>> {
         });
         let app = AttendanceDeps {
             actor: addr,
-            facts,
-            visible,
+            employees,
             limits,
             contacts: deps.handles.get::<Recipient<ContactsOf>>(),
         };

@@ -102,6 +102,16 @@ pub struct RecordHistory {
     pub versions: Vec<RecordResponse>,
 }
 
+/// `POST /api/v1/attendance/check-in` body (optional).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckInRequest {
+    /// Optional note (at most 1000 characters).
+    #[schema(value_type = Option<String>)]
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
 /// `POST /api/v1/attendance/records` body: a manual record for a past interval.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -119,6 +129,8 @@ pub struct ManualRecordRequest {
     #[schema(value_type = Option<String>)]
     pub note: Option<String>,
     /// Why it is entered by hand (required, at most 1000 characters).
+    #[serde(default)]
+    #[schema(required = true)]
     pub reason: String,
 }
 
@@ -133,6 +145,8 @@ pub struct CorrectRecordRequest {
     #[schema(value_type = Option<DateTime<Utc>>)]
     pub end: Option<String>,
     /// Why (required, at most 1000 characters).
+    #[serde(default)]
+    #[schema(required = true)]
     pub reason: String,
     /// The version you saw; a different current version is `stale_version`.
     #[schema(value_type = Option<i32>)]
@@ -145,6 +159,8 @@ pub struct CorrectRecordRequest {
 #[serde(deny_unknown_fields)]
 pub struct VoidRecordRequest {
     /// Why (required, at most 1000 characters).
+    #[serde(default)]
+    #[schema(required = true)]
     pub reason: String,
     /// The version you saw; a different current version is `stale_version`.
     #[schema(value_type = Option<i32>)]
@@ -169,9 +185,9 @@ fn integral_i32<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i32>, D
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct RangeQuery {
-    /// Whose records.
-    #[param(value_type = EmployeeId)]
-    pub employee_id: String,
+    /// Whose records; default: your own (your account's linked employee record).
+    #[param(value_type = Option<EmployeeId>)]
+    pub employee_id: Option<String>,
     /// First local date (`YYYY-MM-DD`, in the employee's time zone).
     #[param(value_type = NaiveDate)]
     pub from: String,
@@ -200,10 +216,22 @@ pub struct Range {
 }
 
 impl RangeQuery {
-    /// Validates every field, reporting all problems at once.
-    pub fn validate(self) -> Result<Range, Vec<FieldError>> {
+    /// Validates every field, reporting all problems at once; without an
+    /// `employee_id` the range is `own`'s (none: a validation error).
+    pub fn validate(self, own: Option<EmployeeId>) -> Result<Range, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let employee_id = parse_employee("employee_id", &self.employee_id, &mut errors);
+        let employee_id = match (self.employee_id.as_deref(), own) {
+            (Some(raw), _) => parse_employee("employee_id", raw, &mut errors),
+            (None, Some(own)) => Some(own),
+            (None, None) => {
+                errors.push(FieldError::new(
+                    "employee_id",
+                    "required",
+                    "name an employee: your account is not linked to one",
+                ));
+                None
+            }
+        };
         let from = parse_date("from", &self.from, &mut errors);
         let to = parse_date("to", &self.to, &mut errors);
         let page = match Page::parse(self.limit, self.offset) {
@@ -454,6 +482,8 @@ impl NewLockRequest {
 #[serde(deny_unknown_fields)]
 pub struct ReopenLockRequest {
     /// Why it is reopened (required, at most 1000 characters).
+    #[serde(default)]
+    #[schema(required = true)]
     pub reason: String,
 }
 
@@ -490,6 +520,8 @@ pub struct CorrectionRequestBody {
     #[schema(value_type = Option<DateTime<Utc>>)]
     pub end: Option<String>,
     /// Why (required, at most 1000 characters).
+    #[serde(default)]
+    #[schema(required = true)]
     pub reason: String,
 }
 
@@ -581,6 +613,8 @@ pub struct ApproveRequestBody {
 #[serde(deny_unknown_fields)]
 pub struct RejectRequestBody {
     /// Why (required, at most 1000 characters): the employee is told.
+    #[serde(default)]
+    #[schema(required = true)]
     pub reason: String,
 }
 

@@ -11,7 +11,7 @@ use super::actor::{
     DecideCorrectionRequest, FileCorrectionRequest, GetCorrectionRequest, ListCorrectionRequests,
 };
 use super::errors::AttendanceFailure;
-use super::handlers::{visibility, visible_employee, Deps};
+use super::handlers::{visibility, visible_employee, visible_employee_or, Deps};
 use super::model::*;
 use super::record::{CorrectionRequest, EmployeeId, RecordId, RequestId};
 use super::repository::RequestFilter;
@@ -52,9 +52,8 @@ async fn visible_request(
         .send(GetCorrectionRequest { id })
         .await??
         .ok_or(AttendanceFailure::RequestNotFound)?;
-    let (facts, manages) = visible_employee(deps, by, request.employee_id)
-        .await
-        .map_err(|_| AppError::from(AttendanceFailure::RequestNotFound))?;
+    let (facts, manages) =
+        visible_employee_or(deps, by, request.employee_id, AttendanceFailure::RequestNotFound).await?;
     Ok((request, facts, manages))
 }
 
@@ -94,9 +93,8 @@ pub async fn file_request(
         .send(super::actor::GetRecord { id: record_id })
         .await??
         .ok_or(AttendanceFailure::RecordNotFound)?;
-    let (facts, _) = visible_employee(&deps, &user.0, record.employee_id)
-        .await
-        .map_err(|_| AppError::from(AttendanceFailure::RecordNotFound))?;
+    let (facts, _) =
+        visible_employee_or(&deps, &user.0, record.employee_id, AttendanceFailure::RecordNotFound).await?;
     let notify = contact_of(&deps, facts.manager_id).await?;
     let request = deps
         .actor

@@ -58,7 +58,7 @@ pub struct OptOut {
 
 impl OptOut {
     /// The last day in force after a withdrawal given on `withdrawn_on` with a notice
-    /// period of `notice_days` (WTR reg. 5(3): 7 days unless agreed, at most 3 months).
+    /// period of `notice_days` (WTR reg. 5(2)(b): 7 days unless agreed; reg. 5(3): at most 3 months).
     pub fn last_day_after_notice(withdrawn_on: NaiveDate, notice_days: u32) -> NaiveDate {
         withdrawn_on
             .checked_add_days(chrono::Days::new(u64::from(notice_days)))

@@ -14,7 +14,7 @@ use super::ComplianceDeps;
 use crate::auth::{forbidden, AuthUser, Principal, Role};
 use crate::error::AppError;
 use crate::http::RequestMeta;
-use crate::modules::employee::{EmployeeFacts, GetEmployeeFacts, Visibility, VisibleEmployees};
+use crate::modules::employee::EmployeeFacts;
 use crate::shared::{clock, CheckId, EmployeeId, OptOutId, ViolationId};
 
 type Deps = web::Data<ComplianceDeps>;
@@ -31,18 +31,11 @@ fn require_hr(by: &Principal, what: &str) -> Result<(), AppError> {
     }
 }
 
-async fn visibility(deps: &Deps, by: &Principal) -> Result<Visibility, AppError> {
-    deps.visible.send(VisibleEmployees { by: by.clone() }).await?
-}
-
 /// The facts of an employee `by` may see (404 otherwise).
 async fn visible_employee(deps: &Deps, by: &Principal, id: EmployeeId) -> Result<EmployeeFacts, AppError> {
-    if !visibility(deps, by).await?.may_see(&id) {
-        return Err(ComplianceFailure::EmployeeNotFound.into());
-    }
-    deps.facts
-        .send(GetEmployeeFacts { id })
-        .await??
+    deps.employees
+        .visible_facts(by, id)
+        .await?
         .ok_or_else(|| ComplianceFailure::EmployeeNotFound.into())
 }
 
@@ -61,17 +54,12 @@ async fn employee_filter(
     by: &Principal,
     only: Option<EmployeeId>,
 ) -> Result<Option<Vec<EmployeeId>>, AppError> {
-    let vis = visibility(deps, by).await?;
-    match (only, vis) {
-        (Some(e), vis) if vis.may_see(&e) => Ok(Some(vec![e])),
-        (Some(_), _) => Err(ComplianceFailure::EmployeeNotFound.into()),
-        (None, Visibility::All) => Ok(None),
-        (None, Visibility::Only(ids)) => {
-            let mut ids: Vec<EmployeeId> = ids.into_iter().collect();
-            ids.sort();
-            Ok(Some(ids))
-        }
-    }
+    Ok(deps
+        .employees
+        .visibility(by)
+        .await?
+        .narrowed_to(only)
+        .ok_or(ComplianceFailure::EmployeeNotFound)?)
 }
 
 // ---------------------------------------------------------------- violations
@@ -115,7 +103,7 @@ async fn visible_finding(
         .send(GetFinding { id })
         .await??
         .ok_or(ComplianceFailure::ViolationNotFound)?;
-    if visibility(deps, by).await?.may_see(&f.employee_id) {
+    if deps.employees.may_see(by, f.employee_id).await? {
         Ok(f)
     } else {
         Err(ComplianceFailure::ViolationNotFound.into())
@@ -399,7 +387,7 @@ async fn visible_opt_out(deps: &Deps, by: &Principal, id: OptOutId) -> Result<su
         .send(GetOptOut { id })
         .await??
         .ok_or(ComplianceFailure::OptOutNotFound)?;
-    if visibility(deps, by).await?.may_see(&o.employee_id) {
+    if deps.employees.may_see(by, o.employee_id).await? {
         Ok(o)
     } else {
         Err(ComplianceFailure::OptOutNotFound.into())

@@ -44,7 +44,7 @@ use futures::future::LocalBoxFuture;
 use utoipa::OpenApi as _;
 
 use crate::config::ModuleSettings;
-use crate::modules::employee::{GetEmployeeFacts, VisibleEmployees};
+use crate::modules::employee::EmployeeDirectory;
 use crate::modules::user::ContactsOf;
 use crate::modules::{Module, ModuleDeps, ModuleEntry};
 use crate::outbox::Subscription;
@@ -76,24 +76,15 @@ pub const MODULE: ModuleEntry = ModuleEntry {
 pub struct ComplianceDeps {
     /// The compliance actor.
     pub actor: actix::Addr<ComplianceActor>,
-    /// Facts of one employee record.
-    pub facts: Recipient<GetEmployeeFacts>,
-    /// Which employee records a caller may see.
-    pub visible: Recipient<VisibleEmployees>,
+    /// The employee module's facts and visibility.
+    pub employees: EmployeeDirectory,
     /// The rule pack in force, as the API shows it.
     pub pack: model::RulePackResponse,
 }
 
 fn mount(deps: &ModuleDeps) -> LocalBoxFuture<'_, anyhow::Result<Module>> {
     Box::pin(async move {
-        let facts = deps
-            .handles
-            .get::<Recipient<GetEmployeeFacts>>()
-            .context("the compliance module needs the employee module (GetEmployeeFacts)")?;
-        let visible = deps
-            .handles
-            .get::<Recipient<VisibleEmployees>>()
-            .context("the compliance module needs the employee module (VisibleEmployees)")?;
+        let employees = EmployeeDirectory::from_handles(&deps.handles, "compliance")?;
         let cfg = Arc::new(ComplianceConfig::from_settings(&deps.settings.compliance)?);
         let (db, outbox, c) = (deps.db.clone(), deps.outbox.clone(), cfg.clone());
         actix_web::rt::task::spawn_blocking(move || actor::initialize(&db, &outbox, &c))
@@ -120,8 +111,7 @@ fn mount(deps: &ModuleDeps) -> LocalBoxFuture<'_, anyhow::Result<Module>> {
         }
         let app = ComplianceDeps {
             actor: addr,
-            facts,
-            visible,
+            employees,
             pack: model::RulePackResponse::from(&cfg.pack),
         };
         Ok(Module {

@@ -382,9 +382,9 @@ impl NewOptOutRequest {
     }
 }
 
-/// Longest notice period of a withdrawal, days (WTR reg. 5(4): at most three months).
+/// Longest notice period of a withdrawal, days (WTR reg. 5(3): at most three months).
 pub const MAX_NOTICE_DAYS: i64 = 92;
-/// Default notice period of a withdrawal, days (WTR reg. 5(3)).
+/// Default notice period of a withdrawal, days (WTR reg. 5(2)(b)).
 pub const DEFAULT_NOTICE_DAYS: u32 = 7;
 
 /// `POST /api/v1/compliance/opt-outs/{id}/withdraw` body.

@@ -133,6 +133,10 @@ pub struct AverageLimit {
     pub alert_per_week: Option<Duration>,
     /// Whether a written opt-out lifts this limit.
     pub opt_out_applies: bool,
+    /// Whether a worker employed for less than the reference period is
+    /// measured over the weeks employed (uk, WTR reg. 4(4)) rather than over
+    /// the whole period with the weeks before the hire at zero hours.
+    pub clip_to_employment: bool,
     /// Legal reference.
     pub reference: &'static str,
 }
@@ -193,6 +197,10 @@ pub struct AnnualLeaveRule {
 pub struct DailyMaxRule {
     /// Worked time of one working day above which it is a violation.
     pub max: Duration,
+    /// Also count the work in the 24 hours from the working day's start (de:
+    /// the Werktag of ArbZG §3 is the 24 hours from the start of work, so a
+    /// late shift and the next early one, or a split shift, add up).
+    pub within_24h: bool,
     /// Legal reference.
     pub reference: &'static str,
 }
@@ -284,6 +292,7 @@ impl RulePack {
                     fixed_anchor: monday_2024(),
                     alert_per_week: Some(h(44)),
                     opt_out_applies: true,
+                    clip_to_employment: false,
                     reference: "Directive 2003/88/EC Arts. 6(b), 16(b), 22",
                 }],
                 contractual_daily: h(8),
@@ -355,6 +364,7 @@ impl RulePack {
                     fixed_anchor: monday_2024(),
                     alert_per_week: Some(h(44)),
                     opt_out_applies: false,
+                    clip_to_employment: false,
                     reference: "ArbZG §3 sentence 2 (8 h per Werktag on average over 24 weeks)",
                 }],
                 ..eu.weekly_average
@@ -372,7 +382,8 @@ impl RulePack {
             },
             daily_max: Some(DailyMaxRule {
                 max: h(10),
-                reference: "ArbZG §3 (8 h, up to 10 h if averaged)",
+                within_24h: true,
+                reference: "ArbZG §3 (8 h, up to 10 h if averaged; the Werktag: 24 h from the start of work)",
             }),
             day_gap: h(6),
         }
@@ -407,7 +418,9 @@ impl RulePack {
                 limits: vec![AverageLimit {
                     check: "avg_17w",
                     alert_per_week: Some(h(44)),
-                    reference: "WTR 1998 reg. 4(1), (3)(b), 5 (opt-out)",
+                    // reg. 4(4): less than 17 weeks employed, the weeks employed.
+                    clip_to_employment: true,
+                    reference: "WTR 1998 reg. 4(1), (3)(b), (4), 5 (opt-out)",
                     ..eu.weekly_average.limits[0].clone()
                 }],
                 ..eu.weekly_average
@@ -460,6 +473,7 @@ impl RulePack {
                         fixed_anchor: monday_2024(),
                         alert_per_week: None,
                         opt_out_applies: false,
+                        clip_to_employment: false,
                         reference: "Code du travail L3121-20 (48 h in one week)",
                     },
                     AverageLimit {
@@ -470,6 +484,7 @@ impl RulePack {
                         fixed_anchor: monday_2024(),
                         alert_per_week: Some(h(42)),
                         opt_out_applies: false,
+                        clip_to_employment: false,
                         reference: "Code du travail L3121-22 (44 h over any 12 consecutive weeks)",
                     },
                 ],
@@ -491,6 +506,7 @@ impl RulePack {
             },
             daily_max: Some(DailyMaxRule {
                 max: h(10),
+                within_24h: false,
                 reference: "Code du travail L3121-18",
             }),
             day_gap: h(6),

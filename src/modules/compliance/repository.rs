@@ -74,14 +74,10 @@ pub fn journal_insert(
     payload: &str,
     now: DateTime<Utc>,
 ) -> QueryResult<bool> {
-    let seen = journal::table
-        .filter(journal::event_id.eq(event_id))
-        .count()
-        .get_result::<i64>(conn)?;
-    if seen > 0 {
-        return Ok(false);
-    }
-    diesel::insert_into(journal::table)
+    // One statement: an event id seen before inserts nothing (its unique
+    // index). `ON CONFLICT` is backend-specific in diesel: run on the
+    // concrete connection.
+    let insert = diesel::insert_into(journal::table)
         .values((
             journal::event_id.eq(event_id),
             journal::event_type.eq(event_type),
@@ -89,8 +85,13 @@ pub fn journal_insert(
             journal::payload.eq(payload),
             journal::applied_at.eq(micros(now)),
         ))
-        .execute(conn)?;
-    Ok(true)
+        .on_conflict(journal::event_id)
+        .do_nothing();
+    let inserted = match conn {
+        DbConnection::Pg(pg) => insert.execute(pg)?,
+        DbConnection::Sqlite(sqlite) => insert.execute(sqlite)?,
+    };
+    Ok(inserted == 1)
 }
 
 /// Journal rows after `after`, oldest first.

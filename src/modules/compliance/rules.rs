@@ -289,7 +289,7 @@ pub fn evaluate(
         let found = match s.rule {
             RuleId::DailyRest => daily_rest(input, pack, &merged, &days, s),
             RuleId::Break => breaks(input, pack, &merged, &days, s),
-            RuleId::DailyMax => daily_max(input, pack, &days, s),
+            RuleId::DailyMax => daily_max(input, pack, &merged, &days, s),
             RuleId::WeeklyRest => weekly_rest(input, pack, &merged, s),
             RuleId::WeeklyAverage => weekly_average(input, pack, &merged, s, as_of),
             RuleId::NightWork => night_work(input, pack, &merged, &days, s, as_of),
@@ -310,13 +310,21 @@ pub fn evaluate(
 }
 
 /// What-if: the findings that `planned` intervals would add to the existing
-/// record (new identities only), evaluated around the planned intervals.
+/// record (new identities only), evaluated around the planned intervals. A plan
+/// for coming weeks is judged as of the end of its last week (its periods as
+/// completed), not as of `now`, when the weekly and night limits would not look
+/// at it yet.
 pub fn what_if(
     input: &EmployeeInput<'_>,
     pack: &RulePack,
     planned: &[WorkInterval],
-    as_of: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> Vec<Finding> {
+    let plan_end = planned
+        .iter()
+        .map(|iv| local_midnight(input.tz, add_days(monday_of(local_date(input.tz, iv.end)), 7)))
+        .max();
+    let as_of = plan_end.map_or(now, |e| e.max(now));
     let existing = merge(input.intervals);
     let mut scopes: Vec<RuleScope> = planned
         .iter()
@@ -542,10 +550,13 @@ pub fn breaks(
 
 /// `daily_max` (ArbZG §3: 10 h, the 8 h average being the `weekly_average` limit of
 /// the de pack; C. trav. L3121-18: 10 h): worked time of a working day above the
-/// maximum (exactly the maximum complies). Packs without one (eu, uk) find nothing.
+/// maximum (exactly the maximum complies); where the pack says so (de), the time
+/// worked in the 24 hours from the working day's start counts when it is more.
+/// Packs without one (eu, uk) find nothing.
 pub fn daily_max(
     input: &EmployeeInput<'_>,
     pack: &RulePack,
+    merged: &[WorkInterval],
     days: &[WorkingDay],
     scope: &RuleScope,
 ) -> Vec<Finding> {
@@ -553,22 +564,37 @@ pub fn daily_max(
         return Vec::new();
     };
     days_in_scope(input, days, scope)
-        .filter(|(_, d)| d.worked > rule.max)
-        .map(|(date, d)| {
-            finding(
-                input,
-                RuleId::DailyMax,
-                "daily_max",
-                rule.reference,
-                Window::day(date),
-                Some(WorkInterval {
-                    start: d.start,
-                    end: d.end,
-                }),
-                Quantity::of(d.worked),
-                Quantity::of(rule.max),
-                Severity::Violation,
-            )
+        .filter_map(|(date, d)| {
+            let (worked, end) = if rule.within_24h {
+                let until = d.start + Duration::hours(24);
+                let in_24h = worked_between(merged, d.start, until);
+                if in_24h > d.worked {
+                    let last = merged
+                        .iter()
+                        .filter(|iv| iv.start < until && iv.end > d.start)
+                        .map(|iv| iv.end.min(until))
+                        .max()
+                        .unwrap_or(d.end);
+                    (in_24h, last)
+                } else {
+                    (d.worked, d.end)
+                }
+            } else {
+                (d.worked, d.end)
+            };
+            (worked > rule.max).then(|| {
+                finding(
+                    input,
+                    RuleId::DailyMax,
+                    "daily_max",
+                    rule.reference,
+                    Window::day(date),
+                    Some(WorkInterval { start: d.start, end }),
+                    Quantity::of(worked),
+                    Quantity::of(rule.max),
+                    Severity::Violation,
+                )
+            })
         })
         .collect()
 }
@@ -585,11 +611,20 @@ impl Gap {
         self.end.is_none_or(|e| e - self.start >= need)
     }
 
-    /// Qualifies for period `[ps, pe)` if long enough and it begins in the period
-    /// (not clipped at the period end), or enough of it lies inside the period.
-    fn qualifies(&self, ps: DateTime<Utc>, pe: DateTime<Utc>, need: Duration) -> bool {
-        self.long_enough(need)
-            && ((self.start >= ps && self.start < pe) || self.inside(ps, pe) >= need)
+    /// Qualifies for period `[ps, pe)` if it is `need` long in all and at least
+    /// `need - joined` of it lies inside the period: the weekly rest proper must
+    /// be granted within the period (C-306/16), while the daily rest joined to
+    /// it (`joined`, Art. 5: "plus the 11 hours' daily rest") may lie outside.
+    fn qualifies(&self, ps: DateTime<Utc>, pe: DateTime<Utc>, need: Duration, joined: Duration) -> bool {
+        self.long_enough(need) && self.inside(ps, pe) >= need - joined
+    }
+
+    /// What the rest counts for the period (and a report shows): its part
+    /// inside the period plus at most `joined` outside it, never more than
+    /// the whole rest. It qualifies for `need` exactly when this reaches it.
+    fn credited(&self, ps: DateTime<Utc>, pe: DateTime<Utc>, joined: Duration) -> Duration {
+        let most = self.inside(ps, pe) + joined;
+        self.end.map_or(most, |e| (e - self.start).min(most))
     }
 
     fn inside(&self, ps: DateTime<Utc>, pe: DateTime<Utc>) -> Duration {
@@ -597,14 +632,6 @@ impl Gap {
         (e - self.start.max(ps)).max(Duration::zero())
     }
 
-    /// What a report shows: the whole rest if it begins in the period, else its part inside.
-    fn credited(&self, ps: DateTime<Utc>, pe: DateTime<Utc>) -> Duration {
-        if self.start >= ps && self.start < pe {
-            self.end.map_or(pe - self.start, |e| e - self.start)
-        } else {
-            self.inside(ps, pe)
-        }
-    }
 }
 
 fn gaps_touching(
@@ -654,10 +681,12 @@ fn period_starts(
 
 /// `weekly_rest` (Directive Arts. 5, 16(a), C-477/21, C-306/16; WTR reg. 11;
 /// C. trav. L3132-2): in each ISO week (Monday 00:00 local), an uninterrupted rest
-/// of at least `min_week` (eu 35 h = 24 h + 11 h) that begins in the week (counted
-/// whole, even past the week's end) or of which at least `min_week` lies inside it.
-/// Fortnight option: two such rests of `fortnight_each`, or one of `fortnight_single`.
-/// A rest still open at the end of the record counts as long enough.
+/// of at least `min_week` (eu 35 h = 24 h + 11 h) of which the 24 h lie inside the
+/// week (the 11 h of daily rest joined to them may fall outside it): a rest that
+/// only starts on the week's last evening does not give that week its rest.
+/// Fortnight option: two such rests of `fortnight_each`, or one of `fortnight_single`
+/// (eu 59 h, of which 48 h inside the fortnight). A rest still open at the end of
+/// the record counts as long enough; its part inside the period is what it has.
 pub fn weekly_rest(
     input: &EmployeeInput<'_>,
     pack: &RulePack,
@@ -688,16 +717,19 @@ pub fn weekly_rest(
             continue;
         }
         let gaps = gaps_touching(merged, leading_start, ps, pe);
+        // The daily rest a pack joins to the weekly one (eu 35 h = 24 h + 11 h;
+        // uk 24 h joins none).
+        let joined = (rule.min_week - Duration::hours(24)).max(Duration::zero());
         let ok = match rule.period {
-            RestPeriod::Week => gaps.iter().any(|g| g.qualifies(ps, pe, rule.min_week)),
+            RestPeriod::Week => gaps.iter().any(|g| g.qualifies(ps, pe, rule.min_week, joined)),
             RestPeriod::Fortnight { .. } => {
                 gaps.iter()
-                    .filter(|g| g.qualifies(ps, pe, rule.fortnight_each))
+                    .filter(|g| g.qualifies(ps, pe, rule.fortnight_each, joined))
                     .count()
                     >= 2
                     || gaps
                         .iter()
-                        .any(|g| g.qualifies(ps, pe, rule.fortnight_single))
+                        .any(|g| g.qualifies(ps, pe, rule.fortnight_single, joined))
             }
         };
         if ok {
@@ -705,7 +737,7 @@ pub fn weekly_rest(
         }
         let measured = gaps
             .iter()
-            .map(|g| g.credited(ps, pe))
+            .map(|g| g.credited(ps, pe, joined))
             .max()
             .unwrap_or_else(Duration::zero);
         let (check, limit) = match rule.period {
@@ -813,8 +845,10 @@ fn opted_out(input: &EmployeeInput<'_>, first: NaiveDate, last: NaiveDate) -> bo
 /// violation. The running period (rolling: the one ending with the week of
 /// `as_of`; fixed: the one containing it) is a violation once its total already
 /// exceeds limit × weeks (it can no longer end under the limit), else an alert when
-/// its total so far exceeds alert × weeks begun. A valid opt-out for the whole
-/// period (limits that allow one) turns both into `info`.
+/// its total so far exceeds alert × weeks begun. Weeks before the hire (or after
+/// the termination) count as zero hours, unless the limit measures only the weeks
+/// employed (uk, WTR reg. 4(4)). A valid opt-out for the whole period (limits that
+/// allow one) lifts the limit: no finding.
 pub fn weekly_average(
     input: &EmployeeInput<'_>,
     pack: &RulePack,
@@ -842,7 +876,25 @@ pub fn weekly_average(
             if !completed && !running {
                 continue;
             }
-            let weeks_total = (end - first).num_days() / 7;
+            // Coverage counts from the first day employed (an opt-out signed on
+            // a mid-week hire date covers the hire week).
+            let employed_first = input.employed_from.map_or(first, |f| f.max(first));
+            let opted = limit.opt_out_applies && opted_out(input, employed_first, add_days(end, -1).min(today));
+            if opted {
+                // Lifted by a written opt-out: no finding (the hours are still
+                // recorded and shown in the working-time view).
+                continue;
+            }
+            // Weeks outside the employment count as zero hours: a worker
+            // employed for less than the reference period is still measured
+            // over the whole period (a heavy first week is not a breach of an
+            // average), except where the pack measures the weeks employed
+            // (uk, WTR reg. 4(4)).
+            let weeks_total = if limit.clip_to_employment {
+                (end - first).num_days() / 7
+            } else {
+                i64::from(limit.weeks)
+            };
             let mut total = Duration::zero();
             let mut w = first;
             while w < end {
@@ -853,8 +905,6 @@ pub fn weekly_average(
             }
             let last = add_days(end, -1);
             let window = Window::Dates { first, last };
-            let opted = limit.opt_out_applies && opted_out(input, first, last.min(today));
-            let severity_of = |s| if opted { Severity::Info } else { s };
             let over = total > limit.per_week * weeks_total as i32;
             if over {
                 out.push(finding(
@@ -866,10 +916,11 @@ pub fn weekly_average(
                     None,
                     Quantity::of(total / weeks_total as i32),
                     Quantity::of(limit.per_week),
-                    severity_of(Severity::Violation),
+                    Severity::Violation,
                 ));
             } else if let Some(alert) = limit.alert_per_week.filter(|_| running) {
-                let begun = ((this_week - first).num_days() / 7 + 1).clamp(1, weeks_total);
+                let employed_weeks = (end - first).num_days() / 7;
+                let begun = ((this_week - first).num_days() / 7 + 1).clamp(1, employed_weeks.max(1));
                 if total > alert * begun as i32 {
                     out.push(finding(
                         input,
@@ -880,7 +931,7 @@ pub fn weekly_average(
                         None,
                         Quantity::of(total / begun as i32),
                         Quantity::of(alert),
-                        severity_of(Severity::Warning),
+                        Severity::Warning,
                     ));
                 }
             }
@@ -1566,6 +1617,27 @@ mod tests {
                 expected: vec![],
             },
             Case {
+                name: "de: a late shift then an early one are 16 h in the Werktag (24 h from 14:00)",
+                pack: RulePack::de(),
+                ivs: vec![
+                    span(m, (14, 0), m, (22, 0)),
+                    span(add_days(m, 1), (6, 0), add_days(m, 1), (14, 0)),
+                ],
+                expected: vec![16 * 3600],
+            },
+            Case {
+                name: "de: a split shift with a 6 h gap (two working days) is 11 h in the Werktag",
+                pack: RulePack::de(),
+                ivs: vec![iv(m, 6, 0, 360), iv(m, 18, 0, 300)],
+                expected: vec![11 * 3600],
+            },
+            Case {
+                name: "de: 8 h days at the same time every day stay 8 h (the next day starts 24 h later)",
+                pack: RulePack::de(),
+                ivs: office_week(m, 5),
+                expected: vec![],
+            },
+            Case {
                 name: "de: a split shift with a 4 h gap is one day of 11 h",
                 pack: RulePack::de(),
                 ivs: vec![iv(m, 6, 0, 300), iv(m, 15, 0, 360)],
@@ -1625,11 +1697,21 @@ mod tests {
                 expected: vec![],
             },
             Case {
-                name: "seven working days in a row with the rest starting on the seventh evening",
+                name: "seven working days in a row filling the week: a rest from its last evening is not inside it",
                 pack: RulePack::eu(),
                 ivs: with(
                     streak(prev, 5),
                     with(streak(m, 7), streak(add_days(next, 1), 5)),
+                ),
+                // Best credit: the rest into Monday 09:00, 9 h inside + 11 h.
+                expected: vec![(m, 20 * 3600)],
+            },
+            Case {
+                name: "seven working days in a row across two weeks (Wednesday to Tuesday) comply",
+                pack: RulePack::eu(),
+                ivs: with(
+                    streak(prev, 5),
+                    with(streak(add_days(m, 2), 7), streak(add_days(next, 3), 3)),
                 ),
                 expected: vec![],
             },
@@ -1640,7 +1722,7 @@ mod tests {
                     streak(add_days(prev, 1), 4),
                     with(streak(m, 8), streak(add_days(next, 3), 3)),
                 ),
-                expected: vec![(m, 16 * 3600)],
+                expected: vec![(m, 20 * 3600)],
             },
             Case {
                 name: "twelve days in a row between rests at the start of one week and the end of the next comply",
@@ -1699,7 +1781,8 @@ mod tests {
                 name: "uk fortnight: 13 days in a row fail both ways",
                 pack: uk14,
                 ivs: with(streak(m, 13), streak(add_days(m, 14), 5)),
-                expected: vec![(m, 40 * 3600)],
+                // The rest from Saturday 17:00 has 31 h inside the fortnight.
+                expected: vec![(m, 31 * 3600)],
             },
             Case {
                 name: "a week with no work at all needs no rest of its own",
@@ -1893,7 +1976,7 @@ mod tests {
                 expected: vec![],
             },
             Case {
-                name: "uk: an employee opted out for the whole period gets information, not a violation",
+                name: "uk: an employee opted out for the whole period gets no finding",
                 pack: {
                     let mut p = RulePack::uk();
                     p.weekly_average.limits[0].rolling = false;
@@ -1908,7 +1991,7 @@ mod tests {
                     until: None,
                 }],
                 as_of: after,
-                expected: vec![(w0, "avg_17w", Severity::Info, (600 + 7 * 40) * 3600 / 17)],
+                expected: vec![],
             },
             Case {
                 name: "uk: an opt-out withdrawn within the period no longer covers it",
@@ -2000,6 +2083,39 @@ mod tests {
             .collect();
             assert_eq!(got, c.expected, "{}", c.name);
         }
+    }
+
+    #[test]
+    fn a_heavy_first_week_of_a_new_hire_is_no_breach_of_an_average_except_over_uk_weeks_employed() {
+        let w0 = d(2026, 1, 5);
+        let ivs = weeks(w0, &[60, 40, 40]);
+        let mut inp = input(&ivs);
+        inp.employed_from = Some(w0);
+        let as_of = at(add_days(w0, 30 * 7), 0, 0);
+        let scopes = [RuleScope {
+            rule: RuleId::WeeklyAverage,
+            first: w0,
+            last: add_days(w0, 3 * 7 - 1),
+        }];
+        let eu = evaluate(&inp, &RulePack::eu(), &scopes, as_of);
+        assert!(eu.is_empty(), "weeks before the hire count zero: {eu:#?}");
+        // uk (reg. 4(4)): less than 17 weeks employed, the weeks employed.
+        let uk = evaluate(&inp, &RulePack::uk(), &scopes, as_of);
+        let measured: Vec<i64> = uk
+            .iter()
+            .filter(|f| f.severity == Severity::Violation)
+            .map(|f| secs(f.measured))
+            .collect();
+        assert_eq!(measured, vec![60 * 3600, 50 * 3600], "{uk:#?}");
+        // An opt-out signed on a mid-week hire date covers the hire week.
+        let opt = [OptOut {
+            from: add_days(w0, 2),
+            until: None,
+        }];
+        inp.employed_from = Some(add_days(w0, 2));
+        inp.opt_outs = &opt;
+        let uk = evaluate(&inp, &RulePack::uk(), &scopes, as_of);
+        assert!(uk.is_empty(), "opted out from the first day: {uk:#?}");
     }
 
     #[test]
@@ -2483,10 +2599,30 @@ mod tests {
                 (RuleId::DailyRest, "2026-03-07".to_owned()),
                 (RuleId::Break, "2026-03-07".to_owned()),
                 (RuleId::Break, "2026-03-08".to_owned()),
+                // Seven days worked, the longest rest 26 h (Friday to Saturday).
+                (RuleId::WeeklyRest, "2026-03-02..2026-03-08".to_owned()),
             ]
         );
         // The existing Thursday short rest is not repeated.
         assert!(!f.iter().any(|f| f.window == Window::day(add_days(m, 3))));
+    }
+
+    #[test]
+    fn what_if_judges_a_plan_for_a_coming_week_as_if_that_week_were_over() {
+        let m = mon();
+        let inp = input(&[]);
+        // fr: 50 h planned in one week, two weeks after `now`.
+        let planned: Vec<WorkInterval> = (0..5).map(|k| iv(add_days(m, 14 + k), 7, 0, 600)).collect();
+        let f = what_if(&inp, &RulePack::fr(), &planned, at(m, 0, 0));
+        let week: Vec<(&str, i64)> = f
+            .iter()
+            .filter(|f| f.rule == RuleId::WeeklyAverage)
+            .map(|f| (f.check, secs(f.measured)))
+            .collect();
+        assert_eq!(week, vec![("week_48h", 50 * 3600)], "{f:#?}");
+        // eu: the same plan is no breach of a 17-week average.
+        let f = what_if(&inp, &RulePack::eu(), &planned, at(m, 0, 0));
+        assert!(!f.iter().any(|f| f.rule == RuleId::WeeklyAverage && f.severity == Severity::Violation), "{f:#?}");
     }
 
     #[test]

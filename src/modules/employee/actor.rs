@@ -8,6 +8,7 @@ use actix::{Actor, Handler, Message, SyncContext};
 
 use super::contract::{
     EmployeeFacts, EmployeeFactsPage, GetEmployeeFacts, Visibility, VisibleEmployees,
+    VisibleFacts,
 };
 use super::errors::EmployeeError;
 use super::model::{
@@ -310,13 +311,33 @@ impl Handler<EmployeeFactsPage> for EmployeeActor {
     }
 }
 
+impl Handler<VisibleFacts> for EmployeeActor {
+    type Result = Result<Option<EmployeeFacts>, AppError>;
+
+    fn handle(&mut self, msg: VisibleFacts, _: &mut Self::Context) -> Self::Result {
+        let scope = rules::scope_for(&msg.by);
+        if scope == rules::EmployeeScope::Nothing {
+            return Ok(None);
+        }
+        let mut conn = self.conn()?;
+        let row = repo::find_visible(&mut conn, &msg.id.to_string(), &scope)
+            .map_err(EmployeeError::from)?;
+        row.map(|r| r.facts().map_err(AppError::internal))
+            .transpose()
+    }
+}
+
 impl Handler<VisibleEmployees> for EmployeeActor {
     type Result = Result<Visibility, AppError>;
 
     fn handle(&mut self, msg: VisibleEmployees, _: &mut Self::Context) -> Self::Result {
+        let scope = rules::scope_for(&msg.by);
+        if scope == rules::EmployeeScope::All {
+            // No query, so no connection (its check-out costs a round trip).
+            return Ok(Visibility::All);
+        }
         let mut conn = self.conn()?;
-        let ids = repo::visible_ids(&mut conn, &rules::scope_for(&msg.by))
-            .map_err(EmployeeError::from)?;
+        let ids = repo::visible_ids(&mut conn, &scope).map_err(EmployeeError::from)?;
         let Some(ids) = ids else {
             return Ok(Visibility::All);
         };

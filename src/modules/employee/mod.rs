@@ -38,7 +38,8 @@ pub use actor::EmployeeActor;
 #[doc(hidden)]
 pub use actor::fixtures;
 pub use contract::{
-    EmployeeFacts, EmployeeFactsPage, GetEmployeeFacts, Visibility, VisibleEmployees,
+    EmployeeDirectory, EmployeeFacts, EmployeeFactsPage, GetEmployeeFacts, Visibility,
+    VisibleEmployees, VisibleFacts,
 };
 pub use model::EmployeeStatus;
 
@@ -80,6 +81,8 @@ fn mount(deps: &ModuleDeps) -> LocalBoxFuture<'_, anyhow::Result<Module>> {
             .provide(addr.clone().recipient::<VisibleEmployees>());
         deps.handles
             .provide(addr.clone().recipient::<EmployeeFactsPage>());
+        deps.handles
+            .provide(addr.clone().recipient::<VisibleFacts>());
         Ok(Module {
             name: MODULE.name,
             routes: std::sync::Arc::new(move |cfg: &mut web::ServiceConfig| {

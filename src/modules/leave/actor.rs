@@ -88,6 +88,8 @@ fn who(by: &Principal, facts: &EmployeeFacts) -> rules::Actor {
 /// What one employee's leave is judged against, loaded inside the transaction.
 struct Book {
     policy: LeavePolicy,
+    /// Whether new requests may be filed on the type.
+    active: bool,
     requests: Vec<LeaveRequest>,
     ledger: Vec<LedgerEntry>,
 }
@@ -121,6 +123,7 @@ impl LeaveActor {
     fn book(&self, c: &mut DbConnection, employee: EmployeeId, leave_type: &str) -> Result<Book, ModuleError> {
         let t = repo::find_type(c, leave_type)?.ok_or(ModuleError::UnknownType)?;
         Ok(Book {
+            active: t.active,
             policy: t.policy,
             requests: repo::requests_of(c, employee)?,
             ledger: repo::ledger_of(c, employee, leave_type)?,
@@ -170,6 +173,7 @@ impl LeaveActor {
         now: DateTime<Utc>,
     ) -> Result<Vec<StoredEntry>, ModuleError> {
         let mut entries = Vec::new();
+        let mut ledgers = repo::ledgers_of(c, employee)?;
         for t in repo::all_types(c)? {
             if !t.active || t.policy.allowance.is_none() {
                 continue;
@@ -177,7 +181,8 @@ impl LeaveActor {
             // `settle` reads the policy and the ledger only, not the requests.
             let mut book = Book {
                 requests: Vec::new(),
-                ledger: repo::ledger_of(c, employee, &t.policy.code)?,
+                ledger: ledgers.remove(&t.policy.code).unwrap_or_default(),
+                active: t.active,
                 policy: t.policy,
             };
             entries.extend(self.settle(&mut book, employee, emp, today, now));
@@ -553,9 +558,13 @@ impl Handler<FileRequest> for LeaveActor {
         let note = clean_note(input.note.as_deref())?;
         let filed_by_hr = msg.by.role.is_hr() && msg.by.employee_id != Some(employee);
         let mut conn = self.conn()?;
+        // The type is read once: an inactive one takes no new requests.
         let evaluate = |c: &mut DbConnection| -> Result<(Book, rules::Evaluation), ModuleError> {
             let book = self.book(c, employee, &input.leave_type)?;
-            let (cal, _) = repo::calendar_of(c, employee)?;
+            if !book.active {
+                return Err(ModuleError::UnknownType);
+            }
+            let cal = repo::calendar_in_force(c, employee)?;
             let ex = existing(&book.requests);
             let facts = RequestFacts {
                 policy: &book.policy,
@@ -572,18 +581,12 @@ impl Handler<FileRequest> for LeaveActor {
             Ok((book, ev))
         };
         if msg.preview {
-            if !active_type(&mut conn, &input.leave_type)? {
-                return Err(ModuleError::UnknownType);
-            }
             let (book, ev) = evaluate(&mut conn)?;
             let status = rules::initial_status(book.policy.approval);
             return Ok(Filed::Preview(PreviewResponse::new(&ev.count, &ev.problems, status)));
         }
         let (request, route) = self.outbox.commit(&mut conn, &msg.ctx, |c| {
             repo::lock_employee(c, employee)?;
-            if !active_type(c, &input.leave_type)? {
-                return Err(ModuleError::UnknownType);
-            }
             let (mut book, ev) = evaluate(c)?;
             let count = ev.verdict()?;
             let now = clock::now();
@@ -655,10 +658,6 @@ impl Handler<FileRequest> for LeaveActor {
     }
 }
 
-fn active_type(c: &mut DbConnection, code: &str) -> Result<bool, ModuleError> {
-    Ok(repo::find_type(c, code)?.is_some_and(|t| t.active))
-}
-
 /// One request (the handler checks visibility).
 #[derive(Message)]
 #[rtype(result = "Result<Option<(LeaveRequest, Option<super::policy::ApprovalRoute>)>, ModuleError>")]
@@ -676,6 +675,23 @@ impl Handler<GetRequest> for LeaveActor {
         };
         let route = self.route_of(&mut conn, &r.leave_type)?;
         Ok(Some((r, route)))
+    }
+}
+
+/// Whose request this is (`None`: no such request): what a decision asks
+/// before the employee's facts, without the rest of the request.
+#[derive(Message)]
+#[rtype(result = "Result<Option<EmployeeId>, ModuleError>")]
+pub struct OwnerOf {
+    /// Which.
+    pub id: LeaveRequestId,
+}
+
+impl Handler<OwnerOf> for LeaveActor {
+    type Result = Result<Option<EmployeeId>, ModuleError>;
+    fn handle(&mut self, msg: OwnerOf, _: &mut Self::Context) -> Self::Result {
+        let mut conn = self.conn()?;
+        Ok(repo::owner_of(&mut conn, msg.id)?)
     }
 }
 
@@ -752,8 +768,10 @@ impl Handler<Act> for LeaveActor {
         let out = self.outbox.commit(&mut conn, &msg.ctx, |c| {
             repo::lock_employee(c, msg.facts.id)?;
             let mut r = repo::find_request(c, msg.id)?.ok_or(ModuleError::RequestNotFound)?;
-            let mut book = self.book(c, r.employee_id, &r.leave_type)?;
-            let route = book.policy.approval;
+            // A decision needs the type's route only; the ledger is read for a
+            // cancellation (its settlement).
+            let leave_type = repo::find_type(c, &r.leave_type)?.ok_or(ModuleError::UnknownType)?;
+            let route = leave_type.policy.approval;
             let now = clock::now();
             let mut evs = Vec::new();
             let (event, audit) = match &msg.action {
@@ -798,6 +816,12 @@ impl Handler<Act> for LeaveActor {
                     r.updated_at = now;
                     r.version += 1;
                     repo::save_request(c, &r)?;
+                    let mut book = Book {
+                        requests: Vec::new(),
+                        ledger: repo::ledger_of(c, r.employee_id, &r.leave_type)?,
+                        active: leave_type.active,
+                        policy: leave_type.policy.clone(),
+                    };
                     let system = self.settle(&mut book, r.employee_id, &emp, today, now);
                     repo::append(c, &system)?;
                     evs.extend(events::balance_adjusted(&msg.ctx, &system));
@@ -909,9 +933,10 @@ impl Handler<GetBalances> for LeaveActor {
         }
         let requests = repo::requests_of(c, msg.facts.id)?;
         let ex = existing(&requests);
+        let mut ledgers = repo::ledgers_of(c, msg.facts.id)?;
         let mut balances = Vec::with_capacity(types.len());
         for t in types {
-            let ledger = repo::ledger_of(c, msg.facts.id, &t.policy.code)?;
+            let ledger = ledgers.remove(&t.policy.code).unwrap_or_default();
             let pending = balance::pending_days(&ex, &t.policy.code);
             let inputs = BalanceInputs {
                 policy: &t.policy,

@@ -14,22 +14,11 @@ use super::LeaveDeps;
 use crate::auth::{AuthUser, Principal};
 use crate::error::{AppError, FieldError};
 use crate::http::RequestMeta;
-use crate::modules::employee::{EmployeeFacts, GetEmployeeFacts, Visibility, VisibleEmployees};
+use crate::modules::employee::EmployeeFacts;
 use crate::modules::user::{Contact, ContactsOf};
 use crate::shared::{invalid, CalendarId, EmployeeId, LeaveRequestId, Page};
 
 type Deps = web::Data<LeaveDeps>;
-
-async fn facts_of(deps: &Deps, id: EmployeeId) -> Result<EmployeeFacts, AppError> {
-    deps.facts
-        .send(GetEmployeeFacts { id })
-        .await??
-        .ok_or_else(|| ModuleError::EmployeeNotFound.into())
-}
-
-async fn visibility(deps: &Deps, by: &Principal) -> Result<Visibility, AppError> {
-    deps.visible.send(VisibleEmployees { by: by.clone() }).await?
-}
 
 /// The facts of an employee `by` may see (404 otherwise); `None` names the
 /// caller's own linked record.
@@ -42,10 +31,10 @@ async fn visible_employee(
         Some(id) => id,
         None => by.employee_id.ok_or(ModuleError::NotLinked)?,
     };
-    if !visibility(deps, by).await?.may_see(&id) {
-        return Err(ModuleError::EmployeeNotFound.into());
-    }
-    facts_of(deps, id).await
+    deps.employees
+        .visible_facts(by, id)
+        .await?
+        .ok_or_else(|| ModuleError::EmployeeNotFound.into())
 }
 
 /// A request `by` may see, with its employee's facts (404 otherwise).
@@ -532,19 +521,23 @@ pub async fn get_request(deps: Deps, user: AuthUser, id: web::Path<LeaveRequestI
     responses(
         (status = 200, description = "The requests you may see (admin and hr: all; a manager: their reporting chain and their own; an employee: their own) matching the filters, by start date. `from`/`to` select requests overlapping that range.", body = RequestPage),
         (status = 404, description = "- `employee_not_found`: `employee_id` names no employee you may see"),
-        (status = 422, description = "- `validation_failed`: a parameter is malformed"),
+        (status = 422, description = "- `validation_failed`: a parameter is malformed, or `to` is before `from`"),
     )
 )]
 pub async fn list_requests(deps: Deps, user: AuthUser, query: web::Query<RequestQuery>) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
     let page = Page::parse(q.limit, q.offset).map_err(ModuleError::Validation)?;
-    let vis = visibility(&deps, &user.0).await?;
-    let employees = match (q.employee_id, vis) {
-        (Some(id), vis) if vis.may_see(&id) => Some(vec![id]),
-        (Some(_), _) => return Err(ModuleError::EmployeeNotFound.into()),
-        (None, Visibility::All) => None,
-        (None, Visibility::Only(ids)) => Some(ids.into_iter().collect()),
-    };
+    if let (Some(from), Some(to)) = (q.from, q.to) {
+        if to < from {
+            return Err(ModuleError::Validation(vec![invalid("to", "must not be before from")]).into());
+        }
+    }
+    let employees = deps
+        .employees
+        .visibility(&user.0)
+        .await?
+        .narrowed_to(q.employee_id)
+        .ok_or(ModuleError::EmployeeNotFound)?;
     let filter = RequestFilter {
         employees,
         status: q.status,
@@ -568,7 +561,16 @@ async fn act(
     id: LeaveRequestId,
     action: Action,
 ) -> Result<HttpResponse, AppError> {
-    let (_, facts) = visible_request(&deps, &user.0, id).await?;
+    let owner = deps
+        .actor
+        .send(OwnerOf { id })
+        .await??
+        .ok_or(ModuleError::RequestNotFound)?;
+    let facts = deps
+        .employees
+        .visible_facts(&user.0, owner)
+        .await?
+        .ok_or(ModuleError::RequestNotFound)?;
     let contacts = contacts(&deps, &facts).await?;
     let (r, route) = deps
         .actor
@@ -628,9 +630,11 @@ pub async fn reject_request(
     user: AuthUser,
     meta: RequestMeta,
     id: web::Path<LeaveRequestId>,
-    body: web::Json<RejectBody>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    act(deps, user, meta, id.into_inner(), Action::Reject(body.into_inner().reason)).await
+    // A missing body or reason is 422 `reason_required`, like a blank one.
+    let body: RejectBody = crate::http::optional_json(&body)?;
+    act(deps, user, meta, id.into_inner(), Action::Reject(body.reason)).await
 }
 
 /// `POST /api/v1/leave/requests/{id}/cancel`

@@ -46,7 +46,7 @@ use utoipa::OpenApi as _;
 
 use crate::config::ModuleSettings;
 use crate::events::EventType;
-use crate::modules::employee::{EmployeeFactsPage, GetEmployeeFacts, VisibleEmployees};
+use crate::modules::employee::{EmployeeDirectory, EmployeeFactsPage};
 use crate::modules::user::ContactsOf;
 use crate::modules::{Module, ModuleDeps, ModuleEntry};
 use crate::outbox::Subscription;
@@ -79,10 +79,8 @@ pub const MODULE: ModuleEntry = ModuleEntry {
 pub struct LeaveDeps {
     /// The leave actor.
     pub actor: actix::Addr<LeaveActor>,
-    /// Facts of one employee record.
-    pub facts: Recipient<GetEmployeeFacts>,
-    /// Which employee records a caller may see.
-    pub visible: Recipient<VisibleEmployees>,
+    /// The employee module's facts and visibility.
+    pub employees: EmployeeDirectory,
     /// E-mail contacts of employees' accounts (`None` with the user module off:
     /// then no notifications are sent).
     pub contacts: Option<Recipient<ContactsOf>>,
@@ -90,14 +88,7 @@ pub struct LeaveDeps {
 
 fn mount(deps: &ModuleDeps) -> LocalBoxFuture<'_, anyhow::Result<Module>> {
     Box::pin(async move {
-        let facts = deps
-            .handles
-            .get::<Recipient<GetEmployeeFacts>>()
-            .context("the leave module needs the employee module (GetEmployeeFacts)")?;
-        let visible = deps
-            .handles
-            .get::<Recipient<VisibleEmployees>>()
-            .context("the leave module needs the employee module (VisibleEmployees)")?;
+        let employees = EmployeeDirectory::from_handles(&deps.handles, "leave")?;
         let year_start = LeaveYearStart::default();
         let db = deps.db.clone();
         let accounting_from =
@@ -138,8 +129,7 @@ fn mount(deps: &ModuleDeps) -> LocalBoxFuture<'_, anyhow::Result<Module>> {
         });
         let app = LeaveDeps {
             actor: addr,
-            facts,
-            visible,
+            employees,
             contacts: deps.handles.get::<Recipient<ContactsOf>>(),
         };
         Ok(Module {

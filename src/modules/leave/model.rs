@@ -419,16 +419,45 @@ pub enum HolidayPartName {
 
 /// A public holiday.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "HolidayWire")]
 pub struct HolidayBody {
     /// Local date.
     pub date: NaiveDate,
     /// Name.
     #[schema(value_type = Label)]
     pub name: String,
-    /// `full` (default), or the half that is off: `am` or `pm`.
+    /// `full` (default), or the half that is off: `am` or `pm`. A client that
+    /// only knows a half-day flag may send `"half_day": true` instead, which
+    /// means `pm` (the afternoon off, as on 24 December).
     #[serde(default)]
     pub part: HolidayPartName,
+}
+
+/// A holiday as clients send it: `part`, or the flag `half_day`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HolidayWire {
+    date: NaiveDate,
+    name: String,
+    #[serde(default)]
+    part: Option<HolidayPartName>,
+    #[serde(default)]
+    half_day: Option<bool>,
+}
+
+impl From<HolidayWire> for HolidayBody {
+    fn from(w: HolidayWire) -> Self {
+        let part = match (w.part, w.half_day) {
+            (Some(p), _) => p,
+            (None, Some(true)) => HolidayPartName::Pm,
+            (None, _) => HolidayPartName::Full,
+        };
+        Self {
+            date: w.date,
+            name: w.name,
+            part,
+        }
+    }
 }
 
 /// A work calendar as created or (after a merge patch) replaced.
@@ -631,8 +660,9 @@ pub struct RequestInput {
     /// admin file for someone else.
     #[serde(default)]
     pub employee_id: Option<EmployeeId>,
-    /// Leave type code.
+    /// Leave type code (`type` is accepted as its alias).
     #[schema(example = "annual")]
+    #[serde(alias = "type")]
     pub leave_type: String,
     /// First date (the employee's local date).
     pub start_date: NaiveDate,
@@ -942,11 +972,12 @@ impl PreviewResponse {
 }
 
 /// `POST .../{id}/reject` body.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RejectBody {
     /// Why (1 to 2000 characters; shown to the employee, never logged or published).
-    #[schema(max_length = 2000)]
+    #[schema(required = true, max_length = 2000)]
+    #[serde(default)]
     pub reason: String,
 }
 
@@ -1237,6 +1268,7 @@ pub struct AdjustmentInput {
     #[schema(minimum = -366, maximum = 366, multiple_of = 0.5)]
     pub days: f64,
     /// Why (1 to 100 characters; shown in the ledger).
-    #[schema(value_type = Label)]
+    #[schema(required = true, value_type = Label)]
+    #[serde(default)]
     pub reason: String,
 }

@@ -321,6 +321,26 @@ pub fn calendar_of(conn: &mut DbConnection, employee: EmployeeId) -> anyhow::Res
     Ok((c, false))
 }
 
+/// The calendar in force for an employee (the assigned one, else the default),
+/// in one query: what a request's days are counted on.
+pub fn calendar_in_force(conn: &mut DbConnection, employee: EmployeeId) -> anyhow::Result<StoredCalendar> {
+    let assigned = assignments::table
+        .filter(assignments::employee_id.eq(employee.to_string()))
+        .select(assignments::calendar_id)
+        .single_value()
+        .assume_not_null();
+    // The assigned calendar sorts first (`false` before `true`) when it is not
+    // the default itself; without an assignment only the default matches.
+    let row: Option<CalendarRow> = calendars::table
+        .filter(calendars::id.eq(assigned).or(calendars::is_default.eq(true)))
+        .order(calendars::is_default.asc())
+        .select(CalendarRow::as_select())
+        .first(conn)
+        .optional()?;
+    row.ok_or_else(|| anyhow::anyhow!("no default work calendar"))?
+        .into_calendar()
+}
+
 // ---------------------------------------------------------------- requests
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -459,6 +479,16 @@ pub fn find_request(conn: &mut DbConnection, id: LeaveRequestId) -> anyhow::Resu
         .first(conn)
         .optional()?;
     row.map(RequestRow::into_request).transpose()
+}
+
+/// The employee of a request.
+pub fn owner_of(conn: &mut DbConnection, id: LeaveRequestId) -> anyhow::Result<Option<EmployeeId>> {
+    let employee: Option<String> = requests::table
+        .filter(requests::id.eq(id.to_string()))
+        .select(requests::employee_id)
+        .first(conn)
+        .optional()?;
+    employee.map(|e| parse(&e, "employee id")).transpose()
 }
 
 /// Every request of an employee that holds days or may (not rejected).
@@ -620,9 +650,17 @@ pub fn append(conn: &mut DbConnection, entries: &[StoredEntry]) -> anyhow::Resul
             }
         })
         .collect();
-    // One statement per row: diesel's multi-backend connection has no batch insert.
-    for row in &rows {
-        diesel::insert_into(ledger::table).values(row).execute(conn)?;
+    // One statement on PostgreSQL (a round trip per row saved); multi-row
+    // inserts are backend-specific in diesel, so on the concrete connection.
+    match conn {
+        DbConnection::Pg(pg) => {
+            diesel::insert_into(ledger::table).values(&rows).execute(pg)?;
+        }
+        DbConnection::Sqlite(_) => {
+            for row in &rows {
+                diesel::insert_into(ledger::table).values(row).execute(conn)?;
+            }
+        }
     }
     Ok(())
 }
@@ -638,6 +676,24 @@ pub fn ledger_of(conn: &mut DbConnection, employee: EmployeeId, leave_type: &str
     rows.into_iter()
         .map(|r| r.into_entry().map(|e| e.entry))
         .collect()
+}
+
+/// The whole ledger of one employee in one query, by type, each in order.
+pub fn ledgers_of(
+    conn: &mut DbConnection,
+    employee: EmployeeId,
+) -> anyhow::Result<std::collections::HashMap<String, Vec<LedgerEntry>>> {
+    let rows: Vec<EntryRow> = ledger::table
+        .filter(ledger::employee_id.eq(employee.to_string()))
+        .order(ledger::seq.asc())
+        .select(EntryRow::as_select())
+        .load(conn)?;
+    let mut by_type: std::collections::HashMap<String, Vec<LedgerEntry>> = std::collections::HashMap::new();
+    for row in rows {
+        let code = row.leave_type.clone();
+        by_type.entry(code).or_default().push(row.into_entry()?.entry);
+    }
+    Ok(by_type)
 }
 
 /// A page of an employee's ledger, oldest first, and the number matching.

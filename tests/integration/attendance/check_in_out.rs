@@ -106,3 +106,84 @@ async fn concurrent_check_ins_of_one_employee_give_one_201_and_one_409() {
         assert_error(loser, 409, "already_checked_in");
     }
 }
+
+#[actix_web::test]
+async fn a_check_in_may_carry_a_note_and_an_employee_reads_their_own_records_without_naming_themselves(
+) {
+    let app = spawn_app().await;
+    let emp = employee(&app, "Europe/Berlin", None).await;
+    let (_, token) = app.account("employee", Some(&emp)).await;
+
+    let r = call(
+        &app,
+        &token,
+        "POST",
+        CHECK_IN,
+        Some(&json!({ "note": "on site" })),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.raw);
+    assert_eq!(r.body["note"], "on site", "{}", r.raw);
+    let id = r.body["id"].clone();
+    let r = call(&app, &token, "POST", CHECK_OUT, None).await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
+    let r = call(
+        &app,
+        &token,
+        "POST",
+        CHECK_IN,
+        Some(&json!({ "note": "x".repeat(1001) })),
+    )
+    .await;
+    assert_error(&r, 422, "note_too_long");
+
+    // Without `employee_id` the list and the summary are the caller's own.
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Berlin)
+        .date_naive()
+        .to_string();
+    let r = call(
+        &app,
+        &token,
+        "GET",
+        &format!("{RECORDS}?from={today}&to={today}"),
+        None,
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
+    assert_eq!(r.body["items"][0]["id"], id, "{}", r.raw);
+    let r = call(
+        &app,
+        &token,
+        "GET",
+        &format!("/api/v1/attendance/summary?from={today}&to={today}"),
+        None,
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
+    // An account without an employee record must name one.
+    let (_, unlinked) = app.account("hr", None).await;
+    let r = call(
+        &app,
+        &unlinked,
+        "GET",
+        &format!("{RECORDS}?from={today}&to={today}"),
+        None,
+    )
+    .await;
+    assert_error(&r, 422, "validation_failed");
+}
+
+#[actix_web::test]
+async fn a_manual_record_or_a_void_without_a_reason_is_422_reason_required() {
+    let app = spawn_app().await;
+    let emp = employee(&app, "UTC", None).await;
+    let body = json!({ "employee_id": emp, "start": "2026-11-02T08:00:00Z", "end": "2026-11-02T12:00:00Z" });
+    let r = call(&app, &app.admin_token, "POST", RECORDS, Some(&body)).await;
+    assert_error(&r, 422, "reason_required");
+    let r = manual(&app, &emp, "2026-11-02T08:00:00Z", "2026-11-02T12:00:00Z").await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.raw);
+    let path = format!("{}/void", record_path(&r.body["id"]));
+    let r = call(&app, &app.admin_token, "POST", &path, Some(&json!({}))).await;
+    assert_error(&r, 422, "reason_required");
+}

@@ -437,3 +437,71 @@ async fn terminating_an_employee_cancels_their_pending_and_future_leave_and_give
     let r = request(&app, &app.admin_token, json!({ "employee_id": emp, "leave_type": "unpaid", "start_date": "2027-04-05", "end_date": "2027-04-05" })).await;
     assert_error(&r, 422, "employee_terminated");
 }
+
+#[actix_web::test]
+async fn the_spellings_clients_send_and_missing_reasons_get_the_answers_hr_expects() {
+    let app = spawn_app().await;
+    let boss = employee(&app, None).await;
+    let emp = employee(&app, Some(&boss)).await;
+    let (_, token) = app.account("employee", Some(&emp)).await;
+    let (_, boss_t) = app.account("manager", Some(&boss)).await;
+
+    // A half-day holiday sent as a flag is the afternoon off.
+    let cals = call(
+        &app,
+        &app.admin_token,
+        "GET",
+        "/api/v1/leave/calendars",
+        None,
+    )
+    .await;
+    let cal_id = cals.body[0]["id"].as_str().unwrap().to_owned();
+    let r = call(
+        &app,
+        &app.admin_token,
+        "PATCH",
+        &format!("/api/v1/leave/calendars/{cal_id}"),
+        Some(&json!({ "holidays": [{ "date": "2028-12-29", "name": "Year-end afternoon", "half_day": true }] })),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
+    assert_eq!(r.body["holidays"][0]["part"], "pm", "{}", r.raw);
+
+    // `type` names the leave type as well as `leave_type`; the holiday's
+    // afternoon does not count.
+    let r = request(
+        &app,
+        &token,
+        json!({ "type": "annual", "start_date": "2028-12-28", "end_date": "2028-12-29" }),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.raw);
+    assert_eq!(r.body["days"], json!(1.5), "{}", r.raw);
+    let id = r.body["id"].clone();
+
+    // A rejection without a body, or without a reason, is 422 and changes nothing.
+    let r = decide(&app, &boss_t, &id, "reject", None).await;
+    assert_error(&r, 422, "reason_required");
+    let r = decide(&app, &boss_t, &id, "reject", Some(json!({}))).await;
+    assert_error(&r, 422, "reason_required");
+    let r = call(
+        &app,
+        &app.admin_token,
+        "GET",
+        &format!("{REQUESTS}/{}", id.as_str().unwrap()),
+        None,
+    )
+    .await;
+    assert_eq!(r.body["status"], "pending", "{}", r.raw);
+
+    // A list range that ends before it starts is 422, not an empty page.
+    let r = call(
+        &app,
+        &app.admin_token,
+        "GET",
+        &format!("{REQUESTS}?from=2028-12-31&to=2028-12-01"),
+        None,
+    )
+    .await;
+    assert_error(&r, 422, "validation_failed");
+}
