@@ -15,8 +15,8 @@ WORK=$(mktemp -d /tmp/hrms-bench.XXXXXX)
 chmod 755 "$WORK" # the postgres user must reach its data folder
 export HRMS_PG_DIR=$WORK/pg HRMS_PG_PORT=${HRMS_BENCH_PG_PORT:-55440} HRMS_PG_DURABLE=1
 export HRMS_BIN=target/release/hrms
-# PG_STATS=1: PostgreSQL loads pg_stat_statements, and each leave, attendance and
-# compliance run ends with its 15 most expensive statements (total time, calls,
+# PG_STATS=1: PostgreSQL loads pg_stat_statements, and each write, leave, attendance
+# and compliance run ends with its 15 most expensive statements (total time, calls,
 # mean) on stderr: where a step's database time goes.
 if [[ "${PG_STATS:-0}" == 1 ]]; then
     export HRMS_PG_EXTRA_CONF="shared_preload_libraries = 'pg_stat_statements'
@@ -51,7 +51,7 @@ start_broker() {
         (echo >/dev/tcp/127.0.0.1/$PORT_KAFKA) 2>/dev/null && break
         sleep 0.2
     done
-    for t in employee-queue audit-queue user-queue notification-queue leave-queue attendance-queue bench-ceiling; do
+    for t in employee-queue audit-queue user-queue notification-queue leave-queue attendance-queue compliance-queue bench-ceiling; do
         "$TANSU" topic create "$t" --partitions 3 --broker "tcp://$BOOT" >/dev/null 2>&1 || true
     done
 }
@@ -151,7 +151,9 @@ want write && for i in $(seq "$RUNS"); do
             producer_off) start_hrms "$db" KAFKA_ENABLE_PRODUCER=false ;;
             broker_down) start_hrms "$db" KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:1 ;;
         esac
+        stats_reset "$db"
         run target/release/hrms-bench write --url http://127.0.0.1:18280 --label "$mode" --concurrency 16 --seconds 20 --warmup 5
+        stats_show "$db"
         stop_hrms
     done
 done

@@ -766,6 +766,32 @@ where
     (p, elapsed)
 }
 
+/// Waits (up to two minutes) until the outbox holds no row: the relay and the
+/// in-process subscribers have caught up with what the phase before wrote, so
+/// the next phase does not pay for it. Prints how long it waited.
+async fn settle_outbox(pg: &mut diesel::PgConnection, after: &str) {
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let started = Instant::now();
+    let mut left = -1;
+    while started.elapsed() < Duration::from_secs(120) {
+        left = diesel::sql_query("SELECT count(*) AS n FROM outbox_events")
+            .get_result::<Count>(pg)
+            .map_or(-1, |c| c.n);
+        if left == 0 {
+            break;
+        }
+        actix_rt::time::sleep(Duration::from_millis(500)).await;
+    }
+    eprintln!(
+        "after {after}: the outbox settled in {:.1} s ({left} rows left)",
+        started.elapsed().as_secs_f64()
+    );
+}
+
 /// The reference of a module's step: `POST /employees` on the same instance,
 /// at the same concurrency, timed like the step.
 async fn reference_writes(
@@ -839,6 +865,13 @@ async fn leave(
     let rows = diesel::sql_query(LEAVE_HISTORY).execute(&mut pg)?;
     diesel::sql_query("ANALYZE leave_ledger").execute(&mut pg)?;
     let ids = Arc::new(ids);
+    settle_outbox(&mut pg, "creating the employees").await;
+
+    // The reference first, then each phase on a settled outbox: every phase
+    // starts with what the one before wrote (subscribers, relay) caught up.
+    let (reference, ref_secs) =
+        reference_writes(&client, url, &auth, concurrency, seconds, warmup).await;
+    settle_outbox(&mut pg, "the reference").await;
 
     // Request-and-approve cycles: worker w files for its own employees in turn,
     // one weekday of 2029 each, and approves it as HR.
@@ -874,6 +907,8 @@ async fn leave(
     })
     .await;
 
+    settle_outbox(&mut pg, "the cycles").await;
+
     // Balance reads of random employees: at the step's concurrency (the
     // machine saturated, so latency is mostly queueing) and at 4 clients (as
     // the other read steps measure).
@@ -898,8 +933,6 @@ async fn leave(
     };
     let (reads, _) = balance_reads(concurrency).await;
     let (reads4, _) = balance_reads(4).await;
-    let (reference, ref_secs) =
-        reference_writes(&client, url, &auth, concurrency, seconds, warmup).await;
     let cycles_per_sec = cycles.latencies.len() as f64 / cycle_secs;
     let reference_per_sec = reference.latencies.len() as f64 / ref_secs;
     println!(
@@ -1120,8 +1153,10 @@ async fn attendance(
         .execute(&mut pg)?;
     diesel::sql_query("ANALYZE attendance_records").execute(&mut pg)?;
 
+    settle_outbox(&mut pg, "creating the employees").await;
     let (reference, ref_secs) =
         reference_writes(&client, url, &auth, concurrency, seconds, warmup).await;
+    settle_outbox(&mut pg, "the reference").await;
 
     // The morning rush: worker w serves employees w, w + concurrency, ...
     // (skipping the one with the history), checking each in, then on its next

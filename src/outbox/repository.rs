@@ -280,8 +280,10 @@ impl Claims {
 }
 
 /// Reads up to `limit` due rows in `window`, oldest first, taking only the head
-/// of each aggregate's queue (per family and destination, so per topic and per
-/// subscriber: a slow subscriber never holds Kafka back): a row waits while any
+/// of each aggregate's queue (per family and destination, so per topic, and per
+/// subscriber across families: a slow subscriber never holds Kafka back, and a
+/// subscriber sees one aggregate's events of every family in commit order, one
+/// at a time, so two of its batches never hold the same employee): a row waits while any
 /// earlier row of its aggregate is undelivered (in flight, or waiting for a
 /// retry). So an aggregate's next event is handed to a sink only after the one
 /// before it was acknowledged, and a failed event can never be overtaken by a
@@ -308,7 +310,8 @@ pub fn claim(
         .filter(
             earlier
                 .field(outbox_events::family)
-                .eq(outbox_events::family),
+                .eq(outbox_events::family)
+                .or(outbox_events::destination.like("subscriber:%")),
         )
         .filter(
             earlier
@@ -393,7 +396,8 @@ fn claim_pg_query(
            AND ($5::text[] IS NULL OR o.family = ANY($5) \
              OR ($6 AND o.destination LIKE 'subscriber:%')) \
            AND NOT EXISTS (SELECT 1 FROM outbox_events e \
-             WHERE e.aggregate_id = o.aggregate_id AND e.family = o.family \
+             WHERE e.aggregate_id = o.aggregate_id \
+               AND (e.family = o.family OR o.destination LIKE 'subscriber:%') \
                AND e.destination = o.destination AND e.seq < o.seq) \
          ORDER BY o.seq LIMIT $4",
     )

@@ -309,16 +309,28 @@ fn load(
     facts: EmployeeFacts,
     scopes: &[RuleScope],
 ) -> anyhow::Result<Loaded> {
+    // Read only what the scopes' rules look at: the annual-leave rule (a grant
+    // or leave day arriving) needs no intervals, only the weekly average the
+    // opt-outs, and only it and the annual-leave rule the leave days.
+    let needs = |rule: RuleId| scopes.iter().any(|s| s.rule == rule);
     let (from, to) = rules::data_range(pack, facts.tz, scopes).unwrap_or((clock::now(), clock::now()));
-    let intervals = repo::intervals_around(c, employee, from, to)?;
+    let intervals = if scopes.iter().all(|s| s.rule == RuleId::AnnualLeave) {
+        Vec::new()
+    } else {
+        repo::intervals_around(c, employee, from, to)?
+    };
     let (mut first, mut last) = (rules::local_date(facts.tz, from), rules::local_date(facts.tz, to));
     // The annual-leave rule counts the leave of whole calendar years.
     for s in scopes.iter().filter(|s| s.rule == RuleId::AnnualLeave) {
         first = first.min(NaiveDate::from_ymd_opt(s.first.year(), 1, 1).unwrap_or(s.first));
         last = last.max(NaiveDate::from_ymd_opt(s.last.year(), 12, 31).unwrap_or(s.last));
     }
-    let leave = repo::leave_between(c, employee, first, last)?;
-    let opt_outs = repo::opt_outs_of(c, employee)?
+    let leave = if needs(RuleId::WeeklyAverage) || needs(RuleId::AnnualLeave) {
+        repo::leave_between(c, employee, first, last)?
+    } else {
+        Vec::new()
+    };
+    let opt_outs = if needs(RuleId::WeeklyAverage) { repo::opt_outs_of(c, employee)? } else { Vec::new() }
         .iter()
         .map(OptOutRecord::as_rule)
         .collect();
@@ -760,9 +772,7 @@ impl Handler<Deliver> for ComplianceActor {
         let result = (|| -> Result<usize, ComplianceFailure> {
             let mut conn = self.conn()?;
             self.outbox.commit(&mut conn, &ctx, |c| {
-                for e in &locks {
-                    repo::lock_employee(c, *e)?;
-                }
+                repo::lock_employees(c, &locks)?;
                 let mut engine = self.engine(&ctx, clock::now(), contacts.clone());
                 let mut applied = 0;
                 for (ev, employee) in &batch {

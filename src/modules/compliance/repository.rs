@@ -52,6 +52,23 @@ pub fn lock_employee(conn: &mut DbConnection, employee: EmployeeId) -> QueryResu
     }
 }
 
+/// [`lock_employee`] for several employees in one statement, in the order
+/// given (callers sort, so two batches never wait on each other in a cycle):
+/// `unnest` yields the array in order and the aggregate takes each lock in turn.
+pub fn lock_employees(conn: &mut DbConnection, employees: &[EmployeeId]) -> QueryResult<()> {
+    match conn {
+        DbConnection::Pg(pg) if employees.len() > 1 => diesel::sql_query(format!(
+            "SELECT count(pg_advisory_xact_lock({EMPLOYEE_LOCK_NAMESPACE}, hashtext(e))) FROM unnest($1) AS e"
+        ))
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(
+            employees.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        )
+        .execute(pg)
+        .map(|_| ()),
+        _ => employees.iter().try_for_each(|e| lock_employee(conn, *e)),
+    }
+}
+
 // ---------------------------------------------------------------- journal
 
 /// One applied input event.

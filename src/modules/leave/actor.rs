@@ -1055,17 +1055,39 @@ impl Handler<Adjust> for LeaveActor {
 impl Handler<Deliver> for LeaveActor {
     type Result = Result<(), String>;
 
+    /// One batch, one transaction (one durable commit, not one per event): a
+    /// failure of any event rolls the batch back and the relay retries it.
     fn handle(&mut self, msg: Deliver, _: &mut Self::Context) -> Self::Result {
-        for event in &msg.events {
-            let result = match event.event_type {
-                EventType::EmployeeTerminated => self.on_termination(event),
-                EventType::EmployeeCreated => self.on_hire(event),
-                _ => continue,
-            };
-            result.map_err(|e| {
-                tracing::warn!(event.id = %event.event_id, event.kind = event.event_type.as_str(), error = %e, "applying an employee event to leave failed");
-                format!("event {}: {e}", event.event_id)
-            })?;
+        let Some(first) = msg.events.first() else {
+            return Ok(());
+        };
+        let ctx = system_ctx_of(first);
+        let mut done: Vec<(&SubscribedEvent, EmployeeId, usize)> = Vec::new();
+        let result = self.conn().and_then(|mut conn| {
+            self.outbox.commit(&mut conn, &ctx, |c| {
+                let mut evs = Vec::new();
+                for event in &msg.events {
+                    let applied = match event.event_type {
+                        EventType::EmployeeTerminated => self.on_termination(c, event),
+                        EventType::EmployeeCreated => self.on_hire(c, event),
+                        _ => continue,
+                    };
+                    let (employee, n, more) = applied.map_err(|e| {
+                        tracing::warn!(event.id = %event.event_id, event.kind = event.event_type.as_str(), error = %e, "applying an employee event to leave failed");
+                        e
+                    })?;
+                    evs.extend(more);
+                    done.push((event, employee, n));
+                }
+                Ok::<_, ModuleError>(((), evs))
+            })
+        });
+        result.map_err(|e| format!("employee events ({} in the batch): {e}", msg.events.len()))?;
+        for (event, employee, n) in done.into_iter().filter(|(_, _, n)| *n > 0) {
+            match event.event_type {
+                EventType::EmployeeCreated => tracing::info!(employee.id = %employee, event.id = %event.event_id, entries = n, "leave grants recorded for a new employee"),
+                _ => tracing::info!(employee.id = %employee, event.id = %event.event_id, requests = n, "leave cancelled: the employee was terminated"),
+            }
         }
         Ok(())
     }
@@ -1105,16 +1127,22 @@ fn employee_event_facts(event: &SubscribedEvent) -> Result<EmployeeEventFacts, M
         hire_date,
         termination_date: date("termination_date"),
         today: clock::now().with_timezone(&tz).date_naive(),
-        ctx: EventContext {
-            correlation_id: event
-                .payload
-                .get("correlation_id")
-                .and_then(|v| v.as_str())
-                .map_or_else(|| format!("event-{}", event.event_id), str::to_owned),
-            actor_id: Some(SYSTEM.to_owned()),
-            traceparent: None,
-        },
+        ctx: system_ctx_of(event),
     })
+}
+
+/// The context of the system's reaction to `event`: its correlation id, the
+/// system as the actor.
+fn system_ctx_of(event: &SubscribedEvent) -> EventContext {
+    EventContext {
+        correlation_id: event
+            .payload
+            .get("correlation_id")
+            .and_then(|v| v.as_str())
+            .map_or_else(|| format!("event-{}", event.event_id), str::to_owned),
+        actor_id: Some(SYSTEM.to_owned()),
+        traceparent: None,
+    }
 }
 
 impl LeaveActor {
@@ -1122,33 +1150,28 @@ impl LeaveActor {
     /// allowance, each leave year from the hire year, or the first accounted
     /// one, to the current one), with their `LEAVE_BALANCE_ADJUSTED` events.
     /// Idempotent: an event is applied once, and only missing grants are written.
-    fn on_hire(&self, event: &SubscribedEvent) -> Result<(), ModuleError> {
+    /// Records a new employee's grants, inside the batch's transaction: the
+    /// employee, the entries written and their events.
+    fn on_hire(&self, c: &mut DbConnection, event: &SubscribedEvent) -> Result<(EmployeeId, usize, Vec<crate::events::Event>), ModuleError> {
         let f = employee_event_facts(event)?;
         let emp = Employment {
             hire_date: f.hire_date,
             termination_date: f.termination_date,
             terminated: false,
         };
-        let mut conn = self.conn()?;
-        let written = self.outbox.commit(&mut conn, &f.ctx, |c| {
-            if !repo::mark_processed(c, &event.event_id.to_string(), clock::now())? {
-                return Ok::<_, ModuleError>((0, Vec::new()));
-            }
-            repo::lock_employee(c, f.employee)?;
-            let entries = self.settle_all(c, f.employee, &emp, f.today, clock::now())?;
-            repo::append(c, &entries)?;
-            Ok((entries.len(), events::balance_adjusted(&f.ctx, &entries)))
-        })?;
-        if written > 0 {
-            tracing::info!(employee.id = %f.employee, event.id = %event.event_id, entries = written, "leave grants recorded for a new employee");
+        if !repo::mark_processed(c, &event.event_id.to_string(), clock::now())? {
+            return Ok((f.employee, 0, Vec::new()));
         }
-        Ok(())
+        repo::lock_employee(c, f.employee)?;
+        let entries = self.settle_all(c, f.employee, &emp, f.today, clock::now())?;
+        repo::append(c, &entries)?;
+        Ok((f.employee, entries.len(), events::balance_adjusted(&f.ctx, &entries)))
     }
 
     /// Cancels the pending and future approved leave of a terminated employee
     /// (days from the day after their last day, or from today, given back) and
     /// corrects pro-rata grants already recorded. Idempotent per event.
-    fn on_termination(&self, event: &SubscribedEvent) -> Result<(), ModuleError> {
+    fn on_termination(&self, c: &mut DbConnection, event: &SubscribedEvent) -> Result<(EmployeeId, usize, Vec<crate::events::Event>), ModuleError> {
         let EmployeeEventFacts {
             employee,
             hire_date,
@@ -1162,10 +1185,9 @@ impl LeaveActor {
             termination_date: Some(last_day),
             terminated: true,
         };
-        let mut conn = self.conn()?;
-        let cancelled = self.outbox.commit(&mut conn, &ctx, |c| {
+        {
             if !repo::mark_processed(c, &event.event_id.to_string(), clock::now())? {
-                return Ok::<_, ModuleError>((0, Vec::new()));
+                return Ok((employee, 0, Vec::new()));
             }
             repo::lock_employee(c, employee)?;
             let now = clock::now();
@@ -1224,11 +1246,7 @@ impl LeaveActor {
                 repo::append(c, &fixes)?;
                 evs.extend(events::balance_adjusted(&ctx, &fixes));
             }
-            Ok((n, evs))
-        })?;
-        if cancelled > 0 {
-            tracing::info!(employee.id = %employee, event.id = %event.event_id, requests = cancelled, "leave cancelled: the employee was terminated");
+            Ok((employee, n, evs))
         }
-        Ok(())
     }
 }

@@ -82,17 +82,17 @@ pub fn set_meta_once(conn: &mut DbConnection, key: &str, value: &str) -> QueryRe
 
 /// Records an event of another module as processed; `false` when it already was.
 pub fn mark_processed(conn: &mut DbConnection, event_id: &str, now: DateTime<Utc>) -> QueryResult<bool> {
-    let seen = processed::table
-        .filter(processed::event_id.eq(event_id))
-        .count()
-        .get_result::<i64>(conn)?;
-    if seen > 0 {
-        return Ok(false);
-    }
-    diesel::insert_into(processed::table)
+    // One statement: an id seen before inserts nothing (its primary key).
+    // `ON CONFLICT` is backend-specific in diesel: on the concrete connection.
+    let insert = diesel::insert_into(processed::table)
         .values((processed::event_id.eq(event_id), processed::processed_at.eq(micros(now))))
-        .execute(conn)?;
-    Ok(true)
+        .on_conflict(processed::event_id)
+        .do_nothing();
+    let inserted = match conn {
+        DbConnection::Pg(pg) => insert.execute(pg)?,
+        DbConnection::Sqlite(sqlite) => insert.execute(sqlite)?,
+    };
+    Ok(inserted == 1)
 }
 
 // ---------------------------------------------------------------- types
