@@ -359,7 +359,7 @@ fn checked_range(range: &Range) -> Result<(), AppError> {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The employee's records (current versions, voided ones included) that start on the local dates `from..=to` in the employee's time zone, by start.", body = RecordPage),
-        (status = 404, description = "- `employee_not_found`: no employee with this id that you may see"),
+        (status = 404, description = "- `employee_not_found`: no employee with this id that you may see, or (without `employee_id`) your account is not linked to one"),
         (status = 422, description = "- `validation_failed`: a parameter is malformed (`details` names each)\n- `invalid_range`: `from` is after `to`\n- `range_too_long`: more than 366 dates"),
     )
 )]
@@ -368,8 +368,11 @@ pub async fn list_records(
     user: AuthUser,
     query: web::Query<RangeQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let range = query
-        .into_inner()
+    let q = query.into_inner();
+    if q.employee_id.is_none() && user.0.employee_id.is_none() {
+        return Err(AttendanceFailure::NotLinked.into());
+    }
+    let range = q
         .validate(user.0.employee_id)
         .map_err(AttendanceFailure::Validation)?;
     checked_range(&range)?;
@@ -405,7 +408,7 @@ pub async fn list_records(
     description = "Per local day and per ISO week in the employee's time zone. **Attribution**: in `days` and `weeks` a record belongs, whole, to the local date its start lies on (a 22:00–06:00 night shift counts 8 h on the evening's date, and in that date's ISO week). In `hours_by_date` each record is cut at the local midnights instead (2 h on the first date, 6 h on the next). Durations are real elapsed time, so a night across a daylight-saving change counts 7 h or 9 h. Breaks are the gaps between records starting on the same date. An open record counts up to now.",
     responses(
         (status = 200, description = "The summary.", body = SummaryResponse),
-        (status = 404, description = "- `employee_not_found`: no employee with this id that you may see"),
+        (status = 404, description = "- `employee_not_found`: no employee with this id that you may see, or (without `employee_id`) your account is not linked to one"),
         (status = 422, description = "- `validation_failed`: a parameter is malformed (`details` names each)\n- `invalid_range`: `from` is after `to`\n- `range_too_long`: more than 366 dates"),
     )
 )]
@@ -414,8 +417,11 @@ pub async fn get_summary(
     user: AuthUser,
     query: web::Query<RangeQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let range = query
-        .into_inner()
+    let q = query.into_inner();
+    if q.employee_id.is_none() && user.0.employee_id.is_none() {
+        return Err(AttendanceFailure::NotLinked.into());
+    }
+    let range = q
         .validate(user.0.employee_id)
         .map_err(AttendanceFailure::Validation)?;
     checked_range(&range)?;

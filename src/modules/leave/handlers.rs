@@ -521,7 +521,7 @@ pub async fn get_request(deps: Deps, user: AuthUser, id: web::Path<LeaveRequestI
     responses(
         (status = 200, description = "The requests you may see (admin and hr: all; a manager: their reporting chain and their own; an employee: their own) matching the filters, by start date. `from`/`to` select requests overlapping that range.", body = RequestPage),
         (status = 404, description = "- `employee_not_found`: `employee_id` names no employee you may see"),
-        (status = 422, description = "- `validation_failed`: a parameter is malformed, or `to` is before `from`"),
+        (status = 422, description = "- `validation_failed`: a parameter is malformed\n- `invalid_range`: `to` is before `from`"),
     )
 )]
 pub async fn list_requests(deps: Deps, user: AuthUser, query: web::Query<RequestQuery>) -> Result<HttpResponse, AppError> {
@@ -529,7 +529,7 @@ pub async fn list_requests(deps: Deps, user: AuthUser, query: web::Query<Request
     let page = Page::parse(q.limit, q.offset).map_err(ModuleError::Validation)?;
     if let (Some(from), Some(to)) = (q.from, q.to) {
         if to < from {
-            return Err(ModuleError::Validation(vec![invalid("to", "must not be before from")]).into());
+            return Err(ModuleError::from(super::errors::LeaveError::InvalidRange).into());
         }
     }
     let employees = deps
@@ -622,7 +622,7 @@ pub async fn approve_request(
         (status = 403, description = "- `cannot_decide_own_request`\n- `not_allowed_to_decide`"),
         (status = 404, description = "- `leave_request_not_found`"),
         (status = 409, description = "- `request_final`\n- `request_not_pending`"),
-        (status = 422, description = "- `reason_required`: 1 to 2000 characters\n- `invalid_text`: the reason has control or invisible characters, or no visible one"),
+        (status = 422, description = "- `reason_required`: 1 to 2000 characters (a missing body or reason too)\n- `invalid_text`: the reason has control or invisible characters, or no visible one\n- `validation_failed`: the body is not a JSON object of this shape"),
     )
 )]
 pub async fn reject_request(

@@ -419,7 +419,7 @@ pub enum HolidayPartName {
 
 /// A public holiday.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(from = "HolidayWire")]
+#[serde(from = "HolidayWire", deny_unknown_fields)]
 pub struct HolidayBody {
     /// Local date.
     pub date: NaiveDate,
@@ -431,6 +431,10 @@ pub struct HolidayBody {
     /// means `pm` (the afternoon off, as on 24 December).
     #[serde(default)]
     pub part: HolidayPartName,
+    /// Input only: `true` means `part: "pm"` when `part` is not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(write_only)]
+    pub half_day: Option<bool>,
 }
 
 /// A holiday as clients send it: `part`, or the flag `half_day`.
@@ -439,10 +443,15 @@ pub struct HolidayBody {
 struct HolidayWire {
     date: NaiveDate,
     name: String,
-    #[serde(default)]
+    /// Absent: see `half_day`; `null` is refused, as the schema says.
+    #[serde(default, deserialize_with = "present_part")]
     part: Option<HolidayPartName>,
     #[serde(default)]
     half_day: Option<bool>,
+}
+
+fn present_part<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<HolidayPartName>, D::Error> {
+    HolidayPartName::deserialize(d).map(Some)
 }
 
 impl From<HolidayWire> for HolidayBody {
@@ -456,6 +465,7 @@ impl From<HolidayWire> for HolidayBody {
             date: w.date,
             name: w.name,
             part,
+            half_day: None,
         }
     }
 }

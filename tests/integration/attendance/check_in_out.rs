@@ -161,7 +161,7 @@ async fn a_check_in_may_carry_a_note_and_an_employee_reads_their_own_records_wit
     )
     .await;
     assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
-    // An account without an employee record must name one.
+    // An account without an employee record has no records of its own.
     let (_, unlinked) = app.account("hr", None).await;
     let r = call(
         &app,
@@ -171,7 +171,7 @@ async fn a_check_in_may_carry_a_note_and_an_employee_reads_their_own_records_wit
         None,
     )
     .await;
-    assert_error(&r, 422, "validation_failed");
+    assert_error(&r, 404, "employee_not_found");
 }
 
 #[actix_web::test]

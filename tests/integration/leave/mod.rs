@@ -503,5 +503,5 @@ async fn the_spellings_clients_send_and_missing_reasons_get_the_answers_hr_expec
         None,
     )
     .await;
-    assert_error(&r, 422, "validation_failed");
+    assert_error(&r, 422, "invalid_range");
 }
