@@ -9,8 +9,9 @@
 #   HRMS_FUZZ_MAX_EXAMPLES=200 scripts/fuzz-api.sh   # longer run
 #   HRMS_FUZZ_SEED=1234 scripts/fuzz-api.sh   # replay a run (the seed is printed)
 #   HRMS_FUZZ_DATABASE_URL=postgres://.../empty_db scripts/fuzz-api.sh   # on PostgreSQL
+#   HRMS_BIN=target/debug/hrms scripts/fuzz-api.sh   # a binary built already
 #
-# It builds the debug binary (the test build already compiled its dependencies),
+# It builds the debug binary (or takes HRMS_BIN),
 # starts it on a fresh SQLite file in a temporary folder with the test profile,
 # Kafka switched on but unreachable (events pile up in the outbox, as in a broker
 # outage), the admin API on and a bootstrap admin, logs in as that admin and runs
@@ -44,9 +45,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "fuzz-api: building hrms"
-cargo build --locked --bin hrms
-bin=target/debug/hrms
+# HRMS_BIN: a binary built already (.ci/run passes the one the test run
+# built: `cargo build --bin hrms` alone resolves the dependencies' features
+# without the dev-dependencies, so it would recompile part of them, and the
+# tier-2 test build would then recompile them back).
+if [[ -n ${HRMS_BIN:-} ]]; then
+    bin=$HRMS_BIN
+    [[ -x $bin ]] || { echo "fuzz-api: HRMS_BIN=$bin is not an executable" >&2; exit 1; }
+    echo "fuzz-api: using $bin"
+else
+    echo "fuzz-api: building hrms"
+    cargo build --locked --bin hrms
+    bin=target/debug/hrms
+fi
 
 # schemathesis and its dependencies, pinned (scripts/fuzz-api.requirements.txt).
 venv="${XDG_CACHE_HOME:-$HOME/.cache}/hrms/schemathesis-$SCHEMATHESIS_VERSION"

@@ -640,15 +640,21 @@ async fn what_if_reports_what_a_planned_shift_would_break_and_records_nothing() 
     );
 }
 
+/// An employee in `tz` with two findings: a short rest (a late then an early
+/// shift) and a day of 8 hours without a break.
+async fn two_findings(app: &TestApp, tz: &str) -> (String, Vec<Value>) {
+    let emp = employee(app, tz, None).await;
+    record(app, &emp, "2026-11-16T13:00:00Z", "2026-11-16T17:00:00Z").await;
+    record(app, &emp, "2026-11-16T17:30:00Z", "2026-11-16T21:00:00Z").await;
+    record(app, &emp, "2026-11-17T05:00:00Z", "2026-11-17T13:00:00Z").await;
+    let found = wait_findings(app, &emp, "", "two findings", |v| v.len() == 2).await;
+    (emp, found)
+}
+
 #[actix_web::test]
 async fn a_rebuild_from_the_journal_yields_the_same_findings_and_changes_nothing() {
     let app = spawn_app_with(&[NO_PERIODIC, NO_UNUSED_ALERT]).await;
-    let emp = employee(&app, "Europe/Paris", None).await;
-    // A short rest (late then early shift), and a day of 8 hours without a break.
-    record(&app, &emp, "2026-11-16T13:00:00Z", "2026-11-16T17:00:00Z").await;
-    record(&app, &emp, "2026-11-16T17:30:00Z", "2026-11-16T21:00:00Z").await;
-    record(&app, &emp, "2026-11-17T05:00:00Z", "2026-11-17T13:00:00Z").await;
-    let before = wait_findings(&app, &emp, "", "two findings", |v| v.len() == 2).await;
+    let (emp, before) = two_findings(&app, "Europe/Paris").await;
     let key = |items: &[Value]| {
         let mut v: Vec<(String, String, String)> = items
             .iter()
@@ -686,6 +692,121 @@ async fn a_rebuild_from_the_journal_yields_the_same_findings_and_changes_nothing
         key(&after),
         "the same findings, same ids, same status"
     );
+}
+
+#[actix_web::test]
+async fn redelivered_events_are_applied_once_whether_in_later_batches_or_twice_in_one() {
+    use diesel::prelude::*;
+    use hrms::db::schema::compliance_journal as journal;
+    let app = spawn_app_with(&[NO_PERIODIC, NO_UNUSED_ALERT]).await;
+    let (emp, before) = two_findings(&app, "Europe/Berlin").await;
+    let state = |items: &[Value]| {
+        let mut v: Vec<String> = items
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {} {} {}",
+                    f["identity"], f["id"], f["status"], f["version"]
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let journal_rows = || -> Vec<(String, String, String, String)> {
+        let mut conn = app.services.db.get().expect("db connection");
+        journal::table
+            .filter(journal::employee_id.eq(&emp))
+            .order(journal::seq.asc())
+            .select((
+                journal::event_id,
+                journal::event_type,
+                journal::employee_id,
+                journal::payload,
+            ))
+            .load(&mut *conn)
+            .expect("journal")
+    };
+    let compliance_rows = || {
+        app.outbox_all()
+            .iter()
+            .filter(|r| r.event_type.starts_with("COMPLIANCE_"))
+            .count()
+    };
+    let applied = journal_rows();
+    assert!(
+        applied.len() >= 4,
+        "the creation and three records: {applied:?}"
+    );
+    let (emitted, findings_before) = (compliance_rows(), state(&before));
+    let events: Vec<hrms::outbox::SubscribedEvent> = applied
+        .iter()
+        .map(
+            |(id, ty, employee, payload)| hrms::outbox::SubscribedEvent {
+                event_id: id.parse().unwrap(),
+                event_type: hrms::events::EventType::parse(ty).unwrap(),
+                aggregate_id: employee.clone(),
+                payload: serde_json::from_str(payload).unwrap(),
+            },
+        )
+        .collect();
+    let subscription = app
+        .services
+        .outbox
+        .subscriptions()
+        .get("compliance-inputs")
+        .expect("the compliance module subscribes");
+    // The whole history again, then each event twice in one batch.
+    let doubled: Vec<_> = events.iter().flat_map(|e| [e.clone(), e.clone()]).collect();
+    for batch in [events.clone(), doubled] {
+        let answer = subscription
+            .recipient
+            .send(hrms::outbox::Deliver {
+                subscription: "compliance-inputs",
+                events: batch,
+            })
+            .await
+            .unwrap();
+        assert_eq!(answer, Ok(()));
+    }
+    assert_eq!(journal_rows(), applied, "the journal holds each event once");
+    assert_eq!(
+        compliance_rows(),
+        emitted,
+        "no compliance event for a redelivery"
+    );
+    assert_eq!(
+        state(&findings(&app, &emp, "").await),
+        findings_before,
+        "the same findings, ids, status and versions"
+    );
+    // A new event (version 2 of the last record, unchanged times) twice in
+    // its first batch: applied once, recorded once.
+    let last = events
+        .iter()
+        .rev()
+        .find(|e| e.event_type == hrms::events::EventType::AttendanceMarked)
+        .expect("a record event");
+    let mut newer = last.clone();
+    newer.event_id = uuid::Uuid::now_v7();
+    newer.payload["data"]["version"] = json!(2);
+    let answer = subscription
+        .recipient
+        .send(hrms::outbox::Deliver {
+            subscription: "compliance-inputs",
+            events: vec![newer.clone(), newer.clone()],
+        })
+        .await
+        .unwrap();
+    assert_eq!(answer, Ok(()));
+    let now = journal_rows();
+    assert_eq!(now.len(), applied.len() + 1, "{now:?}");
+    assert_eq!(
+        now.last().map(|r| r.0.clone()),
+        Some(newer.event_id.to_string())
+    );
+    assert_eq!(compliance_rows(), emitted);
+    assert_eq!(state(&findings(&app, &emp, "").await), findings_before);
 }
 
 #[actix_web::test]

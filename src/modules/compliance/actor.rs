@@ -301,13 +301,15 @@ fn facts_of(c: &mut DbConnection, employee: EmployeeId) -> anyhow::Result<Employ
     }))
 }
 
-/// Loads what evaluating `scopes` for `employee` reads.
+/// Loads what evaluating `scopes` for `employee` reads; `opt_outs`: the
+/// employee's opt-outs when the caller has them already.
 fn load(
     c: &mut DbConnection,
     pack: &RulePack,
     employee: EmployeeId,
     facts: EmployeeFacts,
     scopes: &[RuleScope],
+    opt_outs: Option<&[OptOutRecord]>,
 ) -> anyhow::Result<Loaded> {
     // Read only what the scopes' rules look at: the annual-leave rule (a grant
     // or leave day arriving) needs no intervals, only the weekly average the
@@ -330,10 +332,11 @@ fn load(
     } else {
         Vec::new()
     };
-    let opt_outs = if needs(RuleId::WeeklyAverage) { repo::opt_outs_of(c, employee)? } else { Vec::new() }
-        .iter()
-        .map(OptOutRecord::as_rule)
-        .collect();
+    let opt_outs = match (needs(RuleId::WeeklyAverage), opt_outs) {
+        (false, _) => Vec::new(),
+        (true, Some(known)) => known.iter().map(OptOutRecord::as_rule).collect(),
+        (true, None) => repo::opt_outs_of(c, employee)?.iter().map(OptOutRecord::as_rule).collect(),
+    };
     let per_week = pack.weekly_average.working_weekdays.iter().filter(|w| **w).count();
     let annual = scopes.iter().any(|s| s.rule == RuleId::AnnualLeave);
     let entitlements = if annual { repo::entitlements_of(c, employee)? } else { Vec::new() }
@@ -378,6 +381,12 @@ pub struct Engine<'a> {
     /// Employee facts read or written in this transaction (the projection's
     /// rows, or `None` for an employee without one).
     facts: HashMap<EmployeeId, Option<EmployeeFacts>>,
+    /// Projected attendance records read or written in this transaction, by
+    /// record id (`None`: not projected).
+    records: HashMap<String, Option<repo::ProjectedRecord>>,
+    /// Opt-outs of the batch's employees, read once ([`Engine::prefetch`]);
+    /// nothing inside a delivery changes them.
+    opt_outs: HashMap<EmployeeId, Vec<OptOutRecord>>,
 }
 
 impl<'a> Engine<'a> {
@@ -390,7 +399,84 @@ impl<'a> Engine<'a> {
             events: Vec::new(),
             contacts: HashMap::new(),
             facts: HashMap::new(),
+            records: HashMap::new(),
+            opt_outs: HashMap::new(),
         }
+    }
+
+    /// The events of `batch` not applied before, each once, in order: one
+    /// journal query for the batch (the caller holds the employees' locks).
+    fn fresh<'e>(
+        &self,
+        c: &mut DbConnection,
+        batch: &[(&'e SubscribedEvent, EmployeeId)],
+    ) -> anyhow::Result<Vec<(&'e SubscribedEvent, EmployeeId)>> {
+        let mut seen = std::collections::HashSet::new();
+        let unique: Vec<(&SubscribedEvent, EmployeeId)> =
+            batch.iter().filter(|(ev, _)| seen.insert(ev.event_id)).copied().collect();
+        let ids: Vec<String> = unique.iter().map(|(ev, _)| ev.event_id.to_string()).collect();
+        let done = repo::journaled(c, &ids)?;
+        Ok(unique
+            .into_iter()
+            .zip(ids)
+            .filter(|(_, id)| !done.contains(id))
+            .map(|(x, _)| x)
+            .collect())
+    }
+
+    /// Reads, in one query each, the facts of the batch's employees and the
+    /// projected versions of its attendance records, so that applying the
+    /// events one by one finds them cached.
+    fn prefetch(&mut self, c: &mut DbConnection, batch: &[(&SubscribedEvent, EmployeeId)]) -> anyhow::Result<()> {
+        let mut employees: Vec<EmployeeId> = batch
+            .iter()
+            .map(|(_, e)| *e)
+            .filter(|e| !self.facts.contains_key(e))
+            .collect();
+        employees.sort();
+        employees.dedup();
+        for e in &employees {
+            self.facts.insert(*e, None);
+        }
+        for (e, f) in repo::employees(c, &employees)? {
+            self.facts.insert(e, Some(f));
+        }
+        let mut records: Vec<String> = batch
+            .iter()
+            .filter(|(ev, _)| matches!(ev.event_type, EventType::AttendanceMarked | EventType::AttendanceUpdated))
+            .filter_map(|(ev, _)| ev.payload.get("data")?.get("id")?.as_str().map(str::to_owned))
+            .filter(|id| !self.records.contains_key(id))
+            .collect();
+        records.sort();
+        records.dedup();
+        for id in &records {
+            self.records.insert(id.clone(), None);
+        }
+        for (id, r) in repo::records(c, &records)? {
+            self.records.insert(id, Some(r));
+        }
+        // The weekly average (which reads opt-outs) is evaluated on attendance
+        // and leave changes, and on an employee's facts changing.
+        let mut wanted: Vec<EmployeeId> = batch
+            .iter()
+            .filter(|(ev, _)| ev.event_type != EventType::LeaveBalanceAdjusted)
+            .map(|(_, e)| *e)
+            .filter(|e| !self.opt_outs.contains_key(e))
+            .collect();
+        wanted.sort();
+        wanted.dedup();
+        self.opt_outs.extend(repo::opt_outs_of_all(c, &wanted)?);
+        Ok(())
+    }
+
+    /// The projected version of record `id` (cached for the transaction).
+    fn record_of(&mut self, c: &mut DbConnection, id: &str) -> anyhow::Result<Option<repo::ProjectedRecord>> {
+        if let Some(r) = self.records.get(id) {
+            return Ok(r.clone());
+        }
+        let r = repo::record(c, id)?;
+        self.records.insert(id.to_owned(), r.clone());
+        Ok(r)
     }
 
     /// The events written so far.
@@ -423,13 +509,21 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
-    /// Records `ev` in the journal (`false`: already applied, nothing done),
-    /// applies it and re-evaluates what it touched.
-    fn on_event(&mut self, c: &mut DbConnection, ev: &SubscribedEvent, employee: EmployeeId) -> anyhow::Result<bool> {
-        let payload = serde_json::to_string(&ev.payload)?;
-        if !repo::journal_insert(c, &ev.event_id.to_string(), ev.event_type.as_str(), employee, &payload, self.now)? {
-            return Ok(false);
-        }
+    /// Applies `ev` (one not in the journal: see [`Engine::fresh`]) and
+    /// re-evaluates what it touched; returns its journal row.
+    fn on_event(
+        &mut self,
+        c: &mut DbConnection,
+        ev: &SubscribedEvent,
+        employee: EmployeeId,
+    ) -> anyhow::Result<repo::NewJournalRow> {
+        let row = repo::NewJournalRow {
+            event_id: ev.event_id.to_string(),
+            event_type: ev.event_type.as_str().to_owned(),
+            employee_id: employee.to_string(),
+            payload: serde_json::to_string(&ev.payload)?,
+            applied_at: repo::micros(self.now),
+        };
         let applied = self.apply(c, ev, employee)?;
         match applied {
             Applied::Nothing => {}
@@ -443,7 +537,7 @@ impl<'a> Engine<'a> {
                 self.evaluate(c, employee, &scopes)?;
             }
         }
-        Ok(true)
+        Ok(row)
     }
 
     /// Re-evaluates what `changes` touch with one load: the records around the
@@ -464,7 +558,8 @@ impl<'a> Engine<'a> {
                 .flat_map(|ch| rules::affected_scopes(facts.tz, *ch, rules::Neighbours::default()))
                 .collect(),
         );
-        let loaded = load(c, pack, employee, facts, &rough)?;
+        let known = self.opt_outs.get(&employee).map(Vec::as_slice);
+        let loaded = load(c, pack, employee, facts, &rough, known)?;
         let merged = rules::merge(&loaded.intervals);
         let scopes = dedup_scopes(
             changes
@@ -482,7 +577,7 @@ impl<'a> Engine<'a> {
             (Some(have), Some(need)) => need.0 >= have.0 && need.1 <= have.1,
             _ => true,
         };
-        let loaded = if covered { loaded } else { load(c, pack, employee, facts, &scopes)? };
+        let loaded = if covered { loaded } else { load(c, pack, employee, facts, &scopes, known)? };
         self.evaluate_loaded(c, &loaded, &scopes)
     }
 
@@ -503,7 +598,7 @@ impl<'a> Engine<'a> {
                     };
                     self.save_facts(c, employee, facts)?;
                 }
-                let old = repo::record(c, &d.id)?;
+                let old = self.record_of(c, &d.id)?;
                 if old.as_ref().is_some_and(|o| o.version >= d.version) {
                     return Ok(Applied::Nothing);
                 }
@@ -512,6 +607,18 @@ impl<'a> Engine<'a> {
                     (Some(end), false) if end > d.start => Some(WorkInterval { start: d.start, end }),
                     _ => None,
                 };
+                // What the projection now holds (an open or voided record has no interval).
+                let stored = match (d.end, d.voided) {
+                    (Some(end), false) => Some(WorkInterval { start: d.start, end }),
+                    _ => None,
+                };
+                self.records.insert(
+                    d.id.clone(),
+                    Some(repo::ProjectedRecord {
+                        version: d.version,
+                        interval: stored,
+                    }),
+                );
                 let mut changes = Vec::new();
                 if let Some(iv) = old.and_then(|o| o.interval) {
                     changes.push(rules::Change::Interval(iv));
@@ -611,7 +718,8 @@ impl<'a> Engine<'a> {
             return Ok(Counts::default());
         }
         let facts = self.facts_of(c, employee)?;
-        let loaded = load(c, &self.cfg.pack, employee, facts, scopes)?;
+        let known = self.opt_outs.get(&employee).map(Vec::as_slice);
+        let loaded = load(c, &self.cfg.pack, employee, facts, scopes, known)?;
         self.evaluate_loaded(c, &loaded, scopes)
     }
 
@@ -774,13 +882,14 @@ impl Handler<Deliver> for ComplianceActor {
             self.outbox.commit(&mut conn, &ctx, |c| {
                 repo::lock_employees(c, &locks)?;
                 let mut engine = self.engine(&ctx, clock::now(), contacts.clone());
-                let mut applied = 0;
-                for (ev, employee) in &batch {
-                    if engine.on_event(c, ev, *employee)? {
-                        applied += 1;
-                    }
+                let fresh = engine.fresh(c, &batch)?;
+                engine.prefetch(c, &fresh)?;
+                let mut journal = Vec::with_capacity(fresh.len());
+                for (ev, employee) in &fresh {
+                    journal.push(engine.on_event(c, ev, *employee)?);
                 }
-                Ok::<_, ComplianceFailure>((applied, engine.take_events()))
+                repo::journal_insert_all(c, &journal)?;
+                Ok::<_, ComplianceFailure>((fresh.len(), engine.take_events()))
             })
         })();
         match result {
@@ -1206,7 +1315,7 @@ impl Handler<Evaluate> for ComplianceActor {
             rules::local_date(facts.tz, last.end) + Duration::days(1),
         );
         let mut conn = self.conn()?;
-        let loaded = load(&mut conn, &self.cfg.pack, msg.employee, facts, &scopes)?;
+        let loaded = load(&mut conn, &self.cfg.pack, msg.employee, facts, &scopes, None)?;
         Ok(rules::what_if(&loaded.input(), &self.cfg.pack, &msg.planned, clock::now()))
     }
 }
@@ -1242,7 +1351,7 @@ impl Handler<WorkingTime> for ComplianceActor {
         let first = msg.from.min(ref_monday);
         let scopes = rules::all_scopes(first, msg.to);
         let mut conn = self.conn()?;
-        let loaded = load(&mut conn, pack, msg.employee, facts, &scopes)?;
+        let loaded = load(&mut conn, pack, msg.employee, facts, &scopes, None)?;
         Ok(working_time(&loaded, pack, msg.from, msg.to, ref_monday, ref_weeks, limit.map(|l| l.per_week)))
     }
 }

@@ -82,33 +82,54 @@ pub struct JournalRow {
     pub payload: String,
 }
 
-/// Records `event_id` as applied; `false` when it already was (a redelivery).
-pub fn journal_insert(
-    conn: &mut DbConnection,
-    event_id: &str,
-    event_type: &str,
-    employee: EmployeeId,
-    payload: &str,
-    now: DateTime<Utc>,
-) -> QueryResult<bool> {
-    // One statement: an event id seen before inserts nothing (its unique
-    // index). `ON CONFLICT` is backend-specific in diesel: run on the
-    // concrete connection.
-    let insert = diesel::insert_into(journal::table)
-        .values((
-            journal::event_id.eq(event_id),
-            journal::event_type.eq(event_type),
-            journal::employee_id.eq(employee.to_string()),
-            journal::payload.eq(payload),
-            journal::applied_at.eq(micros(now)),
-        ))
-        .on_conflict(journal::event_id)
-        .do_nothing();
-    let inserted = match conn {
-        DbConnection::Pg(pg) => insert.execute(pg)?,
-        DbConnection::Sqlite(sqlite) => insert.execute(sqlite)?,
-    };
-    Ok(inserted == 1)
+/// Which of `event_ids` the journal already holds (applied before).
+pub fn journaled(conn: &mut DbConnection, event_ids: &[String]) -> QueryResult<std::collections::HashSet<String>> {
+    if event_ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(journal::table
+        .filter(journal::event_id.eq_any(event_ids))
+        .select(journal::event_id)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// One event to record in the journal.
+#[derive(Insertable)]
+#[diesel(table_name = journal)]
+pub struct NewJournalRow {
+    /// Its id.
+    pub event_id: String,
+    /// Its type.
+    pub event_type: String,
+    /// Its employee.
+    pub employee_id: String,
+    /// Its payload, as JSON.
+    pub payload: String,
+    /// Unix microseconds.
+    pub applied_at: i64,
+}
+
+/// Records events as applied, in the order given (their `seq` is the replay
+/// order). The caller checked [`journaled`] under the employees' locks; the
+/// unique index still refuses a duplicate. One statement on PostgreSQL.
+pub fn journal_insert_all(conn: &mut DbConnection, rows: &[NewJournalRow]) -> QueryResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    // Multi-row inserts are backend-specific in diesel: on the concrete connection.
+    match conn {
+        DbConnection::Pg(pg) => {
+            diesel::insert_into(journal::table).values(rows).execute(pg)?;
+        }
+        DbConnection::Sqlite(_) => {
+            for row in rows {
+                diesel::insert_into(journal::table).values(row).execute(conn)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Journal rows after `after`, oldest first.
@@ -148,6 +169,35 @@ pub fn employee(conn: &mut DbConnection, employee: EmployeeId) -> anyhow::Result
         })
     })
     .transpose()
+}
+
+/// The facts of those of `ids` that have a projection row, in one query.
+pub fn employees(conn: &mut DbConnection, ids: &[EmployeeId]) -> anyhow::Result<Vec<(EmployeeId, EmployeeFacts)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let rows = employees::table
+        .filter(employees::employee_id.eq_any(&keys))
+        .select((
+            employees::employee_id,
+            employees::time_zone,
+            employees::hire_date,
+            employees::termination_date,
+        ))
+        .load::<(String, String, Option<NaiveDate>, Option<NaiveDate>)>(conn)?;
+    rows.into_iter()
+        .map(|(id, tz, hire_date, termination_date)| {
+            Ok((
+                parse(&id, "employee id")?,
+                EmployeeFacts {
+                    tz: parse::<Tz>(&tz, "time zone")?,
+                    hire_date,
+                    termination_date,
+                },
+            ))
+        })
+        .collect()
 }
 
 /// Stores the facts of `employee`.
@@ -211,6 +261,17 @@ pub struct ProjectedRecord {
     pub interval: Option<WorkInterval>,
 }
 
+fn projected((version, start, end, voided): (i32, i64, Option<i64>, bool)) -> anyhow::Result<ProjectedRecord> {
+    let interval = match (end, voided) {
+        (Some(end), false) => Some(WorkInterval {
+            start: instant(start)?,
+            end: instant(end)?,
+        }),
+        _ => None,
+    };
+    Ok(ProjectedRecord { version, interval })
+}
+
 /// The projected version of record `record_id`.
 pub fn record(conn: &mut DbConnection, record_id: &str) -> anyhow::Result<Option<ProjectedRecord>> {
     let row = intervals::table
@@ -218,17 +279,27 @@ pub fn record(conn: &mut DbConnection, record_id: &str) -> anyhow::Result<Option
         .select((intervals::version, intervals::start_at, intervals::end_at, intervals::voided))
         .first::<(i32, i64, Option<i64>, bool)>(conn)
         .optional()?;
-    row.map(|(version, start, end, voided)| {
-        let interval = match (end, voided) {
-            (Some(end), false) => Some(WorkInterval {
-                start: instant(start)?,
-                end: instant(end)?,
-            }),
-            _ => None,
-        };
-        Ok(ProjectedRecord { version, interval })
-    })
-    .transpose()
+    row.map(projected).transpose()
+}
+
+/// The projected versions of those of `record_ids` that are stored, in one query.
+pub fn records(conn: &mut DbConnection, record_ids: &[String]) -> anyhow::Result<Vec<(String, ProjectedRecord)>> {
+    if record_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = intervals::table
+        .filter(intervals::record_id.eq_any(record_ids))
+        .select((
+            intervals::record_id,
+            intervals::version,
+            intervals::start_at,
+            intervals::end_at,
+            intervals::voided,
+        ))
+        .load::<(String, i32, i64, Option<i64>, bool)>(conn)?;
+    rows.into_iter()
+        .map(|(id, version, start, end, voided)| Ok((id, projected((version, start, end, voided))?)))
+        .collect()
 }
 
 /// Stores version `version` of a record (`end` `None`: still open);
@@ -289,8 +360,20 @@ fn to_interval((start, end): (i64, Option<i64>)) -> anyhow::Result<WorkInterval>
     })
 }
 
+/// How far beyond `[from, to)` [`intervals_around`] reads first, so that the
+/// intervals just before and just after are nearly always in that one query
+/// (a weekend's rest is about 2½ days).
+const EDGE_MARGIN_MICROS: i64 = 4 * 24 * 3600 * 1_000_000;
+
 /// The closed live intervals of `employee` overlapping `[from, to)`, plus the
 /// one before and the one after (rests at the edges), sorted by start.
+///
+/// One query over the range widened by [`EDGE_MARGIN_MICROS`] each side; the
+/// edges are queried on their own only when it cannot prove them. The last
+/// interval ending by `from` that starts inside the margin is the one before
+/// (one outside the margin ended before the margin began, so it started
+/// earlier); any interval starting at or after `to` inside the margin starts
+/// before every one outside it.
 pub fn intervals_around(
     conn: &mut DbConnection,
     employee: EmployeeId,
@@ -298,24 +381,42 @@ pub fn intervals_around(
     to: DateTime<Utc>,
 ) -> anyhow::Result<Vec<WorkInterval>> {
     let (lo, hi) = (micros(from), micros(to));
-    let mut rows: Vec<(i64, Option<i64>)> = live(employee)
-        .filter(intervals::start_at.lt(hi))
-        .filter(intervals::end_at.gt(lo))
+    let (wide_lo, wide_hi) = (lo.saturating_sub(EDGE_MARGIN_MICROS), hi.saturating_add(EDGE_MARGIN_MICROS));
+    let wide: Vec<(i64, Option<i64>)> = live(employee)
+        .filter(intervals::start_at.lt(wide_hi))
+        .filter(intervals::end_at.gt(wide_lo))
         .order(intervals::start_at.asc())
         .select((intervals::start_at, intervals::end_at))
         .load(conn)?;
-    let before: Option<(i64, Option<i64>)> = live(employee)
-        .filter(intervals::end_at.le(lo))
-        .order(intervals::start_at.desc())
-        .select((intervals::start_at, intervals::end_at))
-        .first(conn)
-        .optional()?;
-    let after: Option<(i64, Option<i64>)> = live(employee)
-        .filter(intervals::start_at.ge(hi))
-        .order(intervals::start_at.asc())
-        .select((intervals::start_at, intervals::end_at))
-        .first(conn)
-        .optional()?;
+    let end_of = |r: &(i64, Option<i64>)| r.1.unwrap_or(r.0);
+    let (mut rows, mut before, mut after) = (Vec::with_capacity(wide.len()), None, None);
+    for r in wide {
+        if r.0 < hi && end_of(&r) > lo {
+            rows.push(r);
+        } else if end_of(&r) <= lo {
+            before = Some(r);
+        } else if after.is_none() {
+            after = Some(r);
+        }
+    }
+    let before = match before {
+        Some(b) if b.0 >= wide_lo => Some(b),
+        _ => live(employee)
+            .filter(intervals::end_at.le(lo))
+            .order(intervals::start_at.desc())
+            .select((intervals::start_at, intervals::end_at))
+            .first(conn)
+            .optional()?,
+    };
+    let after = match after {
+        Some(a) => Some(a),
+        None => live(employee)
+            .filter(intervals::start_at.ge(hi))
+            .order(intervals::start_at.asc())
+            .select((intervals::start_at, intervals::end_at))
+            .first(conn)
+            .optional()?,
+    };
     if let Some(b) = before {
         rows.insert(0, b);
     }
@@ -560,6 +661,30 @@ pub fn opt_outs_of(conn: &mut DbConnection, employee: EmployeeId) -> anyhow::Res
         .into_iter()
         .map(OptOutRow::into_record)
         .collect()
+}
+
+/// The opt-outs of each of `employees` (every one of them a key), each in the
+/// order of [`opt_outs_of`], in one query.
+pub fn opt_outs_of_all(
+    conn: &mut DbConnection,
+    employees: &[EmployeeId],
+) -> anyhow::Result<std::collections::HashMap<EmployeeId, Vec<OptOutRecord>>> {
+    let mut out: std::collections::HashMap<EmployeeId, Vec<OptOutRecord>> =
+        employees.iter().map(|e| (*e, Vec::new())).collect();
+    if employees.is_empty() {
+        return Ok(out);
+    }
+    let keys: Vec<String> = employees.iter().map(ToString::to_string).collect();
+    let rows: Vec<OptOutRow> = opt_outs::table
+        .filter(opt_outs::employee_id.eq_any(&keys))
+        .order((opt_outs::employee_id.asc(), opt_outs::signed_on.asc(), opt_outs::id.asc()))
+        .select(OptOutRow::as_select())
+        .load(conn)?;
+    for row in rows {
+        let record = row.into_record()?;
+        out.entry(record.employee_id).or_default().push(record);
+    }
+    Ok(out)
 }
 
 /// Opt-outs of the given employees (`None`: everyone's), newest first, and the total.
@@ -923,4 +1048,103 @@ pub fn meta_set(conn: &mut DbConnection, key: &str, value: &str) -> QueryResult<
             .execute(conn)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Duration, TimeZone};
+
+    fn sqlite() -> (tempfile::TempDir, crate::db::Db) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = crate::config::Settings::load_from(std::path::Path::new("/nonexistent"), "test", &[])
+            .unwrap()
+            .database;
+        settings.sqlite_path = dir.path().join("hrms.db");
+        let db = crate::db::Db::connect(&settings).unwrap();
+        db.migrate().unwrap();
+        (dir, db)
+    }
+
+    /// What `intervals_around` promises, computed from every interval.
+    fn reference(all: &[WorkInterval], from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<WorkInterval> {
+        let mut sorted = all.to_vec();
+        sorted.sort_by_key(|iv| iv.start);
+        let mut out: Vec<WorkInterval> = sorted.iter().filter(|iv| iv.start < to && iv.end > from).copied().collect();
+        if let Some(b) = sorted.iter().filter(|iv| iv.end <= from).max_by_key(|iv| iv.start) {
+            out.insert(0, *b);
+        }
+        out.extend(sorted.iter().find(|iv| iv.start >= to).copied());
+        out
+    }
+
+    #[test]
+    fn intervals_around_gives_the_overlapping_intervals_and_the_neighbours_wherever_they_lie() {
+        let (_dir, db) = sqlite();
+        let mut conn = db.get().unwrap();
+        let employee = EmployeeId::generate();
+        let t0 = Utc.with_ymd_and_hms(2026, 1, 5, 8, 0, 0).unwrap();
+        let h = Duration::hours;
+        // Office days, a three-week absence (longer than the margin), a
+        // 30-hour record, and one record of another employee, which never counts.
+        let mut all = Vec::new();
+        for day in [0, 1, 2, 3, 4, 7, 8, 30, 31, 45] {
+            all.push(WorkInterval { start: t0 + Duration::days(day), end: t0 + Duration::days(day) + h(8) });
+        }
+        all.push(WorkInterval { start: t0 + Duration::days(50), end: t0 + Duration::days(50) + h(30) });
+        for (i, iv) in all.iter().enumerate() {
+            save_record(&mut conn, &format!("r{i}"), employee, 1, iv.start, Some(iv.end), false, false).unwrap();
+        }
+        // A voided and an open record are no intervals.
+        save_record(&mut conn, "voided", employee, 2, t0 + Duration::days(20), Some(t0 + Duration::days(20) + h(8)), true, false).unwrap();
+        save_record(&mut conn, "open", employee, 1, t0 + Duration::days(60), None, false, false).unwrap();
+        let other = EmployeeId::generate();
+        save_record(&mut conn, "other", other, 1, t0 + Duration::days(10), Some(t0 + Duration::days(10) + h(8)), false, false).unwrap();
+        let probes = [
+            (-10, -5),
+            (-1, 0),
+            (0, 1),
+            (2, 3),
+            (5, 7),
+            (9, 12),
+            (12, 29),
+            (33, 40),
+            (46, 47),
+            (51, 52),
+            (52, 80),
+            (0, 80),
+            (90, 100),
+        ];
+        for (a, b) in probes {
+            for shift in [h(0), h(3), h(12)] {
+                let (from, to) = (t0 + Duration::days(a) + shift, t0 + Duration::days(b) + shift);
+                assert_eq!(
+                    intervals_around(&mut conn, employee, from, to).unwrap(),
+                    reference(&all, from, to),
+                    "days {a}..{b} + {shift}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_journal_knows_what_was_applied_and_keeps_the_order_given() {
+        let (_dir, db) = sqlite();
+        let mut conn = db.get().unwrap();
+        let employee = EmployeeId::generate().to_string();
+        let row = |id: &str| NewJournalRow {
+            event_id: id.to_owned(),
+            event_type: "ATTENDANCE_MARKED".to_owned(),
+            employee_id: employee.clone(),
+            payload: "{}".to_owned(),
+            applied_at: 0,
+        };
+        journal_insert_all(&mut conn, &[row("b"), row("a"), row("c")]).unwrap();
+        let known = journaled(&mut conn, &["a".to_owned(), "c".to_owned(), "d".to_owned()]).unwrap();
+        assert_eq!(known, ["a".to_owned(), "c".to_owned()].into_iter().collect());
+        let order: Vec<String> = journal_after(&mut conn, 0, 10).unwrap().into_iter().map(|r| r.event_id).collect();
+        assert_eq!(order, ["b", "a", "c"]);
+        // The unique index still refuses an event recorded twice.
+        assert!(journal_insert_all(&mut conn, &[row("a")]).is_err());
+    }
 }
