@@ -223,8 +223,8 @@ pub fn optional_json<T: serde::de::DeserializeOwned + Default>(
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice::<Option<T>>(body)
-        .map(Option::unwrap_or_default)
+    serde_json::from_slice::<Option<Obj<T>>>(body)
+        .map(|b| b.map(|o| o.0).unwrap_or_default())
         .map_err(|e| {
             crate::error::AppError::validation(vec![crate::error::FieldError::new(
                 "body",
@@ -232,6 +232,58 @@ pub fn optional_json<T: serde::de::DeserializeOwned + Default>(
                 e.to_string(),
             )])
         })
+}
+
+/// `T` read only from a JSON object. serde's derived structs also accept an
+/// array (their fields by position, `[]` for one whose fields are all
+/// optional), which no client means and no schema in the OpenAPI document
+/// allows; through this wrapper an array or any other non-object is a data
+/// error (400 `invalid_body` in [`Json`]). Everything else (unknown fields,
+/// duplicate keys, numbers) is `T`'s own deserialization, unchanged.
+pub struct Obj<T>(pub T);
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Obj<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Object<T>(std::marker::PhantomData<T>);
+        impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Object<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        d.deserialize_map(Object(std::marker::PhantomData)).map(Obj)
+    }
+}
+
+/// A JSON request body that must be an object: actix's `web::Json` (its body
+/// limit, content type check and our error answers) around [`Obj`].
+pub struct Json<T>(pub T);
+
+impl<T> Json<T> {
+    /// The body.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Json<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = actix_web::Error;
+    type Future = futures::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = web::Json::<Obj<T>>::from_request(req, payload);
+        Box::pin(async move { Ok(Json(body.await?.into_inner().0)) })
+    }
 }
 
 #[cfg(test)]

@@ -185,3 +185,45 @@ async fn the_first_admin_can_be_bootstrapped_from_variables_once() {
         "invalid_credentials",
     );
 }
+
+#[actix_web::test]
+async fn a_body_that_is_not_a_json_object_is_refused_and_changes_nothing() {
+    let app = spawn_app().await;
+    let ok = json!({"email": "arr@hrms.test", "display_name": "A", "role": "hr", "password": "a long enough password"});
+    let created = app.post_json("/api/v1/users", &ok).await;
+    assert_eq!(created.status.as_u16(), 201, "{}", created.raw);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let before = app.get(&format!("/api/v1/users/{id}")).await;
+    // serde would read a struct from an array, field by field in order: `[]`
+    // for a body whose fields are all optional, positions for the others.
+    for (path, body) in [
+        (format!("/api/v1/users/{id}"), json!([])),
+        (format!("/api/v1/users/{id}"), json!(["renamed"])),
+    ] {
+        assert_error(&app.patch_json(&path, &body).await, 400, "invalid_body");
+    }
+    assert_error(
+        &app.post_json(
+            "/api/v1/users",
+            &json!(["pos@hrms.test", "P", "hr", "a long enough password"]),
+        )
+        .await,
+        400,
+        "invalid_body",
+    );
+    assert_error(
+        &app.post_json("/api/v1/employees", &json!(["Ann", 30]))
+            .await,
+        400,
+        "invalid_body",
+    );
+    assert_error(
+        &app.post_json("/api/v1/employees", &json!("Ann")).await,
+        400,
+        "invalid_body",
+    );
+    let after = app.get(&format!("/api/v1/users/{id}")).await;
+    assert_eq!(after.body, before.body, "the account is unchanged");
+    let listed = app.get("/api/v1/employees").await;
+    assert_eq!(listed.body["total"], json!(0), "{}", listed.raw);
+}

@@ -169,7 +169,7 @@ pub async fn create_record(
     deps: Deps,
     user: AuthUser,
     meta: RequestMeta,
-    body: web::Json<ManualRecordRequest>,
+    body: crate::http::Json<ManualRecordRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     let mut errors = Vec::new();
@@ -245,7 +245,7 @@ pub async fn correct_record(
     user: AuthUser,
     meta: RequestMeta,
     id: web::Path<RecordId>,
-    body: web::Json<CorrectRecordRequest>,
+    body: crate::http::Json<CorrectRecordRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     let mut errors = Vec::new();
@@ -286,7 +286,7 @@ pub async fn void_record(
     user: AuthUser,
     meta: RequestMeta,
     id: web::Path<RecordId>,
-    body: web::Json<VoidRecordRequest>,
+    body: crate::http::Json<VoidRecordRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     let correction = Correction {

@@ -55,7 +55,7 @@ pub async fn create_lock(
     deps: Deps,
     user: AuthUser,
     meta: RequestMeta,
-    body: web::Json<NewLockRequest>,
+    body: crate::http::Json<NewLockRequest>,
 ) -> Result<HttpResponse, AppError> {
     let input = body
         .into_inner()
@@ -164,7 +164,7 @@ pub async fn reopen_lock(
     user: AuthUser,
     meta: RequestMeta,
     id: web::Path<LockId>,
-    body: web::Json<ReopenLockRequest>,
+    body: crate::http::Json<ReopenLockRequest>,
 ) -> Result<HttpResponse, AppError> {
     let lock = visible_lock(&deps, &user.0, id.into_inner()).await?;
     let reopened = deps

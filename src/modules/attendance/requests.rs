@@ -78,7 +78,7 @@ pub async fn file_request(
     user: AuthUser,
     meta: RequestMeta,
     id: web::Path<RecordId>,
-    body: web::Json<CorrectionRequestBody>,
+    body: crate::http::Json<CorrectionRequestBody>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     let mut errors = Vec::new();
@@ -262,7 +262,7 @@ pub async fn reject_request(
     user: AuthUser,
     meta: RequestMeta,
     id: web::Path<RequestId>,
-    body: web::Json<RejectRequestBody>,
+    body: crate::http::Json<RejectRequestBody>,
 ) -> Result<HttpResponse, AppError> {
     let reason = body.into_inner().reason;
     decide(deps, user, meta, id.into_inner(), Decision::Reject { reason }).await

@@ -148,7 +148,7 @@ pub async fn acknowledge(
     user: AuthUser,
     meta: RequestMeta,
     id: web::Path<ViolationId>,
-    body: web::Json<AcknowledgeRequest>,
+    body: crate::http::Json<AcknowledgeRequest>,
 ) -> Result<HttpResponse, AppError> {
     require_hr(&user.0, "acknowledge violations")?;
     let note = note(&body.into_inner().note)?;
@@ -194,7 +194,7 @@ pub async fn rule_pack(deps: Deps, _user: AuthUser) -> Result<HttpResponse, AppE
         (status = 422, description = "- `validation_failed`: a field is malformed, or there are not 1 to 200 intervals (`details` names each)\n- `invalid_interval`: an interval ends at or before its start\n- `interval_too_long`: an interval lasts more than 24 hours\n- `range_too_long`: the intervals span more than 400 days"),
     )
 )]
-pub async fn evaluate(deps: Deps, user: AuthUser, body: web::Json<EvaluateRequest>) -> Result<HttpResponse, AppError> {
+pub async fn evaluate(deps: Deps, user: AuthUser, body: crate::http::Json<EvaluateRequest>) -> Result<HttpResponse, AppError> {
     let input = body.into_inner().validate()?;
     let facts = visible_employee(&deps, &user.0, input.employee_id).await?;
     let found = deps
@@ -270,7 +270,7 @@ pub async fn run_check(
     deps: Deps,
     user: AuthUser,
     meta: RequestMeta,
-    body: web::Json<CheckRequest>,
+    body: crate::http::Json<CheckRequest>,
 ) -> Result<HttpResponse, AppError> {
     require_hr(&user.0, "run checks")?;
     let input = body.into_inner().validate()?;
@@ -335,7 +335,7 @@ pub async fn create_opt_out(
     deps: Deps,
     user: AuthUser,
     meta: RequestMeta,
-    body: web::Json<NewOptOutRequest>,
+    body: crate::http::Json<NewOptOutRequest>,
 ) -> Result<HttpResponse, AppError> {
     require_hr(&user.0, "record opt-outs")?;
     let input = body.into_inner().validate().map_err(ComplianceFailure::Validation)?;

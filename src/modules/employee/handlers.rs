@@ -33,7 +33,7 @@ pub async fn create_employee(
     actor: Employees,
     user: AuthUser,
     meta: RequestMeta,
-    body: web::Json<CreateEmployeeRequest>,
+    body: crate::http::Json<CreateEmployeeRequest>,
 ) -> Result<HttpResponse, AppError> {
     let input = rules::validate_create(body.into_inner(), clock::today())
         .map_err(EmployeeError::Validation)?;
@@ -130,7 +130,7 @@ pub async fn update_employee(
     user: AuthUser,
     meta: RequestMeta,
     id: web::Path<EmployeeId>,
-    body: web::Json<UpdateEmployeeRequest>,
+    body: crate::http::Json<UpdateEmployeeRequest>,
 ) -> Result<HttpResponse, AppError> {
     change(actor, user, meta, id.into_inner(), body.into_inner()).await
 }
@@ -177,7 +177,7 @@ pub async fn replace_employee(
     user: AuthUser,
     meta: RequestMeta,
     id: web::Path<EmployeeId>,
-    body: web::Json<CreateEmployeeRequest>,
+    body: crate::http::Json<CreateEmployeeRequest>,
 ) -> Result<HttpResponse, AppError> {
     let req = UpdateEmployeeRequest::replacing(body.into_inner());
     change(actor, user, meta, id.into_inner(), req).await

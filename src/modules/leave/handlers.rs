@@ -161,7 +161,7 @@ pub async fn create_type(
     deps: Deps,
     user: AuthUser,
     meta: RequestMeta,
-    body: web::Json<LeaveTypeInput>,
+    body: crate::http::Json<LeaveTypeInput>,
 ) -> Result<HttpResponse, AppError> {
     require_hr(&user.0, "only hr and admin manage leave types")?;
     let (name, policy, active) = body.into_inner().into_policy()?;
@@ -281,7 +281,7 @@ pub async fn create_calendar(
     deps: Deps,
     user: AuthUser,
     meta: RequestMeta,
-    body: web::Json<CalendarInput>,
+    body: crate::http::Json<CalendarInput>,
 ) -> Result<HttpResponse, AppError> {
     require_hr(&user.0, "only hr and admin manage work calendars")?;
     let c = deps
@@ -390,7 +390,7 @@ pub async fn assign_employee_calendar(
     user: AuthUser,
     meta: RequestMeta,
     id: web::Path<EmployeeId>,
-    body: web::Json<AssignCalendarBody>,
+    body: crate::http::Json<AssignCalendarBody>,
 ) -> Result<HttpResponse, AppError> {
     require_hr(&user.0, "only hr and admin assign work calendars")?;
     let facts = visible_employee(&deps, &user.0, Some(id.into_inner())).await?;
@@ -458,7 +458,7 @@ pub async fn create_request(
     deps: Deps,
     user: AuthUser,
     meta: RequestMeta,
-    body: web::Json<RequestInput>,
+    body: crate::http::Json<RequestInput>,
 ) -> Result<HttpResponse, AppError> {
     match file(deps, user, meta, body.into_inner(), false).await? {
         Filed::Created(r, route) => Ok(HttpResponse::Created()
@@ -486,7 +486,7 @@ pub async fn preview_request(
     deps: Deps,
     user: AuthUser,
     meta: RequestMeta,
-    body: web::Json<RequestInput>,
+    body: crate::http::Json<RequestInput>,
 ) -> Result<HttpResponse, AppError> {
     match file(deps, user, meta, body.into_inner(), true).await? {
         Filed::Preview(p) => Ok(HttpResponse::Ok().json(p)),
@@ -748,7 +748,7 @@ pub async fn create_adjustment(
     deps: Deps,
     user: AuthUser,
     meta: RequestMeta,
-    body: web::Json<AdjustmentInput>,
+    body: crate::http::Json<AdjustmentInput>,
 ) -> Result<HttpResponse, AppError> {
     require_hr(&user.0, "only hr and admin adjust leave balances")?;
     let body = body.into_inner();

@@ -87,7 +87,7 @@ pub async fn login(
     actor: Users,
     guard: web::Data<LoginGuard>,
     req: HttpRequest,
-    body: web::Json<LoginRequest>,
+    body: crate::http::Json<LoginRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     if !rules::login_is_plausible(&body.email, &body.password) {
@@ -219,7 +219,7 @@ pub async fn create_user(
     employees: Option<EmployeeFactsRecipient>,
     user: AuthUser,
     meta: RequestMeta,
-    body: web::Json<CreateUserRequest>,
+    body: crate::http::Json<CreateUserRequest>,
 ) -> Result<HttpResponse, AppError> {
     let input = rules::validate_create(body.into_inner(), guard.min_password_length)
         .map_err(UserError::Validation)?;
@@ -327,7 +327,7 @@ pub async fn update_user(
     meta: RequestMeta,
     req: HttpRequest,
     id: web::Path<uuid::Uuid>,
-    body: web::Json<UpdateUserRequest>,
+    body: crate::http::Json<UpdateUserRequest>,
 ) -> Result<HttpResponse, AppError> {
     let patch = rules::validate_patch(body.into_inner(), guard.min_password_length)
         .map_err(UserError::Validation)?;
@@ -438,7 +438,7 @@ pub async fn create_api_key(
     actor: Users,
     user: AuthUser,
     meta: RequestMeta,
-    body: web::Json<CreateApiKeyRequest>,
+    body: crate::http::Json<CreateApiKeyRequest>,
 ) -> Result<HttpResponse, AppError> {
     use secrecy::ExposeSecret;
     rules::may_manage_keys(&user.0).map_err(|_| {
