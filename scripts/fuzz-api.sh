@@ -8,6 +8,7 @@
 #   scripts/fuzz-api.sh                       # what .ci/run runs
 #   HRMS_FUZZ_MAX_EXAMPLES=200 scripts/fuzz-api.sh   # longer run
 #   HRMS_FUZZ_SEED=1234 scripts/fuzz-api.sh   # replay a run (the seed is printed)
+#   HRMS_FUZZ_PHASES=stateful scripts/fuzz-api.sh   # some phases only (examples,coverage,fuzzing,stateful)
 #   HRMS_FUZZ_DATABASE_URL=postgres://.../empty_db scripts/fuzz-api.sh   # on PostgreSQL
 #   HRMS_BIN=target/debug/hrms scripts/fuzz-api.sh   # a binary built already
 #
@@ -121,6 +122,9 @@ TOKEN=$(curl -fsS -X POST "$BASE/api/v1/auth/login" -H 'content-type: applicatio
 seed_args=()
 if [[ -n ${HRMS_FUZZ_SEED:-} ]]; then
     seed_args=(--seed "$HRMS_FUZZ_SEED")
+fi
+if [[ -n ${HRMS_FUZZ_PHASES:-} ]]; then
+    seed_args+=(--phases "$HRMS_FUZZ_PHASES")
 fi
 
 echo "fuzz-api: schemathesis, at most $MAX_EXAMPLES generated cases per operation and phase"

@@ -17,6 +17,7 @@ SECTIONS = {
     "modules": "Modules (mount switch and Kafka switch per module)", "kafka": "Kafka producer",
     "relay": "Outbox relay", "fallback": "HTTP fallback for audit and notification events",
     "admin": "Operator endpoints", "auth": "Authentication",
+    "leave": "Leave",
     "compliance": "Working-time compliance",
 }
 

@@ -57,6 +57,7 @@ env_vars! {
     "LEAVE_KAFKA_ENABLE_PRODUCER" => "modules.leave.kafka_enable_producer": "Kafka for the leave module (default: KAFKA_ENABLE_PRODUCER)",
     "ATTENDANCE_KAFKA_ENABLE_PRODUCER" => "modules.attendance.kafka_enable_producer": "Kafka for the attendance module (default: KAFKA_ENABLE_PRODUCER)",
     "COMPLIANCE_KAFKA_ENABLE_PRODUCER" => "modules.compliance.kafka_enable_producer": "Kafka for the compliance module (default: KAFKA_ENABLE_PRODUCER)",
+    "LEAVE_HR_NOTIFY_EMAIL" => "leave.hr_notify_email": "HR mailbox told of each leave request waiting for HR (ids, type, dates and days only); empty = no e-mail",
     "COMPLIANCE_RULE_PACK" => "compliance.rule_pack": "Working-time rule pack: eu (Directive 2003/88/EC), de, uk or fr",
     "COMPLIANCE_DAILY_REST_MINUTES" => "compliance.daily_rest_minutes": "Minimum daily rest in minutes; 0 = the pack's (eu 660)",
     "COMPLIANCE_BREAK_MINUTES" => "compliance.break_minutes": "Break due beyond 6 hours of work, minutes; 0 = the pack's (eu 15)",
@@ -160,12 +161,23 @@ pub struct Settings {
     pub admin: AdminSettings,
     /// Authentication.
     pub auth: AuthSettings,
+    /// Leave.
+    #[serde(default)]
+    pub leave: LeaveSettings,
     /// Working-time compliance.
     #[serde(default)]
     pub compliance: ComplianceSettings,
     /// The profile the settings were loaded with.
     #[serde(skip)]
     pub profile: String,
+}
+
+/// Leave: who is told of requests that wait for HR.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LeaveSettings {
+    /// HR mailbox told of each request waiting for HR's decision (empty: none).
+    pub hr_notify_email: String,
 }
 
 /// Working-time compliance: the rule pack and the thresholds that override it

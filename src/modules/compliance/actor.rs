@@ -301,61 +301,93 @@ fn facts_of(c: &mut DbConnection, employee: EmployeeId) -> anyhow::Result<Employ
     }))
 }
 
-/// Loads what evaluating `scopes` for `employee` reads; `opt_outs`: the
-/// employee's opt-outs when the caller has them already.
-fn load(
+/// Loads what evaluating `scopes` for `employee` reads (see [`load_for`]).
+fn load(c: &mut DbConnection, pack: &RulePack, employee: EmployeeId, facts: EmployeeFacts, scopes: &[RuleScope]) -> anyhow::Result<Loaded> {
+    load_for(c, pack, &HashMap::new(), &[(employee, facts, scopes)])?
+        .pop()
+        .ok_or_else(|| anyhow::anyhow!("nothing loaded for employee {employee}"))
+}
+
+/// Loads what evaluating each want's scopes reads, in one query per kind of
+/// data for all of them; the opt-outs from `known` where it has them.
+fn load_for(
     c: &mut DbConnection,
     pack: &RulePack,
-    employee: EmployeeId,
-    facts: EmployeeFacts,
-    scopes: &[RuleScope],
-    opt_outs: Option<&[OptOutRecord]>,
-) -> anyhow::Result<Loaded> {
-    // Read only what the scopes' rules look at: the annual-leave rule (a grant
-    // or leave day arriving) needs no intervals, only the weekly average the
-    // opt-outs, and only it and the annual-leave rule the leave days.
-    let needs = |rule: RuleId| scopes.iter().any(|s| s.rule == rule);
-    let (from, to) = rules::data_range(pack, facts.tz, scopes).unwrap_or((clock::now(), clock::now()));
-    let intervals = if scopes.iter().all(|s| s.rule == RuleId::AnnualLeave) {
-        Vec::new()
-    } else {
-        repo::intervals_around(c, employee, from, to)?
-    };
-    let (mut first, mut last) = (rules::local_date(facts.tz, from), rules::local_date(facts.tz, to));
-    // The annual-leave rule counts the leave of whole calendar years.
-    for s in scopes.iter().filter(|s| s.rule == RuleId::AnnualLeave) {
-        first = first.min(NaiveDate::from_ymd_opt(s.first.year(), 1, 1).unwrap_or(s.first));
-        last = last.max(NaiveDate::from_ymd_opt(s.last.year(), 12, 31).unwrap_or(s.last));
+    known: &HashMap<EmployeeId, Vec<OptOutRecord>>,
+    wants: &[(EmployeeId, EmployeeFacts, &[RuleScope])],
+) -> anyhow::Result<Vec<Loaded>> {
+        let needs = |scopes: &[RuleScope], rule: RuleId| scopes.iter().any(|s| s.rule == rule);
+    // Read only what the scopes' rules look at: the annual-leave rule (a
+    // grant or leave day arriving) needs no intervals, only the weekly
+    // average the opt-outs, and only it and the annual-leave rule the leave days.
+    let mut interval_wants = Vec::new();
+    let mut leave_wants = Vec::new();
+    let mut opt_out_wants = Vec::new();
+    for (employee, facts, scopes) in wants {
+        let (from, to) = rules::data_range(pack, facts.tz, scopes).unwrap_or((clock::now(), clock::now()));
+        if !scopes.iter().all(|s| s.rule == RuleId::AnnualLeave) {
+            interval_wants.push((*employee, from, to));
+        }
+        let (mut first, mut last) = (rules::local_date(facts.tz, from), rules::local_date(facts.tz, to));
+        // The annual-leave rule counts the leave of whole calendar years.
+        for s in scopes.iter().filter(|s| s.rule == RuleId::AnnualLeave) {
+            first = first.min(NaiveDate::from_ymd_opt(s.first.year(), 1, 1).unwrap_or(s.first));
+            last = last.max(NaiveDate::from_ymd_opt(s.last.year(), 12, 31).unwrap_or(s.last));
+        }
+        if needs(scopes, RuleId::WeeklyAverage) || needs(scopes, RuleId::AnnualLeave) {
+            leave_wants.push((*employee, first, last));
+        }
+        if needs(scopes, RuleId::WeeklyAverage) && !known.contains_key(employee) {
+            opt_out_wants.push(*employee);
+        }
     }
-    let leave = if needs(RuleId::WeeklyAverage) || needs(RuleId::AnnualLeave) {
-        repo::leave_between(c, employee, first, last)?
-    } else {
-        Vec::new()
-    };
-    let opt_outs = match (needs(RuleId::WeeklyAverage), opt_outs) {
-        (false, _) => Vec::new(),
-        (true, Some(known)) => known.iter().map(OptOutRecord::as_rule).collect(),
-        (true, None) => repo::opt_outs_of(c, employee)?.iter().map(OptOutRecord::as_rule).collect(),
-    };
+    let mut intervals = repo::intervals_around_all(c, &interval_wants)?.into_iter();
+    let mut leave = repo::leave_between_all(c, &leave_wants)?.into_iter();
+    opt_out_wants.sort();
+    opt_out_wants.dedup();
+    let read_opt_outs = repo::opt_outs_of_all(c, &opt_out_wants)?;
     let per_week = pack.weekly_average.working_weekdays.iter().filter(|w| **w).count();
-    let annual = scopes.iter().any(|s| s.rule == RuleId::AnnualLeave);
-    let entitlements = if annual { repo::entitlements_of(c, employee)? } else { Vec::new() }
-        .into_iter()
-        .map(|(year, half_days)| AnnualEntitlement {
-            year,
-            entitled_half_days: u32::try_from(half_days.max(0)).unwrap_or(0),
-            working_days_per_week: u8::try_from(per_week).unwrap_or(5),
-        })
-        .collect();
-    Ok(Loaded {
-        employee,
-        facts,
-        intervals,
-        leave,
-        opt_outs,
-        entitlements,
-    })
+    let mut out = Vec::with_capacity(wants.len());
+    for (employee, facts, scopes) in wants {
+        let intervals = if scopes.iter().all(|s| s.rule == RuleId::AnnualLeave) {
+            Vec::new()
+        } else {
+            intervals.next().unwrap_or_default()
+        };
+        let leave = if needs(scopes, RuleId::WeeklyAverage) || needs(scopes, RuleId::AnnualLeave) {
+            leave.next().unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        let opt_outs = if needs(scopes, RuleId::WeeklyAverage) {
+            known
+                .get(employee)
+                .or_else(|| read_opt_outs.get(employee))
+                .map(|list| list.iter().map(OptOutRecord::as_rule).collect())
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        let entitlements = if needs(scopes, RuleId::AnnualLeave) { repo::entitlements_of(c, *employee)? } else { Vec::new() }
+            .into_iter()
+            .map(|(year, half_days)| AnnualEntitlement {
+                year,
+                entitled_half_days: u32::try_from(half_days.max(0)).unwrap_or(0),
+                working_days_per_week: u8::try_from(per_week).unwrap_or(5),
+            })
+            .collect();
+        out.push(Loaded {
+            employee: *employee,
+            facts: *facts,
+            intervals,
+            leave,
+            opt_outs,
+            entitlements,
+        });
+    }
+    Ok(out)
 }
+
 
 /// Every scope of `employee`'s recorded history (their facts changed).
 fn full_scopes(c: &mut DbConnection, employee: EmployeeId, tz: Tz) -> anyhow::Result<Vec<RuleScope>> {
@@ -387,6 +419,9 @@ pub struct Engine<'a> {
     /// Opt-outs of the batch's employees, read once ([`Engine::prefetch`]);
     /// nothing inside a delivery changes them.
     opt_outs: HashMap<EmployeeId, Vec<OptOutRecord>>,
+    /// Record versions applied and not written yet: a batch's records are
+    /// written in one statement ([`Engine::flush`]) before anything reads them.
+    unsaved: Vec<repo::RecordRow>,
 }
 
 impl<'a> Engine<'a> {
@@ -401,12 +436,14 @@ impl<'a> Engine<'a> {
             facts: HashMap::new(),
             records: HashMap::new(),
             opt_outs: HashMap::new(),
+            unsaved: Vec::new(),
         }
     }
 
-    /// The events of `batch` not applied before, each once, in order: one
-    /// journal query for the batch (the caller holds the employees' locks).
-    fn fresh<'e>(
+    /// The events of `batch` not applied before, each once, in order, now
+    /// recorded in the journal: one statement for the batch (the caller holds
+    /// the employees' locks; an event twice in the batch counts once).
+    fn claim<'e>(
         &self,
         c: &mut DbConnection,
         batch: &[(&'e SubscribedEvent, EmployeeId)],
@@ -414,12 +451,23 @@ impl<'a> Engine<'a> {
         let mut seen = std::collections::HashSet::new();
         let unique: Vec<(&SubscribedEvent, EmployeeId)> =
             batch.iter().filter(|(ev, _)| seen.insert(ev.event_id)).copied().collect();
-        let ids: Vec<String> = unique.iter().map(|(ev, _)| ev.event_id.to_string()).collect();
-        let done = repo::journaled(c, &ids)?;
+        let rows = unique
+            .iter()
+            .map(|(ev, employee)| {
+                Ok(repo::NewJournalRow {
+                    event_id: ev.event_id.to_string(),
+                    event_type: ev.event_type.as_str().to_owned(),
+                    employee_id: employee.to_string(),
+                    payload: serde_json::to_string(&ev.payload)?,
+                    applied_at: repo::micros(self.now),
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let fresh = repo::journal_claim(c, &rows)?;
         Ok(unique
             .into_iter()
-            .zip(ids)
-            .filter(|(_, id)| !done.contains(id))
+            .zip(rows)
+            .filter(|(_, row)| fresh.contains(&row.event_id))
             .map(|(x, _)| x)
             .collect())
     }
@@ -509,75 +557,112 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
-    /// Applies `ev` (one not in the journal: see [`Engine::fresh`]) and
-    /// re-evaluates what it touched; returns its journal row.
-    fn on_event(
-        &mut self,
-        c: &mut DbConnection,
-        ev: &SubscribedEvent,
-        employee: EmployeeId,
-    ) -> anyhow::Result<repo::NewJournalRow> {
-        let row = repo::NewJournalRow {
-            event_id: ev.event_id.to_string(),
-            event_type: ev.event_type.as_str().to_owned(),
-            employee_id: employee.to_string(),
-            payload: serde_json::to_string(&ev.payload)?,
-            applied_at: repo::micros(self.now),
-        };
-        let applied = self.apply(c, ev, employee)?;
-        match applied {
-            Applied::Nothing => {}
-            Applied::Changes(changes) => {
-                let facts = self.facts_of(c, employee)?;
-                self.evaluate_changes(c, employee, facts, &changes)?;
-            }
-            Applied::Everything => {
-                let facts = self.facts_of(c, employee)?;
-                let scopes = full_scopes(c, employee, facts.tz)?;
-                self.evaluate(c, employee, &scopes)?;
+    /// Applies `fresh` (events not applied before: see [`Engine::claim`]) in
+    /// order, then re-evaluates what they touched: each employee once, on
+    /// what the whole batch left, with the reads of all employees batched.
+    /// Every scope is evaluated on the final data, so the findings are those
+    /// event-by-event application would leave (a finding both raised and
+    /// cleared inside one batch is never recorded).
+    fn apply_all(&mut self, c: &mut DbConnection, fresh: &[(&SubscribedEvent, EmployeeId)]) -> anyhow::Result<Counts> {
+        // Per employee, in first-seen order: its changes, and whether its facts changed.
+        let mut touched: Vec<(EmployeeId, Vec<rules::Change>, bool)> = Vec::new();
+        for (ev, employee) in fresh {
+            let applied = self.apply(c, ev, *employee)?;
+            let at = match touched.iter().position(|t| t.0 == *employee) {
+                Some(i) => i,
+                None => {
+                    touched.push((*employee, Vec::new(), false));
+                    touched.len() - 1
+                }
+            };
+            match applied {
+                Applied::Nothing => {}
+                Applied::Changes(changes) => touched[at].1.extend(changes),
+                Applied::Everything => touched[at].2 = true,
             }
         }
-        Ok(row)
+        self.flush(c)?;
+        let changed: Vec<(EmployeeId, Vec<rules::Change>)> = touched
+            .iter()
+            .filter(|t| !t.1.is_empty())
+            .map(|t| (t.0, t.1.clone()))
+            .collect();
+        let mut counts = self.evaluate_changes(c, &changed)?;
+        // New facts (zone, employment dates): the whole history as well.
+        for (employee, _, everything) in &touched {
+            if *everything {
+                let facts = self.facts_of(c, *employee)?;
+                let scopes = full_scopes(c, *employee, facts.tz)?;
+                counts.add(self.evaluate(c, *employee, &scopes)?);
+            }
+        }
+        Ok(counts)
     }
 
-    /// Re-evaluates what `changes` touch with one load: the records around the
-    /// changes (their scopes without neighbours) give each interval's
-    /// neighbours, hence the exact scopes; only a scope reaching past what was
-    /// loaded (a long gap for weekly rest) loads again.
+    /// Writes the record versions applied so far.
+    pub fn flush(&mut self, c: &mut DbConnection) -> anyhow::Result<()> {
+        repo::save_records(c, &self.unsaved)?;
+        self.unsaved.clear();
+        Ok(())
+    }
+
+    /// Re-evaluates what `changes` touch, per employee, with one load for
+    /// all: the records around the changes (their scopes without neighbours)
+    /// give each interval's neighbours, hence the exact scopes; only a scope
+    /// reaching past what was loaded (a long gap for weekly rest) loads again.
     fn evaluate_changes(
         &mut self,
         c: &mut DbConnection,
-        employee: EmployeeId,
-        facts: EmployeeFacts,
-        changes: &[rules::Change],
+        changes: &[(EmployeeId, Vec<rules::Change>)],
     ) -> anyhow::Result<Counts> {
-        let pack = &self.cfg.pack;
-        let rough = dedup_scopes(
-            changes
-                .iter()
-                .flat_map(|ch| rules::affected_scopes(facts.tz, *ch, rules::Neighbours::default()))
-                .collect(),
-        );
-        let known = self.opt_outs.get(&employee).map(Vec::as_slice);
-        let loaded = load(c, pack, employee, facts, &rough, known)?;
-        let merged = rules::merge(&loaded.intervals);
-        let scopes = dedup_scopes(
-            changes
-                .iter()
-                .flat_map(|ch| {
-                    let around = match ch {
-                        rules::Change::Interval(iv) => rules::neighbours(&merged, *iv),
-                        _ => rules::Neighbours::default(),
-                    };
-                    rules::affected_scopes(facts.tz, *ch, around)
-                })
-                .collect(),
-        );
-        let covered = match (rules::data_range(pack, facts.tz, &rough), rules::data_range(pack, facts.tz, &scopes)) {
-            (Some(have), Some(need)) => need.0 >= have.0 && need.1 <= have.1,
-            _ => true,
-        };
-        let loaded = if covered { loaded } else { load(c, pack, employee, facts, &scopes, known)? };
+        let mut rough = Vec::with_capacity(changes.len());
+        for (employee, list) in changes {
+            let facts = self.facts_of(c, *employee)?;
+            let scopes = dedup_scopes(
+                list.iter()
+                    .flat_map(|ch| rules::affected_scopes(facts.tz, *ch, rules::Neighbours::default()))
+                    .collect(),
+            );
+            rough.push((*employee, facts, scopes));
+        }
+        let wants: Vec<(EmployeeId, EmployeeFacts, &[RuleScope])> =
+            rough.iter().map(|(e, f, s)| (*e, *f, s.as_slice())).collect();
+        let mut loaded = self.load_all(c, &wants)?;
+        let cfg = self.cfg;
+        let pack = &cfg.pack;
+        let mut exact = Vec::with_capacity(changes.len());
+        let mut again = Vec::new();
+        for (i, ((_, list), l)) in changes.iter().zip(&loaded).enumerate() {
+            let tz = l.facts.tz;
+            let merged = rules::merge(&l.intervals);
+            let scopes = dedup_scopes(
+                list.iter()
+                    .flat_map(|ch| {
+                        let around = match ch {
+                            rules::Change::Interval(iv) => rules::neighbours(&merged, *iv),
+                            _ => rules::Neighbours::default(),
+                        };
+                        rules::affected_scopes(tz, *ch, around)
+                    })
+                    .collect(),
+            );
+            let covered = match (rules::data_range(pack, tz, &rough[i].2), rules::data_range(pack, tz, &scopes)) {
+                (Some(have), Some(need)) => need.0 >= have.0 && need.1 <= have.1,
+                _ => true,
+            };
+            if !covered {
+                again.push(i);
+            }
+            exact.push(scopes);
+        }
+        if !again.is_empty() {
+            let wants: Vec<(EmployeeId, EmployeeFacts, &[RuleScope])> =
+                again.iter().map(|i| (loaded[*i].employee, loaded[*i].facts, exact[*i].as_slice())).collect();
+            for (i, l) in again.iter().zip(self.load_all(c, &wants)?) {
+                loaded[*i] = l;
+            }
+        }
+        let scopes: Vec<&[RuleScope]> = exact.iter().map(Vec::as_slice).collect();
         self.evaluate_loaded(c, &loaded, &scopes)
     }
 
@@ -602,16 +687,17 @@ impl<'a> Engine<'a> {
                 if old.as_ref().is_some_and(|o| o.version >= d.version) {
                     return Ok(Applied::Nothing);
                 }
-                repo::save_record(c, &d.id, employee, d.version, d.start, d.end, d.voided, old.is_some())?;
-                let new = match (d.end, d.voided) {
-                    (Some(end), false) if end > d.start => Some(WorkInterval { start: d.start, end }),
-                    _ => None,
-                };
+                let row = repo::RecordRow::new(&d.id, employee, d.version, d.start, d.end, d.voided);
+                match self.unsaved.iter_mut().find(|r| r.record_id == d.id) {
+                    Some(earlier) => *earlier = row,
+                    None => self.unsaved.push(row),
+                }
                 // What the projection now holds (an open or voided record has no interval).
                 let stored = match (d.end, d.voided) {
                     (Some(end), false) => Some(WorkInterval { start: d.start, end }),
                     _ => None,
                 };
+                let new = stored.filter(|iv| iv.end > iv.start);
                 self.records.insert(
                     d.id.clone(),
                     Some(repo::ProjectedRecord {
@@ -718,80 +804,108 @@ impl<'a> Engine<'a> {
             return Ok(Counts::default());
         }
         let facts = self.facts_of(c, employee)?;
-        let known = self.opt_outs.get(&employee).map(Vec::as_slice);
-        let loaded = load(c, &self.cfg.pack, employee, facts, scopes, known)?;
-        self.evaluate_loaded(c, &loaded, scopes)
+        let loaded = self.load_all(c, &[(employee, facts, scopes)])?;
+        self.evaluate_loaded(c, &loaded, &[scopes])
     }
 
-    fn evaluate_loaded(&mut self, c: &mut DbConnection, loaded: &Loaded, scopes: &[RuleScope]) -> anyhow::Result<Counts> {
-        let found = rules::evaluate(&loaded.input(), &self.cfg.pack, scopes, self.now);
-        self.reconcile(c, loaded.employee, scopes, &found)
+    /// [`load_for`] with the batch's cached opt-outs.
+    fn load_all(
+        &self,
+        c: &mut DbConnection,
+        wants: &[(EmployeeId, EmployeeFacts, &[RuleScope])],
+    ) -> anyhow::Result<Vec<Loaded>> {
+        load_for(c, &self.cfg.pack, &self.opt_outs, wants)
     }
 
-    /// Makes the stored findings of `scopes` what `found` says: new ones are
-    /// recorded, resolved ones that are true again reopened, ones no longer
-    /// found resolved; figures are kept current without an event.
+    /// Evaluates each loaded employee's scopes and reconciles the findings.
+    fn evaluate_loaded(&mut self, c: &mut DbConnection, loaded: &[Loaded], scopes: &[&[RuleScope]]) -> anyhow::Result<Counts> {
+        let found: Vec<Vec<Finding>> = loaded
+            .iter()
+            .zip(scopes)
+            .map(|(l, s)| rules::evaluate(&l.input(), &self.cfg.pack, s, self.now))
+            .collect();
+        let items: Vec<(EmployeeId, &[RuleScope], &[Finding])> = loaded
+            .iter()
+            .zip(scopes)
+            .zip(&found)
+            .map(|((l, s), f)| (l.employee, *s, f.as_slice()))
+            .collect();
+        self.reconcile(c, &items)
+    }
+
+    /// Makes the stored findings of each item's scopes what its `found` says
+    /// (one read of the stored findings for all, one insert of the new ones):
+    /// new ones are recorded, resolved ones that are true again reopened, ones
+    /// no longer found resolved; figures are kept current without an event.
+    /// An employee appears in one item at most.
     fn reconcile(
         &mut self,
         c: &mut DbConnection,
-        employee: EmployeeId,
-        scopes: &[RuleScope],
-        found: &[Finding],
+        items: &[(EmployeeId, &[RuleScope], &[Finding])],
     ) -> anyhow::Result<Counts> {
-        let (Some(lo), Some(hi)) = (scopes.iter().map(|s| s.first).min(), scopes.iter().map(|s| s.last).max()) else {
-            return Ok(Counts::default());
-        };
-        let lo = found.iter().map(|f| window_of(f).0).min().map_or(lo, |d| d.min(lo));
-        let hi = found.iter().map(|f| window_of(f).1).max().map_or(hi, |d| d.max(hi));
-        let mut stored: HashMap<String, StoredFinding> = repo::findings_touching(c, employee, lo, hi)?
-            .into_iter()
-            .map(|f| (f.identity.clone(), f))
-            .collect();
-        let mut counts = Counts::default();
-        for f in found {
-            let identity = f.identity();
-            match stored.remove(&identity) {
-                Some(mut s) => {
-                    let reopened = s.status == Status::Resolved;
-                    if !reopened && !s.figures_differ(f) {
-                        continue;
-                    }
-                    update_figures(&mut s, f);
-                    s.updated_at = self.now;
-                    s.version += 1;
-                    if reopened {
-                        s.status = Status::Open;
-                        s.resolved_at = None;
-                        counts.detected += 1;
-                    }
-                    repo::save_finding(c, &s)?;
-                    if reopened {
-                        self.detected(&s);
-                    }
-                }
-                None => {
-                    let s = StoredFinding::new(f, self.now);
-                    repo::insert_finding(c, &s)?;
-                    counts.detected += 1;
-                    self.detected(&s);
-                }
-            }
-        }
-        for (_, mut s) in stored {
-            let in_scope = scopes
-                .iter()
-                .any(|sc| rules::window_in_scope(sc, s.rule, s.window_first, s.window_last));
-            if !in_scope || s.status == Status::Resolved {
+        let mut windows = Vec::with_capacity(items.len());
+        let mut active = Vec::with_capacity(items.len());
+        for (employee, scopes, found) in items {
+            let (Some(lo), Some(hi)) = (scopes.iter().map(|s| s.first).min(), scopes.iter().map(|s| s.last).max()) else {
                 continue;
-            }
-            s.status = Status::Resolved;
-            s.resolved_at = Some(self.now);
-            s.updated_at = self.now;
-            s.version += 1;
-            repo::save_finding(c, &s)?;
-            counts.resolved += 1;
-            self.events.push(events::finding_changed(self.ctx, &s));
+            };
+            let lo = found.iter().map(|f| window_of(f).0).min().map_or(lo, |d| d.min(lo));
+            let hi = found.iter().map(|f| window_of(f).1).max().map_or(hi, |d| d.max(hi));
+            windows.push((*employee, lo, hi));
+            active.push((*scopes, *found));
         }
+        let stored_all = repo::findings_touching_all(c, &windows)?;
+        let mut counts = Counts::default();
+        let mut new = Vec::new();
+        for ((scopes, found), stored) in active.into_iter().zip(stored_all) {
+            let mut stored: HashMap<String, StoredFinding> =
+                stored.into_iter().map(|f| (f.identity.clone(), f)).collect();
+            for f in found {
+                let identity = f.identity();
+                match stored.remove(&identity) {
+                    Some(mut s) => {
+                        let reopened = s.status == Status::Resolved;
+                        if !reopened && !s.figures_differ(f) {
+                            continue;
+                        }
+                        update_figures(&mut s, f);
+                        s.updated_at = self.now;
+                        s.version += 1;
+                        if reopened {
+                            s.status = Status::Open;
+                            s.resolved_at = None;
+                            counts.detected += 1;
+                        }
+                        repo::save_finding(c, &s)?;
+                        if reopened {
+                            self.detected(&s);
+                        }
+                    }
+                    None => {
+                        let s = StoredFinding::new(f, self.now);
+                        counts.detected += 1;
+                        self.detected(&s);
+                        new.push(s);
+                    }
+                }
+            }
+            for (_, mut s) in stored {
+                let in_scope = scopes
+                    .iter()
+                    .any(|sc| rules::window_in_scope(sc, s.rule, s.window_first, s.window_last));
+                if !in_scope || s.status == Status::Resolved {
+                    continue;
+                }
+                s.status = Status::Resolved;
+                s.resolved_at = Some(self.now);
+                s.updated_at = self.now;
+                s.version += 1;
+                repo::save_finding(c, &s)?;
+                counts.resolved += 1;
+                self.events.push(events::finding_changed(self.ctx, &s));
+            }
+        }
+        repo::insert_findings(c, &new)?;
         Ok(counts)
     }
 
@@ -882,13 +996,9 @@ impl Handler<Deliver> for ComplianceActor {
             self.outbox.commit(&mut conn, &ctx, |c| {
                 repo::lock_employees(c, &locks)?;
                 let mut engine = self.engine(&ctx, clock::now(), contacts.clone());
-                let fresh = engine.fresh(c, &batch)?;
+                let fresh = engine.claim(c, &batch)?;
                 engine.prefetch(c, &fresh)?;
-                let mut journal = Vec::with_capacity(fresh.len());
-                for (ev, employee) in &fresh {
-                    journal.push(engine.on_event(c, ev, *employee)?);
-                }
-                repo::journal_insert_all(c, &journal)?;
+                engine.apply_all(c, &fresh)?;
                 Ok::<_, ComplianceFailure>((fresh.len(), engine.take_events()))
             })
         })();
@@ -1315,7 +1425,7 @@ impl Handler<Evaluate> for ComplianceActor {
             rules::local_date(facts.tz, last.end) + Duration::days(1),
         );
         let mut conn = self.conn()?;
-        let loaded = load(&mut conn, &self.cfg.pack, msg.employee, facts, &scopes, None)?;
+        let loaded = load(&mut conn, &self.cfg.pack, msg.employee, facts, &scopes)?;
         Ok(rules::what_if(&loaded.input(), &self.cfg.pack, &msg.planned, clock::now()))
     }
 }
@@ -1351,7 +1461,7 @@ impl Handler<WorkingTime> for ComplianceActor {
         let first = msg.from.min(ref_monday);
         let scopes = rules::all_scopes(first, msg.to);
         let mut conn = self.conn()?;
-        let loaded = load(&mut conn, pack, msg.employee, facts, &scopes, None)?;
+        let loaded = load(&mut conn, pack, msg.employee, facts, &scopes)?;
         Ok(working_time(&loaded, pack, msg.from, msg.to, ref_monday, ref_weeks, limit.map(|l| l.per_week)))
     }
 }
@@ -1513,6 +1623,7 @@ pub fn rebuild(db: &Db, outbox: &Outbox, cfg: &ComplianceConfig) -> anyhow::Resu
                 let employee: EmployeeId = r.employee_id.parse()?;
                 engine.apply(c, &ev, employee)?;
             }
+            engine.flush(c)?;
             Ok::<_, anyhow::Error>(())
         })?;
         out.events += rows.len();

@@ -82,19 +82,6 @@ pub struct JournalRow {
     pub payload: String,
 }
 
-/// Which of `event_ids` the journal already holds (applied before).
-pub fn journaled(conn: &mut DbConnection, event_ids: &[String]) -> QueryResult<std::collections::HashSet<String>> {
-    if event_ids.is_empty() {
-        return Ok(Default::default());
-    }
-    Ok(journal::table
-        .filter(journal::event_id.eq_any(event_ids))
-        .select(journal::event_id)
-        .load::<String>(conn)?
-        .into_iter()
-        .collect())
-}
-
 /// One event to record in the journal.
 #[derive(Insertable)]
 #[diesel(table_name = journal)]
@@ -111,25 +98,44 @@ pub struct NewJournalRow {
     pub applied_at: i64,
 }
 
-/// Records events as applied, in the order given (their `seq` is the replay
-/// order). The caller checked [`journaled`] under the employees' locks; the
-/// unique index still refuses a duplicate. One statement on PostgreSQL.
-pub fn journal_insert_all(conn: &mut DbConnection, rows: &[NewJournalRow]) -> QueryResult<()> {
+/// Records the events of `rows` the journal does not hold yet, in the order
+/// given (their `seq` is the replay order), and returns their ids: the events
+/// to apply. An event applied before (its id is unique) inserts nothing, so a
+/// redelivery is recognised by the same statement that records a new event
+/// (one statement on PostgreSQL). The caller holds the employees' locks.
+pub fn journal_claim(
+    conn: &mut DbConnection,
+    rows: &[NewJournalRow],
+) -> QueryResult<std::collections::HashSet<String>> {
     if rows.is_empty() {
-        return Ok(());
+        return Ok(Default::default());
     }
-    // Multi-row inserts are backend-specific in diesel: on the concrete connection.
+    // ON CONFLICT and multi-row inserts are backend-specific in diesel: on the
+    // concrete connection.
     match conn {
-        DbConnection::Pg(pg) => {
-            diesel::insert_into(journal::table).values(rows).execute(pg)?;
-        }
-        DbConnection::Sqlite(_) => {
+        DbConnection::Pg(pg) => Ok(diesel::insert_into(journal::table)
+            .values(rows)
+            .on_conflict(journal::event_id)
+            .do_nothing()
+            .returning(journal::event_id)
+            .get_results::<String>(pg)?
+            .into_iter()
+            .collect()),
+        DbConnection::Sqlite(sqlite) => {
+            let mut fresh = std::collections::HashSet::new();
             for row in rows {
-                diesel::insert_into(journal::table).values(row).execute(conn)?;
+                let n = diesel::insert_into(journal::table)
+                    .values(row)
+                    .on_conflict(journal::event_id)
+                    .do_nothing()
+                    .execute(sqlite)?;
+                if n == 1 {
+                    fresh.insert(row.event_id.clone());
+                }
             }
+            Ok(fresh)
         }
     }
-    Ok(())
 }
 
 /// Journal rows after `after`, oldest first.
@@ -302,42 +308,80 @@ pub fn records(conn: &mut DbConnection, record_ids: &[String]) -> anyhow::Result
         .collect()
 }
 
-/// Stores version `version` of a record (`end` `None`: still open);
-/// `exists`: an earlier version is stored (updated in place, else inserted).
-#[expect(clippy::too_many_arguments, reason = "one column each")]
-pub fn save_record(
-    conn: &mut DbConnection,
-    record_id: &str,
-    employee: EmployeeId,
-    version: i32,
-    start: DateTime<Utc>,
-    end: Option<DateTime<Utc>>,
-    voided: bool,
-    exists: bool,
-) -> QueryResult<()> {
-    let n = if exists {
-        diesel::update(intervals::table.find(record_id))
-            .set((
-                intervals::version.eq(version),
-                intervals::start_at.eq(micros(start)),
-                intervals::end_at.eq(end.map(micros)),
-                intervals::voided.eq(voided),
-            ))
-            .execute(conn)?
-    } else {
-        0
-    };
-    if n == 0 {
-        diesel::insert_into(intervals::table)
-            .values((
-                intervals::record_id.eq(record_id),
-                intervals::employee_id.eq(employee.to_string()),
-                intervals::version.eq(version),
-                intervals::start_at.eq(micros(start)),
-                intervals::end_at.eq(end.map(micros)),
-                intervals::voided.eq(voided),
-            ))
-            .execute(conn)?;
+/// One version of an attendance record, as the projection stores it.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = intervals)]
+pub struct RecordRow {
+    /// The record's id.
+    pub record_id: String,
+    /// Its employee.
+    pub employee_id: String,
+    /// Its version.
+    pub version: i32,
+    /// Unix microseconds.
+    pub start_at: i64,
+    /// Unix microseconds; `None`: still open.
+    pub end_at: Option<i64>,
+    /// Voided by a correction.
+    pub voided: bool,
+}
+
+impl RecordRow {
+    /// Version `version` of record `record_id` (`end` `None`: still open).
+    pub fn new(
+        record_id: &str,
+        employee: EmployeeId,
+        version: i32,
+        start: DateTime<Utc>,
+        end: Option<DateTime<Utc>>,
+        voided: bool,
+    ) -> Self {
+        Self {
+            record_id: record_id.to_owned(),
+            employee_id: employee.to_string(),
+            version,
+            start_at: micros(start),
+            end_at: end.map(micros),
+            voided,
+        }
+    }
+}
+
+/// Stores these versions of records, each replacing the stored one (the
+/// caller checked they are newer, under the employees' locks). One statement
+/// on PostgreSQL; a record may appear once only.
+pub fn save_records(conn: &mut DbConnection, rows: &[RecordRow]) -> QueryResult<()> {
+    use diesel::upsert::excluded;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let set = (
+        intervals::version.eq(excluded(intervals::version)),
+        intervals::start_at.eq(excluded(intervals::start_at)),
+        intervals::end_at.eq(excluded(intervals::end_at)),
+        intervals::voided.eq(excluded(intervals::voided)),
+    );
+    // ON CONFLICT and multi-row inserts are backend-specific in diesel: on the
+    // concrete connection.
+    match conn {
+        DbConnection::Pg(pg) => {
+            diesel::insert_into(intervals::table)
+                .values(rows)
+                .on_conflict(intervals::record_id)
+                .do_update()
+                .set(set)
+                .execute(pg)?;
+        }
+        DbConnection::Sqlite(sqlite) => {
+            for row in rows {
+                diesel::insert_into(intervals::table)
+                    .values(row)
+                    .on_conflict(intervals::record_id)
+                    .do_update()
+                    .set(set)
+                    .execute(sqlite)?;
+            }
+        }
     }
     Ok(())
 }
@@ -360,68 +404,140 @@ fn to_interval((start, end): (i64, Option<i64>)) -> anyhow::Result<WorkInterval>
     })
 }
 
-/// How far beyond `[from, to)` [`intervals_around`] reads first, so that the
+/// How far beyond `[from, to)` [`intervals_around_all`] reads first, so that the
 /// intervals just before and just after are nearly always in that one query
 /// (a weekend's rest is about 2½ days).
 const EDGE_MARGIN_MICROS: i64 = 4 * 24 * 3600 * 1_000_000;
 
-/// The closed live intervals of `employee` overlapping `[from, to)`, plus the
-/// one before and the one after (rests at the edges), sorted by start.
+/// A filter term over `T` (the terms of one query are or-ed).
+type Term<T> = Box<dyn BoxableExpression<T, Backend, SqlType = diesel::sql_types::Bool>>;
+
+/// The terms or-ed (`None` for none).
+fn any_of<T: 'static>(terms: impl IntoIterator<Item = Term<T>>) -> Option<Term<T>> {
+    terms.into_iter().reduce(|a, b| Box::new(a.or(b)))
+}
+
+/// `wants` grouped by range: each distinct range with the employees (as
+/// stored) that want it, so that one query reads everyone's range with one
+/// term per distinct range (a batch's events mostly share their dates).
+fn by_range<R: Copy + Ord>(wants: &[(EmployeeId, R, R)]) -> Vec<((R, R), Vec<String>)> {
+    let mut groups: std::collections::BTreeMap<(R, R), Vec<String>> = std::collections::BTreeMap::new();
+    for (e, lo, hi) in wants {
+        groups.entry((*lo, *hi)).or_default().push(e.to_string());
+    }
+    groups.into_iter().collect()
+}
+
+/// The rows of `rows` (grouped by employee) that belong to each want, in the
+/// order of `wants`: those of its employee for which `keep` holds.
+fn split_by_want<R, W: Copy>(
+    mut rows: std::collections::HashMap<EmployeeId, Vec<R>>,
+    wants: &[(EmployeeId, W, W)],
+    keep: impl Fn(&R, W, W) -> bool,
+) -> Vec<Vec<R>>
+where
+    R: Clone,
+{
+    let mut repeated = std::collections::HashMap::<EmployeeId, usize>::new();
+    for (e, _, _) in wants {
+        *repeated.entry(*e).or_default() += 1;
+    }
+    wants
+        .iter()
+        .map(|(e, lo, hi)| {
+            let left = repeated.get_mut(e).map_or(0, |n| {
+                *n -= 1;
+                *n
+            });
+            // The last want of an employee takes the rows, earlier ones copy.
+            let mine = if left == 0 { rows.remove(e).unwrap_or_default() } else { rows.get(e).cloned().unwrap_or_default() };
+            mine.into_iter().filter(|r| keep(r, *lo, *hi)).collect()
+        })
+        .collect()
+}
+
+/// For each of `wants` (employee, from, to), in their order: the employee's
+/// closed live intervals overlapping `[from, to)`, plus the one before and the
+/// one after (rests at the edges), sorted by start.
 ///
-/// One query over the range widened by [`EDGE_MARGIN_MICROS`] each side; the
-/// edges are queried on their own only when it cannot prove them. The last
-/// interval ending by `from` that starts inside the margin is the one before
-/// (one outside the margin ended before the margin began, so it started
-/// earlier); any interval starting at or after `to` inside the margin starts
-/// before every one outside it.
-pub fn intervals_around(
+/// One query over every range widened by [`EDGE_MARGIN_MICROS`] each side;
+/// an edge is queried on its own only when that query cannot prove it. The
+/// last interval ending by `from` that starts inside the margin is the one
+/// before (one outside the margin ended before the margin began, so it
+/// started earlier); any interval starting at or after `to` inside the margin
+/// starts before every one outside it.
+pub fn intervals_around_all(
     conn: &mut DbConnection,
-    employee: EmployeeId,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> anyhow::Result<Vec<WorkInterval>> {
-    let (lo, hi) = (micros(from), micros(to));
-    let (wide_lo, wide_hi) = (lo.saturating_sub(EDGE_MARGIN_MICROS), hi.saturating_add(EDGE_MARGIN_MICROS));
-    let wide: Vec<(i64, Option<i64>)> = live(employee)
-        .filter(intervals::start_at.lt(wide_hi))
-        .filter(intervals::end_at.gt(wide_lo))
-        .order(intervals::start_at.asc())
-        .select((intervals::start_at, intervals::end_at))
-        .load(conn)?;
-    let end_of = |r: &(i64, Option<i64>)| r.1.unwrap_or(r.0);
-    let (mut rows, mut before, mut after) = (Vec::with_capacity(wide.len()), None, None);
-    for r in wide {
-        if r.0 < hi && end_of(&r) > lo {
-            rows.push(r);
-        } else if end_of(&r) <= lo {
-            before = Some(r);
-        } else if after.is_none() {
-            after = Some(r);
+    wants: &[(EmployeeId, DateTime<Utc>, DateTime<Utc>)],
+) -> anyhow::Result<Vec<Vec<WorkInterval>>> {
+    let wide: Vec<(EmployeeId, i64, i64)> = wants
+        .iter()
+        .map(|(e, from, to)| {
+            (*e, micros(*from).saturating_sub(EDGE_MARGIN_MICROS), micros(*to).saturating_add(EDGE_MARGIN_MICROS))
+        })
+        .collect();
+    let terms = by_range(&wide).into_iter().map(|((lo, hi), ids)| -> Term<intervals::table> {
+        Box::new(
+            intervals::employee_id
+                .eq_any(ids)
+                .and(intervals::start_at.lt(hi))
+                .and(intervals::end_at.assume_not_null().gt(lo)),
+        )
+    });
+    let mut by_employee: std::collections::HashMap<EmployeeId, Vec<(i64, Option<i64>)>> = Default::default();
+    if let Some(term) = any_of(terms) {
+        let rows: Vec<(String, i64, Option<i64>)> = intervals::table
+            .filter(diesel::dsl::not(intervals::voided))
+            .filter(intervals::end_at.is_not_null())
+            .filter(term)
+            .order((intervals::employee_id.asc(), intervals::start_at.asc()))
+            .select((intervals::employee_id, intervals::start_at, intervals::end_at))
+            .load(conn)?;
+        for (e, start, end) in rows {
+            by_employee.entry(parse(&e, "employee id")?).or_default().push((start, end));
         }
     }
-    let before = match before {
-        Some(b) if b.0 >= wide_lo => Some(b),
-        _ => live(employee)
-            .filter(intervals::end_at.le(lo))
-            .order(intervals::start_at.desc())
-            .select((intervals::start_at, intervals::end_at))
-            .first(conn)
-            .optional()?,
-    };
-    let after = match after {
-        Some(a) => Some(a),
-        None => live(employee)
-            .filter(intervals::start_at.ge(hi))
-            .order(intervals::start_at.asc())
-            .select((intervals::start_at, intervals::end_at))
-            .first(conn)
-            .optional()?,
-    };
-    if let Some(b) = before {
-        rows.insert(0, b);
+    let end_of = |r: &(i64, Option<i64>)| r.1.unwrap_or(r.0);
+    let per_want = split_by_want(by_employee, &wide, |r, lo, hi| r.0 < hi && end_of(r) > lo);
+    let mut out = Vec::with_capacity(wants.len());
+    for ((employee, from, to), wide_rows) in wants.iter().zip(per_want) {
+        let (lo, hi) = (micros(*from), micros(*to));
+        let wide_lo = lo.saturating_sub(EDGE_MARGIN_MICROS);
+        let (mut rows, mut before, mut after) = (Vec::with_capacity(wide_rows.len()), None, None);
+        for r in wide_rows {
+            if r.0 < hi && end_of(&r) > lo {
+                rows.push(r);
+            } else if end_of(&r) <= lo {
+                before = Some(r);
+            } else if after.is_none() {
+                after = Some(r);
+            }
+        }
+        let before = match before {
+            Some(b) if b.0 >= wide_lo => Some(b),
+            _ => live(*employee)
+                .filter(intervals::end_at.le(lo))
+                .order(intervals::start_at.desc())
+                .select((intervals::start_at, intervals::end_at))
+                .first(conn)
+                .optional()?,
+        };
+        let after = match after {
+            Some(a) => Some(a),
+            None => live(*employee)
+                .filter(intervals::start_at.ge(hi))
+                .order(intervals::start_at.asc())
+                .select((intervals::start_at, intervals::end_at))
+                .first(conn)
+                .optional()?,
+        };
+        if let Some(b) = before {
+            rows.insert(0, b);
+        }
+        rows.extend(after);
+        out.push(rows.into_iter().map(to_interval).collect::<anyhow::Result<Vec<_>>>()?);
     }
-    rows.extend(after);
-    rows.into_iter().map(to_interval).collect()
+    Ok(out)
 }
 
 /// First start and last end of `employee`'s closed live intervals.
@@ -515,23 +631,35 @@ pub fn save_leave_request(
     Ok(())
 }
 
-/// `employee`'s leave days in `from..=to`, by date (a date held by two
-/// requests counts once, the larger part).
-pub fn leave_between(
+/// For each of `wants` (employee, from, to), in their order: the employee's
+/// leave days in `from..=to`, by date (a date held by two requests counts
+/// once, the larger part). One query.
+pub fn leave_between_all(
     conn: &mut DbConnection,
-    employee: EmployeeId,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> anyhow::Result<Vec<LeaveDay>> {
-    let rows: Vec<(NaiveDate, String, i32)> = leave_days::table
-        .filter(leave_days::employee_id.eq(employee.to_string()))
-        .filter(leave_days::day.between(from, to))
-        .order((leave_days::day.asc(), leave_days::half_days.desc()))
-        .select((leave_days::day, leave_days::kind, leave_days::half_days))
-        .load(conn)?;
-    let mut out: Vec<LeaveDay> = rows.into_iter().map(leave_day).collect();
-    out.dedup_by_key(|d| d.date);
-    Ok(out)
+    wants: &[(EmployeeId, NaiveDate, NaiveDate)],
+) -> anyhow::Result<Vec<Vec<LeaveDay>>> {
+    let terms = by_range(wants).into_iter().map(|((from, to), ids)| -> Term<leave_days::table> {
+        Box::new(leave_days::employee_id.eq_any(ids).and(leave_days::day.between(from, to)))
+    });
+    let mut by_employee: std::collections::HashMap<EmployeeId, Vec<(NaiveDate, LeaveDay)>> = Default::default();
+    if let Some(term) = any_of(terms) {
+        let rows: Vec<(String, NaiveDate, String, i32)> = leave_days::table
+            .filter(term)
+            .order((leave_days::employee_id.asc(), leave_days::day.asc(), leave_days::half_days.desc()))
+            .select((leave_days::employee_id, leave_days::day, leave_days::kind, leave_days::half_days))
+            .load(conn)?;
+        for (e, day, kind, half_days) in rows {
+            by_employee.entry(parse(&e, "employee id")?).or_default().push((day, leave_day((day, kind, half_days))));
+        }
+    }
+    Ok(split_by_want(by_employee, wants, |(day, _), from, to| from <= *day && *day <= to)
+        .into_iter()
+        .map(|days| {
+            let mut out: Vec<LeaveDay> = days.into_iter().map(|(_, d)| d).collect();
+            out.dedup_by_key(|d| d.date);
+            out
+        })
+        .collect())
 }
 
 // ---------------------------------------------------------------- entitlements
@@ -824,12 +952,24 @@ impl ViolationRow {
     }
 }
 
-/// Stores a new finding.
-pub fn insert_finding(conn: &mut DbConnection, v: &StoredFinding) -> QueryResult<()> {
-    diesel::insert_into(violations::table)
-        .values(ViolationRow::from(v))
-        .execute(conn)
-        .map(|_| ())
+/// Stores new findings (one statement on PostgreSQL).
+pub fn insert_findings(conn: &mut DbConnection, found: &[StoredFinding]) -> QueryResult<()> {
+    if found.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<ViolationRow> = found.iter().map(ViolationRow::from).collect();
+    // Multi-row inserts are backend-specific in diesel: on the concrete connection.
+    match conn {
+        DbConnection::Pg(pg) => {
+            diesel::insert_into(violations::table).values(&rows).execute(pg)?;
+        }
+        DbConnection::Sqlite(_) => {
+            for row in rows {
+                diesel::insert_into(violations::table).values(row).execute(conn)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Saves a changed finding.
@@ -851,22 +991,29 @@ pub fn finding(conn: &mut DbConnection, id: ViolationId) -> anyhow::Result<Optio
         .transpose()
 }
 
-/// `employee`'s findings whose window touches `first..=last`.
-pub fn findings_touching(
+/// For each of `wants` (employee, first, last), in their order: the
+/// employee's findings whose window touches `first..=last`. One query.
+pub fn findings_touching_all(
     conn: &mut DbConnection,
-    employee: EmployeeId,
-    first: NaiveDate,
-    last: NaiveDate,
-) -> anyhow::Result<Vec<StoredFinding>> {
-    violations::table
-        .filter(violations::employee_id.eq(employee.to_string()))
-        .filter(violations::window_first.le(last))
-        .filter(violations::window_last.ge(first))
-        .select(ViolationRow::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(ViolationRow::into_finding)
-        .collect()
+    wants: &[(EmployeeId, NaiveDate, NaiveDate)],
+) -> anyhow::Result<Vec<Vec<StoredFinding>>> {
+    let terms = by_range(wants).into_iter().map(|((first, last), ids)| -> Term<violations::table> {
+        Box::new(
+            violations::employee_id
+                .eq_any(ids)
+                .and(violations::window_first.le(last))
+                .and(violations::window_last.ge(first)),
+        )
+    });
+    let mut by_employee: std::collections::HashMap<EmployeeId, Vec<StoredFinding>> = Default::default();
+    if let Some(term) = any_of(terms) {
+        let rows: Vec<ViolationRow> = violations::table.filter(term).select(ViolationRow::as_select()).load(conn)?;
+        for row in rows {
+            let f = row.into_finding()?;
+            by_employee.entry(f.employee_id).or_default().push(f);
+        }
+    }
+    Ok(split_by_want(by_employee, wants, |f, first, last| f.window_first <= last && f.window_last >= first))
 }
 
 /// First and last local date of `employee`'s stored findings.
@@ -1066,7 +1213,11 @@ mod tests {
         (dir, db)
     }
 
-    /// What `intervals_around` promises, computed from every interval.
+    fn intervals_around(conn: &mut DbConnection, e: EmployeeId, from: DateTime<Utc>, to: DateTime<Utc>) -> anyhow::Result<Vec<WorkInterval>> {
+        Ok(intervals_around_all(conn, &[(e, from, to)])?.remove(0))
+    }
+
+    /// What `intervals_around_all` promises for one want, computed from every interval.
     fn reference(all: &[WorkInterval], from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<WorkInterval> {
         let mut sorted = all.to_vec();
         sorted.sort_by_key(|iv| iv.start);
@@ -1092,14 +1243,21 @@ mod tests {
             all.push(WorkInterval { start: t0 + Duration::days(day), end: t0 + Duration::days(day) + h(8) });
         }
         all.push(WorkInterval { start: t0 + Duration::days(50), end: t0 + Duration::days(50) + h(30) });
-        for (i, iv) in all.iter().enumerate() {
-            save_record(&mut conn, &format!("r{i}"), employee, 1, iv.start, Some(iv.end), false, false).unwrap();
-        }
+        let mut rows: Vec<RecordRow> = all
+            .iter()
+            .enumerate()
+            .map(|(i, iv)| RecordRow::new(&format!("r{i}"), employee, 1, iv.start, Some(iv.end), false))
+            .collect();
         // A voided and an open record are no intervals.
-        save_record(&mut conn, "voided", employee, 2, t0 + Duration::days(20), Some(t0 + Duration::days(20) + h(8)), true, false).unwrap();
-        save_record(&mut conn, "open", employee, 1, t0 + Duration::days(60), None, false, false).unwrap();
+        rows.push(RecordRow::new("voided", employee, 2, t0 + Duration::days(20), Some(t0 + Duration::days(20) + h(8)), true));
+        rows.push(RecordRow::new("open", employee, 1, t0 + Duration::days(60), None, false));
         let other = EmployeeId::generate();
-        save_record(&mut conn, "other", other, 1, t0 + Duration::days(10), Some(t0 + Duration::days(10) + h(8)), false, false).unwrap();
+        rows.push(RecordRow::new("other", other, 1, t0 + Duration::days(10), Some(t0 + Duration::days(10) + h(8)), false));
+        save_records(&mut conn, &rows).unwrap();
+        // A later version replaces the stored one: "moved" ends up on day 40.
+        save_records(&mut conn, &[RecordRow::new("moved", employee, 1, t0 + Duration::days(35), Some(t0 + Duration::days(35) + h(8)), false)]).unwrap();
+        save_records(&mut conn, &[RecordRow::new("moved", employee, 2, t0 + Duration::days(40), Some(t0 + Duration::days(40) + h(8)), false)]).unwrap();
+        all.push(WorkInterval { start: t0 + Duration::days(40), end: t0 + Duration::days(40) + h(8) });
         let probes = [
             (-10, -5),
             (-1, 0),
@@ -1115,6 +1273,7 @@ mod tests {
             (0, 80),
             (90, 100),
         ];
+        let mut wants = Vec::new();
         for (a, b) in probes {
             for shift in [h(0), h(3), h(12)] {
                 let (from, to) = (t0 + Duration::days(a) + shift, t0 + Duration::days(b) + shift);
@@ -1123,8 +1282,39 @@ mod tests {
                     reference(&all, from, to),
                     "days {a}..{b} + {shift}"
                 );
+                wants.push((employee, from, to));
             }
         }
+        // Every probe at once, with the other employee's among them, gives the
+        // same answers in the same order (one query, split per want).
+        wants.insert(3, (other, t0, t0 + Duration::days(20)));
+        let at_once = intervals_around_all(&mut conn, &wants).unwrap();
+        assert_eq!(at_once.len(), wants.len());
+        for ((e, from, to), got) in wants.iter().zip(at_once) {
+            let expected = if *e == other {
+                vec![WorkInterval { start: t0 + Duration::days(10), end: t0 + Duration::days(10) + h(8) }]
+            } else {
+                reference(&all, *from, *to)
+            };
+            assert_eq!(got, expected, "{from}..{to} of {e}");
+        }
+    }
+
+    #[test]
+    fn leave_days_and_findings_of_several_employees_come_back_per_want() {
+        let (_dir, db) = sqlite();
+        let mut conn = db.get().unwrap();
+        let (a, b) = (EmployeeId::generate(), EmployeeId::generate());
+        let d = |day: u32| NaiveDate::from_ymd_opt(2026, 3, day).unwrap();
+        let day = |date, half_days| LeaveDay { date, kind: LeaveKind::PaidAnnual, half_days };
+        save_leave_request(&mut conn, "la", a, 1, "approved", LeaveKind::PaidAnnual, &[day(d(2), 2), day(d(3), 1), day(d(9), 2)]).unwrap();
+        // A second request on 3 March (the afternoon): the date counts once, the larger part.
+        save_leave_request(&mut conn, "la2", a, 1, "approved", LeaveKind::PaidAnnual, &[day(d(3), 2)]).unwrap();
+        save_leave_request(&mut conn, "lb", b, 1, "approved", LeaveKind::PaidAnnual, &[day(d(3), 2)]).unwrap();
+        let wants = [(a, d(1), d(5)), (b, d(1), d(5)), (a, d(6), d(31)), (a, d(10), d(31))];
+        let got = leave_between_all(&mut conn, &wants).unwrap();
+        assert_eq!(got, vec![vec![day(d(2), 2), day(d(3), 2)], vec![day(d(3), 2)], vec![day(d(9), 2)], vec![]]);
+        assert_eq!(findings_touching_all(&mut conn, &wants).unwrap(), vec![Vec::<StoredFinding>::new(); 4]);
     }
 
     #[test]
@@ -1139,12 +1329,12 @@ mod tests {
             payload: "{}".to_owned(),
             applied_at: 0,
         };
-        journal_insert_all(&mut conn, &[row("b"), row("a"), row("c")]).unwrap();
-        let known = journaled(&mut conn, &["a".to_owned(), "c".to_owned(), "d".to_owned()]).unwrap();
-        assert_eq!(known, ["a".to_owned(), "c".to_owned()].into_iter().collect());
+        let fresh = journal_claim(&mut conn, &[row("b"), row("a"), row("c")]).unwrap();
+        assert_eq!(fresh, ["a", "b", "c"].map(str::to_owned).into_iter().collect());
+        // Events applied before are not fresh again; a new one among them is.
+        let fresh = journal_claim(&mut conn, &[row("a"), row("d"), row("c")]).unwrap();
+        assert_eq!(fresh, ["d".to_owned()].into_iter().collect());
         let order: Vec<String> = journal_after(&mut conn, 0, 10).unwrap().into_iter().map(|r| r.event_id).collect();
-        assert_eq!(order, ["b", "a", "c"]);
-        // The unique index still refuses an event recorded twice.
-        assert!(journal_insert_all(&mut conn, &[row("a")]).is_err());
+        assert_eq!(order, ["b", "a", "c", "d"]);
     }
 }

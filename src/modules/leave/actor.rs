@@ -41,6 +41,8 @@ pub struct LeaveActor {
     outbox: Outbox,
     year_start: LeaveYearStart,
     accounting_from: LeaveYear,
+    /// The HR mailbox told of requests waiting for HR (`LEAVE_HR_NOTIFY_EMAIL`).
+    hr_mailbox: Option<String>,
 }
 
 impl Actor for LeaveActor {
@@ -96,12 +98,19 @@ struct Book {
 
 impl LeaveActor {
     /// One instance per SyncArbiter thread.
-    pub fn new(db: Db, outbox: Outbox, year_start: LeaveYearStart, accounting_from: LeaveYear) -> Self {
+    pub fn new(
+        db: Db,
+        outbox: Outbox,
+        year_start: LeaveYearStart,
+        accounting_from: LeaveYear,
+        hr_mailbox: Option<String>,
+    ) -> Self {
         Self {
             db,
             outbox,
             year_start,
             accounting_from,
+            hr_mailbox,
         }
     }
 
@@ -639,6 +648,14 @@ impl Handler<FileRequest> for LeaveActor {
             if let (Some(to), RequestStatus::Approved) = (manager, status) {
                 evs.push(events::notify(&msg.ctx, "leave_reported", to, &request));
             }
+            // HR's mailbox hears of a request only HR can decide: the hr route,
+            // or a manager route for an employee without a manager.
+            let waits_for_hr = status == RequestStatus::Pending
+                && (matches!(book.policy.approval, super::policy::ApprovalRoute::Hr | super::policy::ApprovalRoute::None)
+                    || msg.facts.manager_id.is_none());
+            if let (Some(to), true) = (&self.hr_mailbox, waits_for_hr) {
+                evs.push(events::notify_mailbox(&msg.ctx, "leave_awaiting_hr", to, &request));
+            }
             if status == RequestStatus::Approved {
                 let used = Self::request_entries(balance::consumption_entries(&count.days), &request, SYSTEM, now);
                 repo::append(c, &used)?;
@@ -788,6 +805,10 @@ impl Handler<Act> for LeaveActor {
                         }
                         RequestStatus::PendingHr => {
                             r.manager_approved_by = Some(by.clone());
+                            // The manager's step is done: HR's turn.
+                            if let Some(to) = &self.hr_mailbox {
+                                evs.push(events::notify_mailbox(&msg.ctx, "leave_awaiting_hr", to, &r));
+                            }
                             (None, "leave.approve_step")
                         }
                         _ => {

@@ -118,12 +118,22 @@ pub fn configured(ctx: &EventContext, action: &str, resource_type: &str, id: &st
 /// `leave_requested`): ids, type, dates, days and status only, never the note
 /// or a reason.
 pub fn notify(ctx: &EventContext, kind: &str, to: &Contact, r: &LeaveRequest) -> Event {
+    notification(ctx, kind, Some(&to.user_id.to_string()), &to.email, r)
+}
+
+/// A `NOTIFICATION_EMAIL` about request `r` to the mailbox `to` (HR's, no
+/// account), with what [`notify`] carries.
+pub fn notify_mailbox(ctx: &EventContext, kind: &str, to: &str, r: &LeaveRequest) -> Event {
+    notification(ctx, kind, None, to, r)
+}
+
+fn notification(ctx: &EventContext, kind: &str, user_id: Option<&str>, email: &str, r: &LeaveRequest) -> Event {
     notification_event(
         ctx,
         SourceModule::Leave,
         kind,
-        Some(&to.user_id.to_string()),
-        &to.email,
+        user_id,
+        email,
         json!({
             "request_id": r.id.to_string(),
             "employee_id": r.employee_id.to_string(),

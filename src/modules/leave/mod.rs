@@ -96,8 +96,9 @@ fn mount(deps: &ModuleDeps) -> LocalBoxFuture<'_, anyhow::Result<Module>> {
                 .await
                 .context("leave start-up task")??;
         let (db, outbox) = (deps.db.clone(), deps.outbox.clone());
+        let hr_mailbox = Some(deps.settings.leave.hr_notify_email.trim().to_owned()).filter(|e| !e.is_empty());
         let addr = SyncArbiter::start(deps.threads.max(1), move || {
-            LeaveActor::new(db.clone(), outbox.clone(), year_start, accounting_from)
+            LeaveActor::new(db.clone(), outbox.clone(), year_start, accounting_from, hr_mailbox.clone())
         });
         deps.outbox.subscriptions().register(Subscription {
             name: actor::TERMINATIONS,

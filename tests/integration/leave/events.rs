@@ -228,3 +228,89 @@ async fn the_manager_hears_of_a_new_request_and_the_employee_of_the_decision_by_
         json!(2.0)
     );
 }
+
+#[actix_web::test]
+async fn the_hr_mailbox_hears_of_requests_only_hr_can_decide_now() {
+    let cluster = mock_cluster();
+    let bootstrap = cluster.bootstrap_servers();
+    let app = spawn_app_with(&[
+        ("KAFKA_ENABLE_PRODUCER", "true"),
+        ("KAFKA_BOOTSTRAP_SERVERS", &bootstrap),
+        ("COMPLIANCE_MODULE_ENABLED", "false"),
+        ("LEAVE_HR_NOTIFY_EMAIL", "hr-leave@example.com"),
+    ])
+    .await;
+    let boss = employee(&app, None).await;
+    let emp = employee(&app, Some(&boss)).await;
+    let loner = employee(&app, None).await;
+    let (_, boss_token) = app.account("manager", Some(&boss)).await;
+    let (_, token) = app.account("employee", Some(&emp)).await;
+    let (_, loner_token) = app.account("employee", Some(&loner)).await;
+    let (_, hr) = app.account("hr", None).await;
+    let r = call(
+        &app,
+        &hr,
+        "PATCH",
+        "/api/v1/leave/types/annual",
+        Some(&json!({ "approval": "manager_then_hr" })),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
+    // With a manager: the manager is asked first, HR only after the manager's step.
+    let first = request(&app, &token, annual("2028-02-07", "2028-02-07")).await;
+    assert_eq!(first.status.as_u16(), 201, "{}", first.raw);
+    let r = decide(&app, &boss_token, &first.body["id"], "approve", None).await;
+    assert_eq!(r.body["status"], "pending_hr", "{}", r.raw);
+    // Without a manager: HR at once.
+    let second = request(&app, &loner_token, annual("2028-02-14", "2028-02-14")).await;
+    assert_eq!(second.status.as_u16(), 201, "{}", second.raw);
+
+    // Four accounts created, the manager asked once, HR twice.
+    let b = bootstrap.clone();
+    let records = actix_web::rt::task::spawn_blocking(move || {
+        consume(&b, &["notification-queue"], 7, Duration::from_secs(20))
+    })
+    .await
+    .expect("consumer");
+    let mut to_hr: Vec<String> = records
+        .iter()
+        .filter(|r| {
+            r.value["source"] == "leave" && r.value["recipient_email"] == "hr-leave@example.com"
+        })
+        .map(|r| {
+            assert_eq!(
+                r.value["notification_type"], "leave_awaiting_hr",
+                "{}",
+                r.value
+            );
+            assert!(
+                r.value["recipient_user_id"].is_null(),
+                "a mailbox, not an account: {}",
+                r.value
+            );
+            r.value["template_data"]["request_id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    to_hr.sort();
+    let mut expected = vec![
+        first.body["id"].as_str().unwrap().to_owned(),
+        second.body["id"].as_str().unwrap().to_owned(),
+    ];
+    expected.sort();
+    assert_eq!(to_hr, expected, "{records:#?}");
+    let mut validators = Validators::default();
+    for r in records
+        .iter()
+        .filter(|r| r.value["notification_type"] == "leave_awaiting_hr")
+    {
+        assert_eq!(
+            validators.errors("NOTIFICATION_EMAIL", &r.value),
+            Vec::<String>::new(),
+            "{}",
+            r.value
+        );
+    }
+}
