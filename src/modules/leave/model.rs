@@ -38,8 +38,10 @@ pub enum PastDatesWho {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CarryOverBody {
-    /// Most days carried into the next leave year (multiple of 0.5).
-    #[schema(minimum = 0, maximum = 366, multiple_of = 0.5)]
+    /// Most days carried into the next leave year (multiple of 0.5); absent: 0
+    /// (a merge patch of `carry_over` may name the expiry alone).
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 366, multiple_of = 0.5, default = 0)]
     pub cap_days: f64,
     /// Last day (`MM-DD`, inside the next leave year) on which carried days may be
     /// used; `null`: they never expire.

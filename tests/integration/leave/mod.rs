@@ -505,3 +505,60 @@ async fn the_spellings_clients_send_and_missing_reasons_get_the_answers_hr_expec
     .await;
     assert_error(&r, 422, "invalid_range");
 }
+
+#[actix_web::test]
+async fn a_merge_patch_of_the_carry_over_may_name_the_expiry_alone() {
+    let app = spawn_app().await;
+    let (_, hr) = app.account("hr", None).await;
+    let path = "/api/v1/leave/types/annual";
+    let r = call(
+        &app,
+        &hr,
+        "PATCH",
+        path,
+        Some(&json!({ "carry_over": { "cap_days": 5, "expires": "03-31" } })),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
+    // The expiry cleared, the cap kept (RFC 7396 merges nested objects).
+    let r = call(
+        &app,
+        &hr,
+        "PATCH",
+        path,
+        Some(&json!({ "carry_over": { "expires": null } })),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
+    assert_eq!(
+        r.body["carry_over"],
+        json!({ "cap_days": 5.0, "expires": null }),
+        "{}",
+        r.raw
+    );
+    // No carry-over yet: an expiry alone means a cap of 0 days.
+    let r = call(
+        &app,
+        &hr,
+        "PATCH",
+        path,
+        Some(&json!({ "carry_over": null })),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
+    let r = call(
+        &app,
+        &hr,
+        "PATCH",
+        path,
+        Some(&json!({ "carry_over": { "expires": "03-31" } })),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
+    assert_eq!(
+        r.body["carry_over"],
+        json!({ "cap_days": 0.0, "expires": "03-31" }),
+        "{}",
+        r.raw
+    );
+}
