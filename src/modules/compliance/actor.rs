@@ -316,16 +316,27 @@ fn load_for(
     known: &HashMap<EmployeeId, Vec<OptOutRecord>>,
     wants: &[(EmployeeId, EmployeeFacts, &[RuleScope])],
 ) -> anyhow::Result<Vec<Loaded>> {
-        let needs = |scopes: &[RuleScope], rule: RuleId| scopes.iter().any(|s| s.rule == rule);
     // Read only what the scopes' rules look at: the annual-leave rule (a
     // grant or leave day arriving) needs no intervals, only the weekly
     // average the opt-outs, and only it and the annual-leave rule the leave days.
+    // Decided once per want: the batched reads come back in the order of the
+    // wants that asked, so planning and assembling must agree.
+    let needs = |scopes: &[RuleScope], rule: RuleId| scopes.iter().any(|s| s.rule == rule);
+    let reads: Vec<(bool, bool, bool, bool)> = wants
+        .iter()
+        .map(|(_, _, scopes)| {
+            let average = needs(scopes, RuleId::WeeklyAverage);
+            let annual = needs(scopes, RuleId::AnnualLeave);
+            let intervals = !scopes.iter().all(|s| s.rule == RuleId::AnnualLeave);
+            (intervals, average || annual, average, annual)
+        })
+        .collect();
     let mut interval_wants = Vec::new();
     let mut leave_wants = Vec::new();
     let mut opt_out_wants = Vec::new();
-    for (employee, facts, scopes) in wants {
+    for ((employee, facts, scopes), (read_intervals, read_leave, wants_opt_outs, _)) in wants.iter().zip(&reads) {
         let (from, to) = rules::data_range(pack, facts.tz, scopes).unwrap_or((clock::now(), clock::now()));
-        if !scopes.iter().all(|s| s.rule == RuleId::AnnualLeave) {
+        if *read_intervals {
             interval_wants.push((*employee, from, to));
         }
         let (mut first, mut last) = (rules::local_date(facts.tz, from), rules::local_date(facts.tz, to));
@@ -334,10 +345,10 @@ fn load_for(
             first = first.min(NaiveDate::from_ymd_opt(s.first.year(), 1, 1).unwrap_or(s.first));
             last = last.max(NaiveDate::from_ymd_opt(s.last.year(), 12, 31).unwrap_or(s.last));
         }
-        if needs(scopes, RuleId::WeeklyAverage) || needs(scopes, RuleId::AnnualLeave) {
+        if *read_leave {
             leave_wants.push((*employee, first, last));
         }
-        if needs(scopes, RuleId::WeeklyAverage) && !known.contains_key(employee) {
+        if *wants_opt_outs && !known.contains_key(employee) {
             opt_out_wants.push(*employee);
         }
     }
@@ -348,18 +359,10 @@ fn load_for(
     let read_opt_outs = repo::opt_outs_of_all(c, &opt_out_wants)?;
     let per_week = pack.weekly_average.working_weekdays.iter().filter(|w| **w).count();
     let mut out = Vec::with_capacity(wants.len());
-    for (employee, facts, scopes) in wants {
-        let intervals = if scopes.iter().all(|s| s.rule == RuleId::AnnualLeave) {
-            Vec::new()
-        } else {
-            intervals.next().unwrap_or_default()
-        };
-        let leave = if needs(scopes, RuleId::WeeklyAverage) || needs(scopes, RuleId::AnnualLeave) {
-            leave.next().unwrap_or_default()
-        } else {
-            Vec::new()
-        };
-        let opt_outs = if needs(scopes, RuleId::WeeklyAverage) {
+    for ((employee, facts, _), (read_intervals, read_leave, wants_opt_outs, annual)) in wants.iter().zip(&reads) {
+        let intervals = if *read_intervals { intervals.next().unwrap_or_default() } else { Vec::new() };
+        let leave = if *read_leave { leave.next().unwrap_or_default() } else { Vec::new() };
+        let opt_outs = if *wants_opt_outs {
             known
                 .get(employee)
                 .or_else(|| read_opt_outs.get(employee))
@@ -368,7 +371,7 @@ fn load_for(
         } else {
             Vec::new()
         };
-        let entitlements = if needs(scopes, RuleId::AnnualLeave) { repo::entitlements_of(c, *employee)? } else { Vec::new() }
+        let entitlements = if *annual { repo::entitlements_of(c, *employee)? } else { Vec::new() }
             .into_iter()
             .map(|(year, half_days)| AnnualEntitlement {
                 year,
