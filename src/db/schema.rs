@@ -108,6 +108,7 @@ diesel::table! {
         employee_id -> Text,
         year -> Int4,
         half_days -> Int4,
+        working_days_per_week -> Nullable<Int4>,
     }
 }
 

@@ -173,6 +173,7 @@ event_types! {
     LeaveApproved = "LEAVE_APPROVED": Leave,
     LeaveRejected = "LEAVE_REJECTED": Leave,
     LeaveCancelled = "LEAVE_CANCELLED": Leave,
+    LeaveRecounted = "LEAVE_RECOUNTED": Leave,
     LeaveBalanceAdjusted = "LEAVE_BALANCE_ADJUSTED": Leave,
     AttendanceMarked = "ATTENDANCE_MARKED": Attendance,
     AttendanceUpdated = "ATTENDANCE_UPDATED": Attendance,

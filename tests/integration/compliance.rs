@@ -952,6 +952,80 @@ async fn an_employee_who_never_files_leave_is_judged_on_the_grant_recorded_when_
     assert_eq!(grants[0]["created_by"], "system", "{grants:?}");
 }
 
+#[actix_web::test]
+async fn four_weeks_of_annual_leave_are_counted_in_the_employees_own_working_days() {
+    let app = spawn_app_with(&[NO_PERIODIC, CHECK_FROM_JANUARY]).await;
+    let calendar = |name: &str, days: &[&str]| json!({ "name": name, "working_weekdays": days, "is_default": true });
+    // A shop working Monday to Saturday: four weeks are 24 days, and 20 fall short.
+    let r = call(
+        &app,
+        &app.admin_token,
+        "POST",
+        "/api/v1/leave/calendars",
+        Some(&calendar(
+            "Shop",
+            &["mon", "tue", "wed", "thu", "fri", "sat"],
+        )),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.raw);
+    let six = employee(&app, "UTC", None).await;
+    let items = wait_findings(
+        &app,
+        &six,
+        "&rule=annual_leave",
+        "the six-day week's findings",
+        |v| v.iter().any(|f| f["check"] == "entitlement"),
+    )
+    .await;
+    let entitlement = items.iter().find(|f| f["check"] == "entitlement").unwrap();
+    assert_eq!(
+        entitlement["measured"]["value"], 40,
+        "20 days: {entitlement}"
+    );
+    assert_eq!(
+        entitlement["limit"]["value"], 48,
+        "four weeks of six days: {entitlement}"
+    );
+
+    // Part-time, Monday to Thursday, with 16 days: four of their weeks, no violation.
+    let r = call(
+        &app,
+        &app.admin_token,
+        "PATCH",
+        "/api/v1/leave/types/annual",
+        Some(&json!({ "allowance_days": 16.0 })),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
+    let r = call(
+        &app,
+        &app.admin_token,
+        "POST",
+        "/api/v1/leave/calendars",
+        Some(&calendar("Part-time", &["mon", "tue", "wed", "thu"])),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.raw);
+    let four = employee(&app, "UTC", None).await;
+    // The unused-leave alert comes from the same evaluation as any entitlement finding.
+    let items = wait_findings(
+        &app,
+        &four,
+        "&rule=annual_leave",
+        "the four-day week's alert",
+        |v| v.iter().any(|f| f["check"] == "unused_share"),
+    )
+    .await;
+    assert!(
+        items.iter().all(|f| f["check"] != "entitlement"),
+        "16 days are four weeks of a four-day week: {items:?}"
+    );
+    let grants = annual_grants(&app, &four).await;
+    assert_eq!(grants.len(), 1, "{grants:?}");
+    assert_eq!(grants[0]["days"], 16.0, "{grants:?}");
+}
+
 /// The `grant` entries of this year's annual leave in the employee's ledger.
 async fn annual_grants(app: &TestApp, employee: &str) -> Vec<Value> {
     let year = chrono::Utc::now().format("%Y").to_string();

@@ -38,11 +38,12 @@ use crate::shared::{clock, CheckId, EmployeeId, OptOutId, Page, ViolationId};
 pub const INPUTS: &str = "compliance-inputs";
 
 /// The event types the module consumes.
-pub const INPUT_TYPES: [EventType; 8] = [
+pub const INPUT_TYPES: [EventType; 9] = [
     EventType::AttendanceMarked,
     EventType::AttendanceUpdated,
     EventType::LeaveApproved,
     EventType::LeaveCancelled,
+    EventType::LeaveRecounted,
     EventType::LeaveBalanceAdjusted,
     EventType::EmployeeCreated,
     EventType::EmployeeUpdated,
@@ -207,6 +208,9 @@ struct LedgerData {
     kind: String,
     leave_year: i32,
     days: f64,
+    /// Grants: the working weekdays of the employee's leave calendar.
+    #[serde(default)]
+    working_days_per_week: Option<u8>,
 }
 
 #[derive(Deserialize)]
@@ -373,10 +377,13 @@ fn load_for(
         };
         let entitlements = if *annual { repo::entitlements_of(c, *employee)? } else { Vec::new() }
             .into_iter()
-            .map(|(year, half_days)| AnnualEntitlement {
+            .map(|(year, half_days, week)| AnnualEntitlement {
                 year,
                 entitled_half_days: u32::try_from(half_days.max(0)).unwrap_or(0),
-                working_days_per_week: u8::try_from(per_week).unwrap_or(5),
+                // The employee's own week when the leave module said, else the pack's.
+                working_days_per_week: week
+                    .and_then(|w| u8::try_from(w).ok())
+                    .unwrap_or_else(|| u8::try_from(per_week).unwrap_or(5)),
             })
             .collect();
         out.push(Loaded {
@@ -717,7 +724,8 @@ impl<'a> Engine<'a> {
                 }
                 Ok(Applied::Changes(changes))
             }
-            EventType::LeaveApproved | EventType::LeaveCancelled => {
+            // A recount carries the request's new days (and status) like an approval.
+            EventType::LeaveApproved | EventType::LeaveCancelled | EventType::LeaveRecounted => {
                 let Some(d) = data::<LeaveData>(ev) else {
                     tracing::warn!(event.id = %ev.event_id, "leave event without a request; skipped");
                     return Ok(Applied::Nothing);
@@ -771,7 +779,8 @@ impl<'a> Engine<'a> {
                     return Ok(Applied::Nothing);
                 }
                 let half_days = (d.days * 2.0).round() as i32;
-                if !repo::save_grant(c, &d.id, employee, d.leave_year, half_days)? {
+                let week = d.working_days_per_week.filter(|w| (1..=7).contains(w)).map(i32::from);
+                if !repo::save_grant(c, &d.id, employee, d.leave_year, half_days, week)? {
                     return Ok(Applied::Nothing);
                 }
                 Ok(Applied::Changes(vec![rules::Change::Entitlement(d.leave_year)]))

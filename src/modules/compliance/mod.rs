@@ -17,7 +17,7 @@
 //!   to the employee for much unused annual leave (their account's address,
 //!   from the user module's [`ContactsOf`]).
 //! - Consumes: `ATTENDANCE_MARKED`, `ATTENDANCE_UPDATED`, `LEAVE_APPROVED`,
-//!   `LEAVE_CANCELLED`, `LEAVE_BALANCE_ADJUSTED` (grants of paid annual
+//!   `LEAVE_CANCELLED`, `LEAVE_RECOUNTED`, `LEAVE_BALANCE_ADJUSTED` (grants of paid annual
 //!   leave: the entitlement), `EMPLOYEE_CREATED`, `EMPLOYEE_UPDATED`,
 //!   `EMPLOYEE_TERMINATED` (subscription `compliance-inputs`), and the
 //!   employee module's [`GetEmployeeFacts`] and [`VisibleEmployees`] (asked by

@@ -666,13 +666,15 @@ pub fn leave_between_all(
 
 // ---------------------------------------------------------------- entitlements
 
-/// Records a grant entry of paid annual leave; `false` when it already was.
+/// Records a grant entry of paid annual leave (with the working days per week of
+/// the employee's calendar, when the event said); `false` when it already was.
 pub fn save_grant(
     conn: &mut DbConnection,
     entry_id: &str,
     employee: EmployeeId,
     year: i32,
     half_days: i32,
+    working_days_per_week: Option<i32>,
 ) -> QueryResult<bool> {
     let seen = entitlements::table
         .find(entry_id)
@@ -687,22 +689,28 @@ pub fn save_grant(
             entitlements::employee_id.eq(employee.to_string()),
             entitlements::year.eq(year),
             entitlements::half_days.eq(half_days),
+            entitlements::working_days_per_week.eq(working_days_per_week),
         ))
         .execute(conn)?;
     Ok(true)
 }
 
-/// `employee`'s recorded paid annual entitlement per year, in half days.
-pub fn entitlements_of(conn: &mut DbConnection, employee: EmployeeId) -> QueryResult<Vec<(i32, i64)>> {
-    let rows: Vec<(i32, i32)> = entitlements::table
+/// `employee`'s recorded paid annual entitlement per year, in half days, and the
+/// working days per week the latest grant entry of the year names (entry ids are
+/// UUID v7, in the order the leave module wrote them), if any does.
+pub fn entitlements_of(conn: &mut DbConnection, employee: EmployeeId) -> QueryResult<Vec<(i32, i64, Option<i32>)>> {
+    let rows: Vec<(i32, i32, Option<i32>)> = entitlements::table
         .filter(entitlements::employee_id.eq(employee.to_string()))
-        .select((entitlements::year, entitlements::half_days))
+        .order(entitlements::entry_id.asc())
+        .select((entitlements::year, entitlements::half_days, entitlements::working_days_per_week))
         .load(conn)?;
-    let mut by_year: std::collections::BTreeMap<i32, i64> = std::collections::BTreeMap::new();
-    for (y, h) in rows {
-        *by_year.entry(y).or_default() += i64::from(h);
+    let mut by_year: std::collections::BTreeMap<i32, (i64, Option<i32>)> = std::collections::BTreeMap::new();
+    for (y, h, week) in rows {
+        let e = by_year.entry(y).or_default();
+        e.0 += i64::from(h);
+        e.1 = week.or(e.1);
     }
-    Ok(by_year.into_iter().collect())
+    Ok(by_year.into_iter().map(|(y, (h, w))| (y, h, w)).collect())
 }
 
 // ---------------------------------------------------------------- opt-outs

@@ -29,7 +29,8 @@ pub const TERMINATIONS: &str = "leave-terminations";
 
 /// The name of the leave module's subscription to new employee records: their
 /// grants are recorded at once, so that a year's entitlement is known (and
-/// evented, for compliance) without waiting for the employee's first request.
+/// evented, for compliance) without waiting for the employee's first request;
+/// and to updates, whose hire-date corrections correct the recorded grants.
 pub const HIRES: &str = "leave-hires";
 
 /// The account id written for changes nobody asked for (terminations, grants).
@@ -69,8 +70,48 @@ fn existing(reqs: &[LeaveRequest]) -> Vec<ExistingRequest> {
             leave_type: r.leave_type.clone(),
             status: r.status,
             held_days: r.held.clone(),
+            interruptible: false,
         })
         .collect()
+}
+
+/// Why a live request holds other days than before ([`LeaveActor::rehold`]).
+#[derive(Debug, Clone, Copy)]
+enum Rehold {
+    /// The employee's calendar changed.
+    CalendarChanged,
+    /// A request of a type that interrupts leave (sickness) took some of its days.
+    Interrupted(LeaveRequestId),
+}
+
+impl Rehold {
+    fn name(self) -> &'static str {
+        match self {
+            Rehold::CalendarChanged => "calendar_changed",
+            Rehold::Interrupted(_) => "interrupted",
+        }
+    }
+
+    fn by(self) -> Option<LeaveRequestId> {
+        match self {
+            Rehold::CalendarChanged => None,
+            Rehold::Interrupted(id) => Some(id),
+        }
+    }
+
+    fn cancel_reason(self) -> &'static str {
+        match self {
+            Rehold::CalendarChanged => "no working day left after a calendar change",
+            Rehold::Interrupted(_) => "every day taken by leave that interrupts it",
+        }
+    }
+
+    fn cancel_action(self) -> &'static str {
+        match self {
+            Rehold::CalendarChanged => "leave.cancel_on_recount",
+            Rehold::Interrupted(_) => "leave.cancel_on_interruption",
+        }
+    }
 }
 
 /// The contact of `employee` among `contacts`.
@@ -218,6 +259,109 @@ impl LeaveActor {
                 created_at: now,
             })
             .collect()
+    }
+
+    /// Recounts `employee`'s pending and approved requests on `calendar` from
+    /// `from` (today) on, after their calendar changed ([`rules::recount`]):
+    /// approved ones get reversal entries for the half days given back and
+    /// consumption entries for those added, so the balance follows. Takes the
+    /// employee's lock. The number of requests changed and their events.
+    fn recount_leave(
+        &self,
+        c: &mut DbConnection,
+        employee: EmployeeId,
+        calendar: &super::calendar::WorkCalendar,
+        from: NaiveDate,
+        ctx: &EventContext,
+    ) -> Result<(usize, Vec<crate::events::Event>), ModuleError> {
+        repo::lock_employee(c, employee)?;
+        let mut requests = repo::requests_of(c, employee)?;
+        let types: std::collections::HashMap<String, LeaveType> =
+            repo::all_types(c)?.into_iter().map(|t| (t.policy.code.clone(), t)).collect();
+        let now = clock::now();
+        let (mut n, mut evs) = (0, Vec::new());
+        for i in 0..requests.len() {
+            let r = &requests[i];
+            let live = matches!(r.status, RequestStatus::Pending | RequestStatus::PendingHr | RequestStatus::Approved);
+            let Some(t) = types.get(&r.leave_type).filter(|_| live && r.end_date >= from) else {
+                continue;
+            };
+            let taken: std::collections::BTreeSet<super::domain::Slot> = requests
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .flat_map(|(_, o)| o.held.slots())
+                .collect();
+            let span = RequestSpan {
+                start_date: r.start_date,
+                end_date: r.end_date,
+                start_part: r.start_part,
+                end_part: r.end_part,
+            };
+            let Some(change) = rules::recount(&span, &r.held, calendar, t.policy.counts_non_working_days, self.year_start, from, &taken) else {
+                continue;
+            };
+            let (r, more) = self.rehold(c, r.clone(), change, Rehold::CalendarChanged, Some(t.policy.approval), ctx, now)?;
+            evs.extend(more);
+            requests[i] = r;
+            n += 1;
+        }
+        Ok((n, evs))
+    }
+
+    /// Writes that live request `r` holds `change.held` now: for an approved one,
+    /// reversal entries for the half days given back and consumption entries for
+    /// those added; `counted` and `held` become the new days (`LEAVE_RECOUNTED`), or,
+    /// when no day is left, the request is cancelled by the system (`LEAVE_CANCELLED`).
+    #[allow(clippy::too_many_arguments, reason = "one write, its cause and its context")]
+    fn rehold(
+        &self,
+        c: &mut DbConnection,
+        mut r: LeaveRequest,
+        change: rules::Recount,
+        cause: Rehold,
+        route: Option<super::policy::ApprovalRoute>,
+        ctx: &EventContext,
+        now: DateTime<Utc>,
+    ) -> Result<(LeaveRequest, Vec<crate::events::Event>), ModuleError> {
+        if r.status == RequestStatus::Approved {
+            let mut entries = balance::reversal_entries(&change.given_back.days);
+            entries.extend(balance::consumption_entries(&change.added.days));
+            repo::append(c, &Self::request_entries(entries, &r, SYSTEM, now))?;
+        }
+        r.updated_at = now;
+        r.version += 1;
+        let evs = if change.held.days.is_empty() {
+            r.status = RequestStatus::Cancelled;
+            r.held = change.held;
+            r.cancelled_by = Some(SYSTEM.to_owned());
+            r.cancelled_at = Some(now);
+            r.cancel_reason = Some(cause.cancel_reason().to_owned());
+            events::request_changed(ctx, Some(EventType::LeaveCancelled), &r, route, cause.cancel_action(), Some(&change.given_back))
+        } else {
+            r.counted = change.held.clone();
+            r.held = change.held;
+            events::recounted(ctx, &r, route, &change.given_back, &change.added, cause.name(), cause.by())
+        };
+        repo::save_request(c, &r)?;
+        Ok((r, evs))
+    }
+
+    /// [`events::balance_adjusted`] for `employee`'s `entries`, their grants with the
+    /// working days per week of the employee's calendar (read only for a grant).
+    fn adjusted(
+        &self,
+        c: &mut DbConnection,
+        ctx: &EventContext,
+        employee: EmployeeId,
+        entries: &[StoredEntry],
+    ) -> Result<Vec<crate::events::Event>, ModuleError> {
+        let week = if entries.iter().any(|e| e.entry.kind == balance::EntryKind::Grant) {
+            Some(repo::calendar_in_force(c, employee)?.calendar.working_days_per_week())
+        } else {
+            None
+        };
+        Ok(events::balance_adjusted(ctx, entries, week))
     }
 
     fn route_of(&self, c: &mut DbConnection, code: &str) -> Result<Option<super::policy::ApprovalRoute>, ModuleError> {
@@ -486,10 +630,23 @@ impl Handler<SaveCalendar> for LeaveActor {
             };
             repo::save_calendar(c, &saved)?;
             let action = if old.is_some() { "leave.update_calendar" } else { "leave.create_calendar" };
-            let evs = events::configured(&msg.ctx, action, "work_calendar", &saved.id.to_string());
-            Ok::<_, ModuleError>((saved, evs))
+            let mut evs = events::configured(&msg.ctx, action, "work_calendar", &saved.id.to_string());
+            // The leave of everyone whose calendar this is now (its content changed,
+            // or it became the default) is recounted from today on, in this transaction.
+            let mut recounted = 0;
+            let changed = old.as_ref().is_none_or(|o| o.calendar != saved.calendar || o.input.is_default != saved.input.is_default);
+            if changed && (old.is_some() || saved.input.is_default) {
+                let today = clock::today();
+                for employee in repo::employees_with_live_leave_on(c, &saved, today)? {
+                    let (n, more) = self.recount_leave(c, employee, &saved.calendar, today, &msg.ctx)?;
+                    recounted += n;
+                    evs.extend(more);
+                }
+            }
+            Ok::<_, ModuleError>(((saved, recounted), evs))
         })?;
-        tracing::info!(leave.calendar = %saved.id, "work calendar saved");
+        let (saved, recounted) = saved;
+        tracing::info!(leave.calendar = %saved.id, leave.recounted = recounted, "work calendar saved");
         Ok(saved)
     }
 }
@@ -503,9 +660,15 @@ impl Handler<AssignCalendar> for LeaveActor {
                 repo::find_calendar(c, id)?.ok_or(ModuleError::UnknownCalendar)?;
             }
             repo::lock_employee(c, msg.employee)?;
+            let before = repo::calendar_in_force(c, msg.employee)?;
             repo::assign_calendar(c, msg.employee, msg.calendar, &msg.by.user_id.to_string(), clock::now())?;
             let out = repo::calendar_of(c, msg.employee)?;
-            let evs = events::configured(&msg.ctx, "leave.assign_calendar", "employee", &msg.employee.to_string());
+            let mut evs = events::configured(&msg.ctx, "leave.assign_calendar", "employee", &msg.employee.to_string());
+            if before.calendar != out.0.calendar {
+                // Their leave from today on counts on the new calendar.
+                let (_, more) = self.recount_leave(c, msg.employee, &out.0.calendar, clock::today(), &msg.ctx)?;
+                evs.extend(more);
+            }
             Ok::<_, ModuleError>((out, evs))
         })?;
         tracing::info!(employee.id = %msg.employee, leave.calendar = %out.0.id, "work calendar assigned");
@@ -568,13 +731,24 @@ impl Handler<FileRequest> for LeaveActor {
         let filed_by_hr = msg.by.role.is_hr() && msg.by.employee_id != Some(employee);
         let mut conn = self.conn()?;
         // The type is read once: an inactive one takes no new requests.
-        let evaluate = |c: &mut DbConnection| -> Result<(Book, rules::Evaluation), ModuleError> {
+        let evaluate = |c: &mut DbConnection| -> Result<(Book, rules::Evaluation, Vec<ExistingRequest>), ModuleError> {
             let book = self.book(c, employee, &input.leave_type)?;
             if !book.active {
                 return Err(ModuleError::UnknownType);
             }
             let cal = repo::calendar_in_force(c, employee)?;
-            let ex = existing(&book.requests);
+            let mut ex = existing(&book.requests);
+            if book.policy.interrupts_leave {
+                // Sickness may take days of leave with a balance (the days go back to it).
+                let with_balance: std::collections::HashSet<String> = repo::all_types(c)?
+                    .into_iter()
+                    .filter(|t| t.policy.allowance.is_some())
+                    .map(|t| t.policy.code)
+                    .collect();
+                for r in &mut ex {
+                    r.interruptible = with_balance.contains(&r.leave_type);
+                }
+            }
             let facts = RequestFacts {
                 policy: &book.policy,
                 calendar: &cal.calendar,
@@ -587,16 +761,16 @@ impl Handler<FileRequest> for LeaveActor {
                 accounting_from: self.accounting_from,
             };
             let ev = rules::evaluate_request(&span, &facts)?;
-            Ok((book, ev))
+            Ok((book, ev, ex))
         };
         if msg.preview {
-            let (book, ev) = evaluate(&mut conn)?;
+            let (book, ev, _) = evaluate(&mut conn)?;
             let status = rules::initial_status(book.policy.approval);
             return Ok(Filed::Preview(PreviewResponse::new(&ev.count, &ev.problems, status)));
         }
         let (request, route) = self.outbox.commit(&mut conn, &msg.ctx, |c| {
             repo::lock_employee(c, employee)?;
-            let (mut book, ev) = evaluate(c)?;
+            let (mut book, ev, ex) = evaluate(c)?;
             let count = ev.verdict()?;
             let now = clock::now();
             let status = rules::initial_status(book.policy.approval);
@@ -628,7 +802,24 @@ impl Handler<FileRequest> for LeaveActor {
             repo::insert_request(c, &request)?;
             let system = self.settle(&mut book, employee, &emp, today, now);
             repo::append(c, &system)?;
-            let mut evs = events::balance_adjusted(&msg.ctx, &system);
+            let mut evs = self.adjusted(c, &msg.ctx, employee, &system)?;
+            // Sickness during annual leave: the annual requests give those days back.
+            let mut interrupted = Vec::new();
+            if book.policy.interrupts_leave {
+                for (i, held, given_back) in rules::interrupted(&count, &ex) {
+                    let Some(r) = book.requests.get(i).cloned() else {
+                        continue;
+                    };
+                    let route = self.route_of(c, &r.leave_type)?;
+                    let change = rules::Recount {
+                        held,
+                        given_back,
+                        added: LeaveDays::default(),
+                    };
+                    let (_, more) = self.rehold(c, r, change, Rehold::Interrupted(request.id), route, &msg.ctx, now)?;
+                    interrupted.extend(more);
+                }
+            }
             evs.extend(events::request_changed(
                 &msg.ctx,
                 Some(EventType::LeaveRequested),
@@ -668,6 +859,7 @@ impl Handler<FileRequest> for LeaveActor {
                     None,
                 ));
             }
+            evs.extend(interrupted);
             Ok::<_, ModuleError>(((request, book.policy.approval), evs))
         })?;
         tracing::info!(leave.request = %request.id, employee.id = %employee, leave.units = request.counted.total().units(), "leave requested");
@@ -845,7 +1037,7 @@ impl Handler<Act> for LeaveActor {
                     };
                     let system = self.settle(&mut book, r.employee_id, &emp, today, now);
                     repo::append(c, &system)?;
-                    evs.extend(events::balance_adjusted(&msg.ctx, &system));
+                    evs.extend(self.adjusted(c, &msg.ctx, r.employee_id, &system)?);
                     evs.extend(events::request_changed(&msg.ctx, Some(EventType::LeaveCancelled), &r, Some(route), "leave.cancel", Some(&given_back)));
                     if let (Some(to), false) = (contact_of(&msg.contacts, Some(r.employee_id)), actor.is_requester) {
                         evs.push(events::notify(&msg.ctx, "leave_cancelled", to, &r));
@@ -914,7 +1106,7 @@ impl Handler<SettleGrants> for LeaveActor {
             repo::lock_employee(c, employee)?;
             let entries = self.settle_all(c, employee, &emp, today, clock::now())?;
             repo::append(c, &entries)?;
-            Ok::<_, ModuleError>((entries.len(), events::balance_adjusted(&ctx, &entries)))
+            Ok::<_, ModuleError>((entries.len(), self.adjusted(c, &ctx, employee, &entries)?))
         })?;
         if written > 0 {
             tracing::info!(employee.id = %employee, entries = written, "leave grants recorded by the periodic walk");
@@ -1064,7 +1256,7 @@ impl Handler<Adjust> for LeaveActor {
             };
             written.push(entry.clone());
             repo::append(c, &written)?;
-            Ok::<_, ModuleError>((entry, events::balance_adjusted(&msg.ctx, &written)))
+            Ok::<_, ModuleError>((entry, self.adjusted(c, &msg.ctx, employee, &written)?))
         })?;
         tracing::info!(leave.entry = %entry.id, employee.id = %employee, "leave balance adjusted");
         Ok(entry)
@@ -1091,6 +1283,7 @@ impl Handler<Deliver> for LeaveActor {
                     let applied = match event.event_type {
                         EventType::EmployeeTerminated => self.on_termination(c, event),
                         EventType::EmployeeCreated => self.on_hire(c, event),
+                        EventType::EmployeeUpdated => self.on_hire_date_change(c, event),
                         _ => continue,
                     };
                     let (employee, n, more) = applied.map_err(|e| {
@@ -1107,6 +1300,7 @@ impl Handler<Deliver> for LeaveActor {
         for (event, employee, n) in done.into_iter().filter(|(_, _, n)| *n > 0) {
             match event.event_type {
                 EventType::EmployeeCreated => tracing::info!(employee.id = %employee, event.id = %event.event_id, entries = n, "leave grants recorded for a new employee"),
+                EventType::EmployeeUpdated => tracing::info!(employee.id = %employee, event.id = %event.event_id, entries = n, "leave grants corrected: the hire date changed"),
                 _ => tracing::info!(employee.id = %employee, event.id = %event.event_id, requests = n, "leave cancelled: the employee was terminated"),
             }
         }
@@ -1186,7 +1380,7 @@ impl LeaveActor {
         repo::lock_employee(c, f.employee)?;
         let entries = self.settle_all(c, f.employee, &emp, f.today, clock::now())?;
         repo::append(c, &entries)?;
-        Ok((f.employee, entries.len(), events::balance_adjusted(&f.ctx, &entries)))
+        Ok((f.employee, entries.len(), self.adjusted(c, &f.ctx, f.employee, &entries)?))
     }
 
     /// Cancels the pending and future approved leave of a terminated employee
@@ -1235,22 +1429,87 @@ impl LeaveActor {
                 n += 1;
             }
             // Recorded grants of the years the employment now ends in or before.
-            for t in repo::all_types(c)? {
-                let ledger = repo::ledger_of(c, employee, &t.policy.code)?;
-                let inputs = BalanceInputs {
-                    policy: &t.policy,
-                    employment: &emp,
-                    year_start: self.year_start,
-                    ledger: &ledger,
-                    pending: &[],
-                    accounting_from: self.accounting_from,
-                };
-                let years: std::collections::BTreeSet<LeaveYear> = ledger
-                    .iter()
-                    .filter(|e| e.kind == balance::EntryKind::Grant)
-                    .map(|e| e.leave_year)
-                    .collect();
-                let fixes: Vec<StoredEntry> = years
+            let fixes = self.correct_grants(c, employee, &emp, today, now, "employment ended")?;
+            evs.extend(self.adjusted(c, &ctx, employee, &fixes)?);
+            Ok((employee, n, evs))
+        }
+    }
+
+    /// Corrects the recorded grants after a hire date was corrected
+    /// (`EMPLOYEE_UPDATED` naming `hire_date`): each recorded grant year gets the
+    /// difference to the grant its new employment dates compute, and the years
+    /// the earlier hire date now opens get their grant (and what follows from it).
+    /// Other updates change nothing here. Idempotent per event. Requests already
+    /// filed are left as they are (HR cancels what now lies before the hire).
+    fn on_hire_date_change(&self, c: &mut DbConnection, event: &SubscribedEvent) -> Result<(EmployeeId, usize, Vec<crate::events::Event>), ModuleError> {
+        let hire_date_changed = event
+            .payload
+            .get("changed_fields")
+            .and_then(|v| v.as_array())
+            .is_some_and(|fields| fields.iter().any(|x| x.as_str() == Some("hire_date")));
+        if !hire_date_changed {
+            let employee = event
+                .aggregate_id
+                .parse()
+                .map_err(|e| ModuleError::Internal(anyhow::Error::new(e).context("employee id of an employee event")))?;
+            return Ok((employee, 0, Vec::new()));
+        }
+        let f = employee_event_facts(event)?;
+        if !repo::mark_processed(c, &event.event_id.to_string(), clock::now())? {
+            return Ok((f.employee, 0, Vec::new()));
+        }
+        let terminated = event
+            .payload
+            .pointer("/data/status")
+            .and_then(|v| v.as_str())
+            .is_some_and(|s| s == "terminated");
+        let emp = Employment {
+            hire_date: f.hire_date,
+            termination_date: f.termination_date,
+            terminated,
+        };
+        repo::lock_employee(c, f.employee)?;
+        let now = clock::now();
+        let mut entries = self.correct_grants(c, f.employee, &emp, f.today, now, "hire date corrected")?;
+        if !terminated {
+            let due = self.settle_all(c, f.employee, &emp, f.today, now)?;
+            repo::append(c, &due)?;
+            entries.extend(due);
+        }
+        Ok((f.employee, entries.len(), self.adjusted(c, &f.ctx, f.employee, &entries)?))
+    }
+
+    /// Writes, for every type, the grant corrections of the leave years with a
+    /// recorded grant that `emp`'s dates now compute differently (with `reason`),
+    /// and returns them.
+    fn correct_grants(
+        &self,
+        c: &mut DbConnection,
+        employee: EmployeeId,
+        emp: &Employment,
+        today: NaiveDate,
+        now: DateTime<Utc>,
+        reason: &str,
+    ) -> Result<Vec<StoredEntry>, ModuleError> {
+        let mut out = Vec::new();
+        let mut ledgers = repo::ledgers_of(c, employee)?;
+        for t in repo::all_types(c)? {
+            let ledger = ledgers.remove(&t.policy.code).unwrap_or_default();
+            let inputs = BalanceInputs {
+                policy: &t.policy,
+                employment: emp,
+                year_start: self.year_start,
+                ledger: &ledger,
+                pending: &[],
+                accounting_from: self.accounting_from,
+            };
+            let years: std::collections::BTreeSet<LeaveYear> = ledger
+                .iter()
+                .filter(|e| e.kind == balance::EntryKind::Grant)
+                .map(|e| e.leave_year)
+                .collect();
+            out.extend(
+                years
                     .into_iter()
                     .filter_map(|y| balance::grant_correction(&inputs, y, today))
                     .map(|entry| StoredEntry {
@@ -1259,15 +1518,13 @@ impl LeaveActor {
                         leave_type: t.policy.code.clone(),
                         entry,
                         request_id: None,
-                        reason: Some("employment ended".to_owned()),
+                        reason: Some(reason.to_owned()),
                         created_by: SYSTEM.to_owned(),
                         created_at: now,
-                    })
-                    .collect();
-                repo::append(c, &fixes)?;
-                evs.extend(events::balance_adjusted(&ctx, &fixes));
-            }
-            Ok((employee, n, evs))
+                    }),
+            );
         }
+        repo::append(c, &out)?;
+        Ok(out)
     }
 }

@@ -85,6 +85,12 @@ impl WorkCalendar {
         self.working[weekday.num_days_from_monday() as usize]
     }
 
+    /// How many weekdays are working days (1 to 7): the week the Directive's four
+    /// weeks of annual leave are counted in.
+    pub fn working_days_per_week(&self) -> u8 {
+        self.working.iter().filter(|w| **w).count() as u8
+    }
+
     /// The holiday on `date`, if any.
     pub fn holiday(&self, date: NaiveDate) -> Option<&Holiday> {
         self.holidays.get(&date)

@@ -1,5 +1,5 @@
 //! The events the leave module emits: `LEAVE_REQUESTED`, `LEAVE_APPROVED`,
-//! `LEAVE_REJECTED`, `LEAVE_CANCELLED` for requests, `LEAVE_BALANCE_ADJUSTED`
+//! `LEAVE_REJECTED`, `LEAVE_CANCELLED`, `LEAVE_RECOUNTED` for requests, `LEAVE_BALANCE_ADJUSTED`
 //! for ledger entries no request caused (grants, carry-over, expiry, HR
 //! adjustments), each with an `AUDIT_LEAVE_ACTION`. Keyed by the employee id,
 //! so one employee's leave events stay in order. Notes and reasons never
@@ -75,14 +75,57 @@ pub fn request_changed(
     out
 }
 
+/// `LEAVE_RECOUNTED` and its audit entry: a live request holds other days, because
+/// its employee's calendar changed (`cause` `calendar_changed`) or a request of a type
+/// that interrupts leave took some (`interrupted`, `interrupted_by` that request); the
+/// days given back and added.
+pub fn recounted(
+    ctx: &EventContext,
+    r: &LeaveRequest,
+    route: Option<ApprovalRoute>,
+    given_back: &LeaveDays,
+    added: &LeaveDays,
+    cause: &str,
+    interrupted_by: Option<crate::shared::LeaveRequestId>,
+) -> Vec<Event> {
+    let mut data = snapshot(r, route);
+    if let Some(o) = data.as_object_mut() {
+        o.insert("days_given_back".to_owned(), json!(given_back.total().as_days()));
+        o.insert("days_added".to_owned(), json!(added.total().as_days()));
+        o.insert("cause".to_owned(), json!(cause));
+        o.insert("interrupted_by".to_owned(), json!(interrupted_by.map(|id| id.to_string())));
+    }
+    let (id, employee) = (r.id.to_string(), r.employee_id.to_string());
+    vec![
+        leave_event(ctx, EventType::LeaveRecounted, &id, &employee, data),
+        audit(
+            ctx,
+            "leave.recount",
+            "leave_request",
+            &id,
+            json!({
+                "employee_id": employee,
+                "leave_type": r.leave_type,
+                "status": super::model::StatusName::of(r.status).as_str(),
+                "version": r.version,
+            }),
+        ),
+    ]
+}
+
 /// `LEAVE_BALANCE_ADJUSTED` for each entry no request caused, and one audit
-/// entry for an HR adjustment (system entries are audited by their event).
-pub fn balance_adjusted(ctx: &EventContext, entries: &[StoredEntry]) -> Vec<Event> {
+/// entry for an HR adjustment (system entries are audited by their event). A grant
+/// carries `working_days_per_week` of the employee's calendar when it was written
+/// (`week`): what four weeks of annual leave are for them (compliance's check).
+pub fn balance_adjusted(ctx: &EventContext, entries: &[StoredEntry], week: Option<u8>) -> Vec<Event> {
     let mut out = Vec::with_capacity(entries.len() + 1);
     for e in entries {
         let mut data = serde_json::to_value(LedgerEntryResponse::from(e)).unwrap_or_default();
         if let Some(o) = data.as_object_mut() {
             o.remove("reason");
+            if let (Some(w), super::balance::EntryKind::Grant) = (week, e.entry.kind) {
+                o.insert("working_days_per_week".to_owned(), json!(w));
+            }
         }
         out.push(leave_event(
             ctx,

@@ -303,7 +303,7 @@ pub async fn create_calendar(
     path = "/api/v1/leave/calendars/{id}",
     tag = "leave",
     params(("id" = CalendarId, Path, description = "The calendar's id.")),
-    request_body(content = CalendarPatch, description = "A JSON merge patch; `holidays` replaces the whole list. Requests already filed keep the days they counted."),
+    request_body(content = CalendarPatch, description = "A JSON merge patch; `holidays` replaces the whole list. The pending and approved leave of everyone on the calendar is recounted from today on (`LEAVE_RECOUNTED`; approved leave gets the difference in the ledger); earlier dates keep what they counted."),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The calendar after the change.", body = CalendarResponse),
@@ -379,7 +379,7 @@ pub async fn get_employee_calendar(
     request_body = AssignCalendarBody,
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The calendar now in force. Requests already filed keep the days they counted.", body = EmployeeCalendarResponse),
+        (status = 200, description = "The calendar now in force. The employee's pending and approved leave is recounted on it from today on (`LEAVE_RECOUNTED`); earlier dates keep what they counted.", body = EmployeeCalendarResponse),
         (status = 403, description = "- `forbidden`: only hr and admin assign calendars"),
         (status = 404, description = "- `employee_not_found`"),
         (status = 422, description = "- `unknown_calendar`: no calendar with this id"),

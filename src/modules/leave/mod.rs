@@ -8,12 +8,15 @@
 //!   `leave_requests`, `leave_ledger` (insert only), `leave_meta`,
 //!   `leave_processed_events`.
 //! - Emits: `LEAVE_REQUESTED`, `LEAVE_APPROVED`, `LEAVE_REJECTED`,
-//!   `LEAVE_CANCELLED`, `LEAVE_BALANCE_ADJUSTED`, each with an
+//!   `LEAVE_CANCELLED`, `LEAVE_RECOUNTED` (a calendar change recounted a live
+//!   request), `LEAVE_BALANCE_ADJUSTED`, each with an
 //!   `AUDIT_LEAVE_ACTION`; keyed by the employee id; `NOTIFICATION_EMAIL`.
 //! - Consumes: `EMPLOYEE_TERMINATED` (in-process subscription
 //!   `leave-terminations`: pending and future leave cancelled, grants
 //!   corrected), `EMPLOYEE_CREATED` (`leave-hires`: the grants due recorded at
-//!   once, so compliance learns the entitlement), an hourly walk over every
+//!   once, so compliance learns the entitlement) and `EMPLOYEE_UPDATED` naming
+//!   `hire_date` (`leave-hires` too, in order: recorded grants corrected to the
+//!   new date), an hourly walk over every
 //!   employee ([`EmployeeFactsPage`]: a new leave year's grants recorded for
 //!   people who file no leave), the employee module's [`GetEmployeeFacts`] and
 //!   [`VisibleEmployees`], and the user module's [`ContactsOf`] (asked by the
@@ -107,7 +110,8 @@ fn mount(deps: &ModuleDeps) -> LocalBoxFuture<'_, anyhow::Result<Module>> {
         })?;
         deps.outbox.subscriptions().register(Subscription {
             name: actor::HIRES,
-            event_types: vec![EventType::EmployeeCreated],
+            // One subscription, so a hire and a correction of its date apply in order.
+            event_types: vec![EventType::EmployeeCreated, EventType::EmployeeUpdated],
             recipient: addr.clone().recipient(),
         })?;
         // The walk writes events: it starts once every module has registered

@@ -102,6 +102,11 @@ pub struct LeaveTypeInput {
     #[serde(default = "manager")]
     #[schema(value_type = ApprovalRouteName)]
     pub approval: ApprovalRoute,
+    /// Requests of this type may be filed over pending or approved leave of types
+    /// with a balance, which give those days back (sickness during annual leave,
+    /// CJEU C-277/08, C-78/11); default false, true for the shipped `sick`.
+    #[serde(default)]
+    pub interrupts_leave: bool,
     /// Inactive types cannot be requested; their history stays.
     #[serde(default = "yes")]
     pub active: bool,
@@ -139,6 +144,8 @@ pub struct LeaveTypePatch {
     pro_rata: Option<bool>,
     #[schema(value_type = ApprovalRouteName, required = false)]
     approval: Option<ApprovalRoute>,
+    #[schema(value_type = bool, required = false)]
+    interrupts_leave: Option<bool>,
     #[schema(value_type = bool, required = false)]
     active: Option<bool>,
 }
@@ -252,6 +259,7 @@ impl LeaveTypeInput {
             carry_over,
             pro_rata: self.pro_rata,
             approval: self.approval,
+            interrupts_leave: self.interrupts_leave,
         };
         policy.validate()?;
         Ok((name, policy, self.active))
@@ -290,6 +298,8 @@ pub struct LeaveTypeResponse {
     /// Approval route.
     #[schema(value_type = ApprovalRouteName)]
     pub approval: ApprovalRoute,
+    /// Whether its requests interrupt leave with a balance (sickness during annual leave).
+    pub interrupts_leave: bool,
     /// Whether it can be requested.
     pub active: bool,
     /// Created.
@@ -339,6 +349,7 @@ impl From<&LeaveType> for LeaveTypeResponse {
             }),
             pro_rata: p.pro_rata,
             approval: p.approval,
+            interrupts_leave: p.interrupts_leave,
             active: t.active,
             created_at: t.created_at,
             updated_at: t.updated_at,
@@ -807,7 +818,7 @@ pub struct LeaveRequest {
     pub end_part: DayPart,
     /// Status.
     pub status: RequestStatus,
-    /// The count at filing.
+    /// The count at filing (a live request's from today on is recounted when its calendar changes).
     pub counted: LeaveDays,
     /// The days it holds now.
     pub held: LeaveDays,
@@ -858,7 +869,8 @@ pub struct RequestResponse {
     pub status: StatusName,
     /// Who must act next: `manager`, `hr`, or `null` once decided.
     pub awaiting: Option<String>,
-    /// Days counted at filing (weekends and holidays excluded unless the type counts them).
+    /// Days it counts (weekends and holidays excluded unless the type counts them): the
+    /// count at filing, recounted from the day the employee's calendar changes.
     pub days: f64,
     /// The same per leave year.
     pub days_by_year: Vec<YearDays>,

@@ -77,6 +77,11 @@ pub struct LeavePolicy {
     pub pro_rata: bool,
     /// Who approves.
     pub approval: ApprovalRoute,
+    /// A request of this type may be filed over pending or approved leave of types
+    /// with a balance, which gives those days back (sickness during annual leave:
+    /// the worker keeps the annual leave, CJEU C-277/08 Pereda, C-78/11 ANGED).
+    #[serde(default)]
+    pub interrupts_leave: bool,
 }
 
 impl LeavePolicy {
@@ -154,12 +159,15 @@ impl LeavePolicy {
             }),
             pro_rata: true,
             approval: ApprovalRoute::Manager,
+            interrupts_leave: false,
         }
     }
 
     /// Shipped `sick`: no balance, paid, past dates for anyone within 30 days (reported
     /// on return), working days only, half days; auto-approved, because sickness is
     /// reported, not asked for (the manager is notified; no approver may refuse it).
+    /// It interrupts annual leave: sick days inside approved annual leave go back to
+    /// the annual balance.
     pub fn sick() -> Self {
         LeavePolicy {
             code: "sick".into(),
@@ -176,6 +184,7 @@ impl LeavePolicy {
             carry_over: None,
             pro_rata: false,
             approval: ApprovalRoute::None,
+            interrupts_leave: true,
         }
     }
 
@@ -194,6 +203,7 @@ impl LeavePolicy {
             carry_over: None,
             pro_rata: false,
             approval: ApprovalRoute::Manager,
+            interrupts_leave: false,
         }
     }
 

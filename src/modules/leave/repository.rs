@@ -502,6 +502,36 @@ pub fn requests_of(conn: &mut DbConnection, employee: EmployeeId) -> anyhow::Res
     rows.into_iter().map(RequestRow::into_request).collect()
 }
 
+/// The employees with a pending or approved request ending on or after `from`
+/// whose calendar in force is `calendar` (assigned to them, or the default for
+/// those without an assignment when it is the default): whom a change of it
+/// recounts. Sorted, each once.
+pub fn employees_with_live_leave_on(
+    conn: &mut DbConnection,
+    calendar: &StoredCalendar,
+    from: NaiveDate,
+) -> anyhow::Result<Vec<EmployeeId>> {
+    let live = requests::table
+        .filter(requests::status.eq_any(["pending", "pending_hr", "approved"]))
+        .filter(requests::end_date.ge(from))
+        .into_boxed();
+    let assigned_here = assignments::table
+        .filter(assignments::calendar_id.eq(calendar.id.to_string()))
+        .select(assignments::employee_id);
+    let on_it = if calendar.input.is_default {
+        // Everyone not assigned to another calendar.
+        let elsewhere = assignments::table
+            .filter(assignments::calendar_id.ne(calendar.id.to_string()))
+            .select(assignments::employee_id);
+        live.filter(requests::employee_id.ne_all(elsewhere))
+    } else {
+        live.filter(requests::employee_id.eq_any(assigned_here))
+    };
+    let mut ids: Vec<String> = on_it.select(requests::employee_id).distinct().load(conn)?;
+    ids.sort();
+    ids.into_iter().map(|e| parse(&e, "employee id")).collect()
+}
+
 /// What a request list is filtered by.
 #[derive(Debug, Clone, Default)]
 pub struct RequestFilter {

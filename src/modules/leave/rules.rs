@@ -133,10 +133,24 @@ pub struct ExistingRequest {
     /// The days it still holds: all its counted days while pending or approved; after a
     /// cancellation the days it kept ([`Cancellation::retained`]); nothing once rejected.
     pub held_days: LeaveDays,
+    /// Its type has a balance, so a request of a type that interrupts leave (sickness)
+    /// may take its days while it is pending or approved ([`interrupted`]).
+    #[serde(default)]
+    pub interruptible: bool,
 }
 
 impl ExistingRequest {
     /// The slots it blocks: held days of any request that is not rejected.
+    /// Whether a request of a type that interrupts leave takes its days (it is live and
+    /// its type has a balance).
+    fn yields_to_interruption(&self) -> bool {
+        self.interruptible
+            && matches!(
+                self.status,
+                RequestStatus::Pending | RequestStatus::PendingHr | RequestStatus::Approved
+            )
+    }
+
     fn blocking_slots(&self) -> impl Iterator<Item = Slot> + '_ {
         let blocks = self.status != RequestStatus::Rejected;
         self.held_days.slots().filter(move |_| blocks)
@@ -327,7 +341,15 @@ pub fn evaluate_request(
             });
         }
     }
-    if overlaps(&count, facts.existing) {
+    // Sickness during annual leave is no overlap: the annual request gives the days
+    // back ([`interrupted`]); anything else held still blocks.
+    let blocking: Vec<ExistingRequest> = facts
+        .existing
+        .iter()
+        .filter(|r| !(policy.interrupts_leave && r.yields_to_interruption()))
+        .cloned()
+        .collect();
+    if overlaps(&count, &blocking) {
         problems.push(LeaveError::OverlappingRequest);
     }
     if let Some(e) = balance_problem(&count, facts) {
@@ -568,6 +590,95 @@ pub fn on_termination(
         }
         RequestStatus::Rejected | RequestStatus::Cancelled => None,
     }
+}
+
+/// The requests a request of a type that interrupts leave (`count`, e.g. sickness)
+/// takes days from: every live request of a type with a balance holding some of its
+/// half days, as (index in `existing`, the days it keeps, the days it gives back).
+/// The leave interrupted is not lost: the days go back to its balance (CJEU C-277/08
+/// Pereda, C-78/11 ANGED: a worker sick during annual leave takes that leave later).
+pub fn interrupted(count: &LeaveDays, existing: &[ExistingRequest]) -> Vec<(usize, LeaveDays, LeaveDays)> {
+    let taken: BTreeSet<Slot> = count.slots().collect();
+    let part = |days: &[CountedDay], inside: bool| LeaveDays {
+        days: days
+            .iter()
+            .filter_map(|d| {
+                let mut d = *d;
+                d.am &= taken.contains(&(d.date, Half::Am)) == inside;
+                d.pm &= taken.contains(&(d.date, Half::Pm)) == inside;
+                (d.am || d.pm).then_some(d)
+            })
+            .collect(),
+    };
+    existing
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.yields_to_interruption() && r.held_days.slots().any(|s| taken.contains(&s)))
+        .map(|(i, r)| (i, part(&r.held_days.days, false), part(&r.held_days.days, true)))
+        .collect()
+}
+
+/// What a change of the employee's calendar does to a live request: the days it
+/// holds from now on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recount {
+    /// The days it holds after the recount (and counts: for a live request the two are one).
+    pub held: LeaveDays,
+    /// Half days it no longer holds (a holiday added, a weekday no longer worked).
+    pub given_back: LeaveDays,
+    /// Half days it holds now that it did not (a holiday removed, a weekday now worked).
+    pub added: LeaveDays,
+}
+
+/// Recounts a pending or approved request on `calendar` (the employee's calendar
+/// changed: a public holiday added or removed, other working weekdays, another
+/// calendar assigned). Dates before `from` (today) are history and keep what they
+/// held; from `from` on, the request holds what [`count_request`] gives on the new
+/// calendar, except half days `taken` already holds for another request of the
+/// employee (no recount makes two requests overlap). `None` when nothing changes.
+pub fn recount(
+    span: &RequestSpan,
+    held: &LeaveDays,
+    calendar: &WorkCalendar,
+    counts_non_working_days: bool,
+    year_start: LeaveYearStart,
+    from: NaiveDate,
+    taken: &BTreeSet<Slot>,
+) -> Option<Recount> {
+    let (kept, old) = held.split_at(from);
+    let old_slots: BTreeSet<Slot> = old.slots().collect();
+    let (_, fresh) = count_request(span, calendar, counts_non_working_days, year_start).split_at(from);
+    let new_days: Vec<CountedDay> = fresh
+        .days
+        .into_iter()
+        .filter_map(|mut day| {
+            day.am &= old_slots.contains(&(day.date, Half::Am)) || !taken.contains(&(day.date, Half::Am));
+            day.pm &= old_slots.contains(&(day.date, Half::Pm)) || !taken.contains(&(day.date, Half::Pm));
+            (day.am || day.pm).then_some(day)
+        })
+        .collect();
+    let new_slots: BTreeSet<Slot> = new_days.iter().flat_map(CountedDay::slots).collect();
+    if new_slots == old_slots {
+        return None;
+    }
+    let only = |days: &[CountedDay], keep: &BTreeSet<Slot>| LeaveDays {
+        days: days
+            .iter()
+            .filter_map(|d| {
+                let mut d = *d;
+                d.am &= !keep.contains(&(d.date, Half::Am));
+                d.pm &= !keep.contains(&(d.date, Half::Pm));
+                (d.am || d.pm).then_some(d)
+            })
+            .collect(),
+    };
+    Some(Recount {
+        given_back: only(&old.days, &new_slots),
+        added: only(&new_days, &old_slots),
+        held: LeaveDays {
+            days: kept.days.into_iter().chain(new_days).collect(),
+        },
+    })
 }
 
 #[cfg(test)]
@@ -828,6 +939,7 @@ pub(super) mod tests {
             leave_type: ty.into(),
             status,
             held_days: counted(&s),
+            interruptible: ty == "annual",
         }
     }
 
@@ -1597,5 +1709,203 @@ pub(super) mod tests {
                 .map(|x| x.given_back.total().units());
             assert_eq!(got, c.expected, "{}", c.name);
         }
+    }
+
+    #[test]
+    fn a_calendar_change_recounts_live_leave_from_today_without_overlaps() {
+        use Weekday::*;
+        let mon_fri = [Mon, Tue, Wed, Thu, Fri];
+        // The holidays of `calendar()` changed: `add` added, `drop` removed.
+        let cal = |weekdays: &[Weekday], add: &[(NaiveDate, HolidayPart)], drop: &[NaiveDate]| {
+            let base = [
+                (d(2026, 12, 24), HolidayPart::Pm),
+                (d(2026, 12, 25), HolidayPart::Full),
+                (d(2027, 1, 1), HolidayPart::Full),
+            ];
+            let holidays = base
+                .iter()
+                .filter(|(date, _)| !drop.contains(date) && !add.iter().any(|(a, _)| a == date))
+                .chain(add)
+                .map(|(date, part)| Holiday {
+                    date: *date,
+                    name: "holiday".into(),
+                    part: *part,
+                })
+                .collect();
+            WorkCalendar::new(weekdays, holidays).unwrap()
+        };
+        // Monday 21 to Thursday 31 December 2026 on the base calendar: 21-23 (6), the
+        // morning of the 24th (1), the 25th a holiday, 28-31 (8): 15 half days.
+        let request = full(d(2026, 12, 21), d(2026, 12, 31));
+        let held = count_request(&request, &cal(&mon_fri, &[], &[]), false, LeaveYearStart::default());
+        assert_eq!(held.total().units(), 15);
+        let slot = |date, half| (date, half);
+        struct Case {
+            name: &'static str,
+            calendar: WorkCalendar,
+            from: NaiveDate,
+            taken: Vec<Slot>,
+            // (held, given back, added) in half days; None: nothing changes.
+            expected: Option<(i32, i32, i32)>,
+        }
+        let cases = [
+            Case {
+                name: "a public holiday added inside the leave gives its day back",
+                calendar: cal(&mon_fri, &[(d(2026, 12, 28), HolidayPart::Full)], &[]),
+                from: d(2026, 12, 1),
+                taken: vec![],
+                expected: Some((13, 2, 0)),
+            },
+            Case {
+                name: "a half-day holiday made a whole one gives back the worked morning",
+                calendar: cal(&mon_fri, &[(d(2026, 12, 24), HolidayPart::Full)], &[]),
+                from: d(2026, 12, 1),
+                taken: vec![],
+                expected: Some((14, 1, 0)),
+            },
+            Case {
+                name: "a holiday removed counts its day again",
+                calendar: cal(&mon_fri, &[], &[d(2026, 12, 25)]),
+                from: d(2026, 12, 1),
+                taken: vec![],
+                expected: Some((17, 0, 2)),
+            },
+            Case {
+                name: "a holiday added on a date already past is history",
+                calendar: cal(&mon_fri, &[(d(2026, 12, 22), HolidayPart::Full)], &[]),
+                from: d(2026, 12, 23),
+                taken: vec![],
+                expected: None,
+            },
+            Case {
+                name: "the day of a removed holiday is not taken from another request holding it",
+                calendar: cal(&mon_fri, &[], &[d(2026, 12, 25)]),
+                from: d(2026, 12, 1),
+                taken: vec![slot(d(2026, 12, 25), Half::Am)],
+                expected: Some((16, 0, 1)),
+            },
+            Case {
+                name: "a weekday no longer worked that the leave did not count changes nothing",
+                calendar: cal(&[Mon, Tue, Wed, Thu], &[], &[]),
+                from: d(2026, 12, 1),
+                taken: vec![],
+                expected: None,
+            },
+            Case {
+                name: "Saturday made a working day counts the Saturday inside the leave",
+                calendar: cal(&[Mon, Tue, Wed, Thu, Fri, Sat], &[], &[]),
+                from: d(2026, 12, 1),
+                taken: vec![],
+                expected: Some((17, 0, 2)),
+            },
+            Case {
+                name: "the same calendar changes nothing",
+                calendar: cal(&mon_fri, &[], &[]),
+                from: d(2026, 12, 1),
+                taken: vec![],
+                expected: None,
+            },
+        ];
+        for c in cases {
+            let taken: BTreeSet<Slot> = c.taken.into_iter().collect();
+            let got = recount(&request, &held, &c.calendar, false, LeaveYearStart::default(), c.from, &taken);
+            let units = got
+                .as_ref()
+                .map(|r| (r.held.total().units(), r.given_back.total().units(), r.added.total().units()));
+            assert_eq!(units, c.expected, "{}", c.name);
+            if let Some(r) = got {
+                // What stays plus what was added, less what was given back, is the new count.
+                assert_eq!(
+                    r.held.total().units(),
+                    held.total().units() + r.added.total().units() - r.given_back.total().units(),
+                    "{}",
+                    c.name
+                );
+                assert!(r.held.slots().all(|s| !taken.contains(&s)), "{}: an overlap", c.name);
+                assert!(r.held.days.windows(2).all(|w| w[0].date < w[1].date), "{}: dates in order", c.name);
+            }
+        }
+    }
+
+    #[test]
+    fn sickness_during_annual_leave_takes_the_days_back_and_blocks_nothing_else() {
+        use DayPart::*;
+        use RequestStatus::*;
+        // Annual leave Monday 8 to Friday 12 June 2026; sick from Wednesday to Thursday noon.
+        let week = full(d(2026, 6, 8), d(2026, 6, 12));
+        let sick_span = span(d(2026, 6, 10), d(2026, 6, 11), Full, Am);
+        let mut s = Setup::new();
+        s.policy = LeavePolicy::sick();
+        s.today = d(2026, 6, 15);
+        struct Case {
+            name: &'static str,
+            existing: ExistingRequest,
+            // The verdict, and (kept, given back) in half days of the interrupted request.
+            expected: Result<Option<(i32, i32)>, &'static str>,
+        }
+        let cases = [
+            Case {
+                name: "approved annual leave gives back the sick days",
+                existing: existing("annual", Approved, week),
+                expected: Ok(Some((7, 3))),
+            },
+            Case {
+                name: "pending annual leave gives them back too",
+                existing: existing("annual", Pending, week),
+                expected: Ok(Some((7, 3))),
+            },
+            Case {
+                name: "annual leave waiting for HR as well",
+                existing: existing("annual", PendingHr, week),
+                expected: Ok(Some((7, 3))),
+            },
+            Case {
+                name: "unpaid leave has no balance to give back to: an overlap",
+                existing: existing("unpaid", Approved, week),
+                expected: Err("overlapping_request"),
+            },
+            Case {
+                name: "sick leave twice is an overlap",
+                existing: existing("sick", Approved, week),
+                expected: Err("overlapping_request"),
+            },
+            Case {
+                name: "the kept days of cancelled annual leave are history: an overlap",
+                existing: existing("annual", Cancelled, week),
+                expected: Err("overlapping_request"),
+            },
+            Case {
+                name: "rejected annual leave holds nothing",
+                existing: existing("annual", Rejected, week),
+                expected: Ok(None),
+            },
+        ];
+        for c in cases {
+            s.existing = vec![c.existing];
+            let got = s.check(&sick_span).map(|units| {
+                assert_eq!(units, 3, "{}: the sick request counts its own days", c.name);
+                interrupted(&counted(&sick_span), &s.existing)
+                    .first()
+                    .map(|(i, kept, back)| {
+                        assert_eq!(*i, 0);
+                        (kept.total().units(), back.total().units())
+                    })
+            });
+            assert_eq!(got, c.expected, "{}", c.name);
+        }
+        // The days kept and given back split the request exactly, half day by half day.
+        let ex = vec![existing("annual", Approved, week)];
+        let (_, kept, back) = &interrupted(&counted(&sick_span), &ex)[0];
+        let slots = |l: &LeaveDays| l.slots().collect::<BTreeSet<_>>();
+        assert_eq!(slots(back), slots(&counted(&sick_span)));
+        assert!(slots(kept).is_disjoint(&slots(back)));
+        assert_eq!(slots(kept).union(&slots(back)).count(), 10);
+        let thursday = d(2026, 6, 11);
+        assert!(kept.days.iter().any(|k| k.date == thursday && !k.am && k.pm), "Thursday afternoon stays annual leave");
+        // An annual request does not interrupt anything.
+        s.policy = LeavePolicy::annual();
+        s.by_hr = true;
+        s.existing = vec![existing("sick", Approved, sick_span)];
+        assert_eq!(s.check(&week), Err("overlapping_request"));
     }
 }

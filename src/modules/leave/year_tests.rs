@@ -138,6 +138,7 @@ impl Office {
                 leave_type: self.policies[p].code.clone(),
                 status,
                 held_days: count,
+                interruptible: self.policies[p].allowance.is_some(),
             },
         });
         Ok(self.requests.len() - 1)

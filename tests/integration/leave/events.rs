@@ -314,3 +314,48 @@ async fn the_hr_mailbox_hears_of_requests_only_hr_can_decide_now() {
         );
     }
 }
+
+#[actix_web::test]
+async fn a_recount_reaches_kafka_with_the_days_it_gave_back_and_a_valid_schema() {
+    let cluster = mock_cluster();
+    let bootstrap = cluster.bootstrap_servers();
+    let app = spawn_app_with(&[
+        ("KAFKA_ENABLE_PRODUCER", "true"),
+        ("KAFKA_BOOTSTRAP_SERVERS", &bootstrap),
+    ])
+    .await;
+    let emp = employee(&app, None).await;
+    let (_, token) = app.account("employee", Some(&emp)).await;
+    let a = request(&app, &token, annual("2028-02-07", "2028-02-11")).await;
+    assert_eq!(a.status.as_u16(), 201, "{}", a.raw);
+    let r = decide(&app, &app.admin_token, &a.body["id"], "approve", None).await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
+    set_default_holidays(&app, &["2028-02-09"]).await;
+
+    // Leave topic: the current year's grant, requested, approved, recounted.
+    let b = bootstrap.clone();
+    let records = actix_web::rt::task::spawn_blocking(move || {
+        consume(&b, &["leave-queue"], 4, Duration::from_secs(20))
+    })
+    .await
+    .expect("consumer");
+    let recounted: Vec<_> = records
+        .iter()
+        .filter(|r| r.value["event_type"] == "LEAVE_RECOUNTED")
+        .collect();
+    assert_eq!(recounted.len(), 1, "{records:#?}");
+    let e = &recounted[0];
+    assert_eq!(e.key, emp);
+    assert_eq!(
+        Validators::default().errors("LEAVE_RECOUNTED", &e.value),
+        Vec::<String>::new(),
+        "{}",
+        e.value
+    );
+    assert_eq!(e.value["data"]["days_given_back"], json!(1.0));
+    assert_eq!(e.value["data"]["days_added"], json!(0.0));
+    assert_eq!(e.value["data"]["days"], json!(4.0));
+    assert_eq!(e.value["data"]["status"], "approved");
+    assert_eq!(e.value["data"]["cause"], "calendar_changed");
+    assert_eq!(e.value["data"]["interrupted_by"], Value::Null);
+}

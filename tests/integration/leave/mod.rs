@@ -4,6 +4,7 @@
 //! cancellation restoring the balance exactly, terminations, the events, and
 //! concurrent requests that must not overdraw a balance.
 
+use chrono::Datelike;
 use serde_json::{json, Value};
 
 use crate::common::*;
@@ -436,6 +437,438 @@ async fn terminating_an_employee_cancels_their_pending_and_future_leave_and_give
     // No leave after the last day of employment can be asked for.
     let r = request(&app, &app.admin_token, json!({ "employee_id": emp, "leave_type": "unpaid", "start_date": "2027-04-05", "end_date": "2027-04-05" })).await;
     assert_error(&r, 422, "employee_terminated");
+}
+
+/// Replaces the default calendar's holidays (`[(date, name)]`) as HR.
+async fn set_default_holidays(app: &TestApp, holidays: &[&str]) {
+    let cals = call(
+        app,
+        &app.admin_token,
+        "GET",
+        "/api/v1/leave/calendars",
+        None,
+    )
+    .await;
+    let cal_id = cals.body[0]["id"].as_str().unwrap().to_owned();
+    let list: Vec<Value> = holidays
+        .iter()
+        .map(|d| json!({ "date": d, "name": "Public holiday" }))
+        .collect();
+    let r = call(
+        app,
+        &app.admin_token,
+        "PATCH",
+        &format!("/api/v1/leave/calendars/{cal_id}"),
+        Some(&json!({ "holidays": list })),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
+}
+
+#[actix_web::test]
+async fn a_public_holiday_declared_after_the_leave_was_booked_is_not_counted_as_leave() {
+    let app = spawn_app().await;
+    let boss = employee(&app, None).await;
+    let emp = employee(&app, Some(&boss)).await;
+    let (_, token) = app.account("employee", Some(&emp)).await;
+    // Monday 6 to Friday 10 March 2028, approved; the next week pending.
+    let approved = request(&app, &token, annual("2028-03-06", "2028-03-10")).await;
+    assert_eq!(approved.status.as_u16(), 201, "{}", approved.raw);
+    let id = approved.body["id"].clone();
+    assert_eq!(
+        decide(&app, &app.admin_token, &id, "approve", None)
+            .await
+            .status
+            .as_u16(),
+        200
+    );
+    let pending = request(&app, &token, annual("2028-03-13", "2028-03-17")).await;
+    assert_eq!(pending.status.as_u16(), 201, "{}", pending.raw);
+    assert_balance(
+        &annual_balance(&app, &emp, 2028, None).await,
+        20.0,
+        5.0,
+        5.0,
+        10.0,
+        "booked",
+    );
+
+    // HR enters two public holidays, one in each week: each request gives its day back.
+    set_default_holidays(&app, &["2028-03-08", "2028-03-14"]).await;
+    assert_balance(
+        &annual_balance(&app, &emp, 2028, None).await,
+        20.0,
+        4.0,
+        4.0,
+        12.0,
+        "after the holidays",
+    );
+    let r = call(
+        &app,
+        &token,
+        "GET",
+        &format!("{REQUESTS}/{}", id.as_str().unwrap()),
+        None,
+    )
+    .await;
+    assert_eq!(r.body["days"], json!(4.0), "{}", r.raw);
+    assert_eq!(r.body["held_days"], json!(4.0), "{}", r.raw);
+    assert_eq!(r.body["status"], "approved", "{}", r.raw);
+    assert_eq!(
+        r.body["version"],
+        json!(approved.body["version"].as_i64().unwrap() + 2),
+        "approved, then recounted: {}",
+        r.raw
+    );
+    let dates: Vec<&str> = r.body["dates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["date"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        dates,
+        ["2028-03-06", "2028-03-07", "2028-03-09", "2028-03-10"]
+    );
+    // The ledger says why: a reversal of the holiday, tied to the request.
+    let l = call(
+        &app,
+        &app.admin_token,
+        "GET",
+        &format!("/api/v1/leave/ledger?employee_id={emp}&leave_type=annual&year=2028"),
+        None,
+    )
+    .await;
+    let reversals: Vec<&Value> = l.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "reversal")
+        .collect();
+    assert_eq!(reversals.len(), 1, "{}", l.raw);
+    assert_eq!(reversals[0]["effective_date"], "2028-03-08");
+    assert_eq!(reversals[0]["days"], json!(1.0));
+    assert_eq!(reversals[0]["request_id"], id);
+
+    // The first holiday was a mistake: taking it out counts the day again.
+    set_default_holidays(&app, &["2028-03-14"]).await;
+    assert_balance(
+        &annual_balance(&app, &emp, 2028, None).await,
+        20.0,
+        5.0,
+        4.0,
+        11.0,
+        "the holiday removed",
+    );
+
+    // A Monday-to-Thursday calendar of their own: both Fridays are not leave any more.
+    let r = call(
+        &app,
+        &app.admin_token,
+        "POST",
+        "/api/v1/leave/calendars",
+        Some(&json!({ "name": "Four-day week", "working_weekdays": ["mon", "tue", "wed", "thu"] })),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.raw);
+    let four = r.body["id"].clone();
+    let r = call(
+        &app,
+        &app.admin_token,
+        "PUT",
+        &format!("/api/v1/leave/employees/{emp}/calendar"),
+        Some(&json!({ "calendar_id": four })),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
+    // The new calendar has no holiday on the 14th: the pending week counts Monday to Thursday.
+    assert_balance(
+        &annual_balance(&app, &emp, 2028, None).await,
+        20.0,
+        4.0,
+        4.0,
+        12.0,
+        "on the four-day calendar",
+    );
+    // Five recounts (two, one, two), each once (Kafka is off: the rows are compliance's).
+    let recounts = |rows: &[crate::support::outbox::OutboxRecord]| {
+        rows.iter()
+            .filter(|r| r.event_type == "LEAVE_RECOUNTED")
+            .map(|r| (r.event_id.clone(), r.aggregate_id.clone()))
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    let rows = app
+        .wait_for_all_outbox(
+            std::time::Duration::from_secs(5),
+            "the recount events",
+            |rows| recounts(rows).len() == 5,
+        )
+        .await;
+    assert!(
+        recounts(&rows).iter().all(|(_, key)| *key == emp),
+        "keyed by the employee"
+    );
+}
+
+#[actix_web::test]
+async fn sickness_during_annual_leave_gives_the_annual_days_back() {
+    let app = spawn_app().await;
+    let boss = employee(&app, None).await;
+    let emp = employee(&app, Some(&boss)).await;
+    let (_, token) = app.account("employee", Some(&emp)).await;
+    let week = request(&app, &token, annual("2028-03-06", "2028-03-10")).await;
+    assert_eq!(week.status.as_u16(), 201, "{}", week.raw);
+    let week_id = week.body["id"].clone();
+    assert_eq!(
+        decide(&app, &app.admin_token, &week_id, "approve", None)
+            .await
+            .status
+            .as_u16(),
+        200
+    );
+    let single = request(&app, &token, annual("2028-03-20", "2028-03-20")).await;
+    assert_eq!(single.status.as_u16(), 201, "{}", single.raw);
+    assert_balance(
+        &annual_balance(&app, &emp, 2028, None).await,
+        20.0,
+        5.0,
+        1.0,
+        14.0,
+        "booked",
+    );
+
+    // Ill on Wednesday and Thursday of the holiday week: reported as sick leave, which
+    // is no overlap; the two days go back to the annual balance (C-78/11 ANGED).
+    let sick = request(
+        &app,
+        &token,
+        json!({ "leave_type": "sick", "start_date": "2028-03-08", "end_date": "2028-03-09" }),
+    )
+    .await;
+    assert_eq!(sick.status.as_u16(), 201, "{}", sick.raw);
+    assert_eq!(sick.body["status"], "approved", "{}", sick.raw);
+    assert_eq!(sick.body["days"], json!(2.0));
+    assert_balance(
+        &annual_balance(&app, &emp, 2028, None).await,
+        20.0,
+        3.0,
+        1.0,
+        16.0,
+        "after the sickness",
+    );
+    let r = call(
+        &app,
+        &token,
+        "GET",
+        &format!("{REQUESTS}/{}", week_id.as_str().unwrap()),
+        None,
+    )
+    .await;
+    assert_eq!(r.body["status"], "approved", "{}", r.raw);
+    assert_eq!(r.body["days"], json!(3.0), "{}", r.raw);
+    let dates: Vec<&str> = r.body["dates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["date"].as_str().unwrap())
+        .collect();
+    assert_eq!(dates, ["2028-03-06", "2028-03-07", "2028-03-10"]);
+    let l = call(
+        &app,
+        &app.admin_token,
+        "GET",
+        &format!("/api/v1/leave/ledger?employee_id={emp}&leave_type=annual&year=2028"),
+        None,
+    )
+    .await;
+    let reversals: Vec<&Value> = l.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "reversal")
+        .collect();
+    assert_eq!(reversals.len(), 2, "one per date given back: {}", l.raw);
+    assert!(
+        reversals.iter().all(|e| e["request_id"] == week_id),
+        "{}",
+        l.raw
+    );
+
+    // Leave without a balance is not interrupted: sickness over unpaid leave overlaps.
+    let unpaid = request(&app, &app.admin_token, json!({ "employee_id": emp, "leave_type": "unpaid", "start_date": "2028-04-03", "end_date": "2028-04-03" })).await;
+    assert_eq!(unpaid.status.as_u16(), 201, "{}", unpaid.raw);
+    let r = request(
+        &app,
+        &token,
+        json!({ "leave_type": "sick", "start_date": "2028-04-03", "end_date": "2028-04-03" }),
+    )
+    .await;
+    assert_error(&r, 409, "overlapping_request");
+    // Nor may annual leave be asked for over sick days.
+    let r = request(&app, &token, annual("2028-03-09", "2028-03-09")).await;
+    assert_error(&r, 409, "overlapping_request");
+
+    // Sick on the one day of a pending request: nothing is left of it, so it is cancelled.
+    let r = request(
+        &app,
+        &token,
+        json!({ "leave_type": "sick", "start_date": "2028-03-20", "end_date": "2028-03-20" }),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.raw);
+    let r = call(
+        &app,
+        &token,
+        "GET",
+        &format!("{REQUESTS}/{}", single.body["id"].as_str().unwrap()),
+        None,
+    )
+    .await;
+    assert_eq!(r.body["status"], "cancelled", "{}", r.raw);
+    assert_eq!(r.body["cancelled_by"], "system", "{}", r.raw);
+    assert_eq!(r.body["held_days"], json!(0.0), "{}", r.raw);
+    assert_balance(
+        &annual_balance(&app, &emp, 2028, None).await,
+        20.0,
+        3.0,
+        0.0,
+        17.0,
+        "the pending day interrupted",
+    );
+    let of = |rows: &[crate::support::outbox::OutboxRecord], t: &str| {
+        rows.iter()
+            .filter(|r| r.event_type == t)
+            .map(|r| r.event_id.clone())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    };
+    let rows = app
+        .wait_for_all_outbox(
+            std::time::Duration::from_secs(5),
+            "the interruption events",
+            |rows| of(rows, "LEAVE_CANCELLED") == 1,
+        )
+        .await;
+    assert_eq!(
+        of(&rows, "LEAVE_RECOUNTED"),
+        1,
+        "the week was recounted once"
+    );
+}
+
+/// The pro-rata annual grant (20 days) of `year` for an employment from `hire`:
+/// the employed share of the year's days, rounded up to a half day.
+fn pro_rata_days(hire: chrono::NaiveDate, year: i32) -> f64 {
+    let first = chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap();
+    let next = chrono::NaiveDate::from_ymd_opt(year + 1, 1, 1).unwrap();
+    let len = (next - first).num_days();
+    let employed = (next - hire.max(first)).num_days().clamp(0, len);
+    ((40 * employed + len - 1) / len) as f64 / 2.0
+}
+
+#[actix_web::test]
+async fn a_corrected_hire_date_corrects_the_recorded_pro_rata_grant() {
+    let app = spawn_app().await;
+    let year = chrono::Utc::now().date_naive().year();
+    let date = |m: u32, d: u32| chrono::NaiveDate::from_ymd_opt(year, m, d).unwrap();
+    let emp = app
+        .create_employee(json!({ "name": "Worker", "age": 30, "hire_date": date(7, 1), "time_zone": "Europe/Berlin" }))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The hire's grant is recorded at once (the leave-hires subscription).
+    let ledger_path =
+        format!("/api/v1/leave/ledger?employee_id={emp}&leave_type=annual&year={year}");
+    let grants = |l: &Value| -> f64 {
+        l["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "grant")
+            .map(|e| e["days"].as_f64().unwrap())
+            .sum()
+    };
+    let wait_for_grants = |want: f64| {
+        let (app, path) = (&app, &ledger_path);
+        async move {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+            loop {
+                let l = call(app, &app.admin_token, "GET", path, None).await;
+                if grants(&l.body) == want {
+                    return l.body;
+                }
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "grants never became {want}: {}",
+                    l.raw
+                );
+                actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        }
+    };
+    wait_for_grants(pro_rata_days(date(7, 1), year)).await;
+
+    // The hire date was entered wrong: it was 1 April. The recorded grant follows.
+    let r = app
+        .patch_json(
+            &format!("/api/v1/employees/{emp}"),
+            &json!({ "hire_date": date(4, 1) }),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
+    let earlier = pro_rata_days(date(4, 1), year);
+    assert!(earlier > pro_rata_days(date(7, 1), year));
+    let l = wait_for_grants(earlier).await;
+    let entries: Vec<&Value> = l["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "grant")
+        .collect();
+    assert_eq!(
+        entries.len(),
+        2,
+        "the first grant stays, a correction is added: {l}"
+    );
+    assert!(entries.iter().all(|e| e["created_by"] == "system"), "{l}");
+    assert_eq!(
+        annual_balance(&app, &emp, year, None).await["entitled"],
+        json!(earlier)
+    );
+
+    // And later than first thought: the grant shrinks. A change of another field
+    // writes nothing (the entries are counted after the next correction).
+    let r = app
+        .patch_json(
+            &format!("/api/v1/employees/{emp}"),
+            &json!({ "position": "Engineer" }),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
+    let r = app
+        .patch_json(
+            &format!("/api/v1/employees/{emp}"),
+            &json!({ "hire_date": date(10, 1) }),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
+    let later = pro_rata_days(date(10, 1), year);
+    let l = wait_for_grants(later).await;
+    assert_eq!(
+        l["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "grant")
+            .count(),
+        3,
+        "{l}"
+    );
+    assert_eq!(
+        annual_balance(&app, &emp, year, None).await["entitled"],
+        json!(later)
+    );
 }
 
 #[actix_web::test]

@@ -1,0 +1,1 @@
+ALTER TABLE compliance_entitlements DROP COLUMN working_days_per_week;
