@@ -51,13 +51,15 @@ async fn write_events(app: &TestApp, aggregates: &[&str]) {
     .await;
 }
 
-fn apps_without_relay() -> [(&'static str, &'static str); 3] {
+fn apps_without_relay() -> [(&'static str, &'static str); 4] {
     // The tests drive the repository themselves; Kafka on so domain rows are
-    // written; no compliance module, whose subscriber rows would add to the counts.
+    // written; no compliance or leave module, whose subscriber rows (to employee
+    // updates, among others) would add to the counts.
     [
         ("HRMS_RELAY_ENABLED", "false"),
         ("KAFKA_ENABLE_PRODUCER", "true"),
         ("COMPLIANCE_MODULE_ENABLED", "false"),
+        ("LEAVE_MODULE_ENABLED", "false"),
     ]
 }
 
