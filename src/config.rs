@@ -58,6 +58,7 @@ env_vars! {
     "ATTENDANCE_KAFKA_ENABLE_PRODUCER" => "modules.attendance.kafka_enable_producer": "Kafka for the attendance module (default: KAFKA_ENABLE_PRODUCER)",
     "COMPLIANCE_KAFKA_ENABLE_PRODUCER" => "modules.compliance.kafka_enable_producer": "Kafka for the compliance module (default: KAFKA_ENABLE_PRODUCER)",
     "LEAVE_HR_NOTIFY_EMAIL" => "leave.hr_notify_email": "HR mailbox told of each leave request waiting for HR (ids, type, dates and days only); empty = no e-mail",
+    "LEAVE_ACCOUNTING_FROM" => "leave.accounting_from": "First leave year the ledger accounts for (go-live; an opening balance is an adjustment in it), fixed at the first start; 0 = the year of the first start",
     "COMPLIANCE_RULE_PACK" => "compliance.rule_pack": "Working-time rule pack: eu (Directive 2003/88/EC), de, uk or fr",
     "COMPLIANCE_DAILY_REST_MINUTES" => "compliance.daily_rest_minutes": "Minimum daily rest in minutes; 0 = the pack's (eu 660)",
     "COMPLIANCE_BREAK_MINUTES" => "compliance.break_minutes": "Break due beyond 6 hours of work, minutes; 0 = the pack's (eu 15)",
@@ -172,12 +173,15 @@ pub struct Settings {
     pub profile: String,
 }
 
-/// Leave: who is told of requests that wait for HR.
+/// Leave: who is told of requests that wait for HR, and where the ledger starts.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LeaveSettings {
     /// HR mailbox told of each request waiting for HR's decision (empty: none).
     pub hr_notify_email: String,
+    /// First leave year the ledger accounts for, fixed at the first start
+    /// (0: the leave year of the first start; else 1900 to 2200).
+    pub accounting_from: i32,
 }
 
 /// Working-time compliance: the rule pack and the thresholds that override it

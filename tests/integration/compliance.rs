@@ -393,6 +393,8 @@ async fn the_weekly_average_spares_an_opted_out_employee_and_counts_annual_leave
         NO_PERIODIC,
         CHECK_FROM_JANUARY,
         ("COMPLIANCE_REFERENCE_WEEKS", "2"),
+        // The leave below is in 2026, whatever year the test runs in.
+        ("LEAVE_ACCOUNTING_FROM", "2026"),
     ])
     .await;
     let w1 = chrono::NaiveDate::from_ymd_opt(2026, 10, 5).unwrap();
@@ -837,13 +839,23 @@ async fn an_entitlement_below_four_weeks_is_a_violation_and_much_unused_leave_an
     )
     .await;
     assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
-    // Filing leave records the year's grant (LEAVE_BALANCE_ADJUSTED, kind grant).
+    // Filing leave records the year's grant (LEAVE_BALANCE_ADJUSTED, kind grant): a
+    // Monday of this year (the ledger accounts from the year of the first start).
+    let monday = {
+        use chrono::Datelike;
+        let year = chrono::Utc::now().year();
+        let mut d = chrono::NaiveDate::from_ymd_opt(year, 10, 12).unwrap();
+        while d.weekday() != chrono::Weekday::Mon {
+            d = d.succ_opt().unwrap();
+        }
+        d
+    };
     let r = call(
         &app,
         &app.admin_token,
         "POST",
         "/api/v1/leave/requests",
-        Some(&json!({ "employee_id": emp, "leave_type": "annual", "start_date": "2026-10-12", "end_date": "2026-10-12" })),
+        Some(&json!({ "employee_id": emp, "leave_type": "annual", "start_date": monday, "end_date": monday })),
     )
     .await;
     assert_eq!(r.status.as_u16(), 201, "{}", r.raw);

@@ -373,13 +373,17 @@ impl LeaveActor {
 
 /// Seeds the shipped leave types and the default calendar when there are none,
 /// and fixes the first accounted leave year at the first start. Returns it.
-pub fn initialize(db: &Db, year_start: LeaveYearStart) -> anyhow::Result<LeaveYear> {
+pub fn initialize(db: &Db, year_start: LeaveYearStart, accounting_from: i32) -> anyhow::Result<LeaveYear> {
     use anyhow::Context as _;
+    if accounting_from != 0 && !(1900..=2200).contains(&accounting_from) {
+        anyhow::bail!("LEAVE_ACCOUNTING_FROM (leave.accounting_from) must be 0 or a year from 1900 to 2200, not {accounting_from}");
+    }
     let mut conn = db.get().context("leave start-up: no database connection")?;
     let now = clock::now();
+    let first = if accounting_from == 0 { year_start.year_of(clock::today()).0 } else { accounting_from };
     let year = crate::db::write_tx(&mut conn, |c| -> anyhow::Result<LeaveYear> {
             let key = "accounting_from";
-            repo::set_meta_once(c, key, &year_start.year_of(clock::today()).0.to_string())?;
+            repo::set_meta_once(c, key, &first.to_string())?;
             let stored = repo::meta_value(c, key)?.unwrap_or_default();
             let year = stored
                 .parse::<i32>()

@@ -94,8 +94,9 @@ fn mount(deps: &ModuleDeps) -> LocalBoxFuture<'_, anyhow::Result<Module>> {
         let employees = EmployeeDirectory::from_handles(&deps.handles, "leave")?;
         let year_start = LeaveYearStart::default();
         let db = deps.db.clone();
+        let first = deps.settings.leave.accounting_from;
         let accounting_from =
-            actix_web::rt::task::spawn_blocking(move || actor::initialize(&db, year_start))
+            actix_web::rt::task::spawn_blocking(move || actor::initialize(&db, year_start, first))
                 .await
                 .context("leave start-up task")??;
         let (db, outbox) = (deps.db.clone(), deps.outbox.clone());

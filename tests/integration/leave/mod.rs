@@ -439,6 +439,23 @@ async fn terminating_an_employee_cancels_their_pending_and_future_leave_and_give
     assert_error(&r, 422, "employee_terminated");
 }
 
+#[actix_web::test]
+async fn the_ledger_accounts_from_the_configured_go_live_year() {
+    let year = chrono::Utc::now().date_naive().year();
+    let last = (year - 1).to_string();
+    let app = spawn_app_with(&[("LEAVE_ACCOUNTING_FROM", last.as_str())]).await;
+    let emp = employee(&app, None).await;
+    // Last year is accounted for: its grant is known (an opening balance would be an
+    // adjustment in it), and leave in it may be booked by HR.
+    let b = annual_balance(&app, &emp, year - 1, None).await;
+    assert_eq!(b["entitled"], json!(20.0), "{b}");
+    let r = call(&app, &app.admin_token, "POST", "/api/v1/leave/adjustments", Some(&json!({ "employee_id": emp, "leave_type": "annual", "days": 3, "reason": "opening balance", "leave_year": year - 1 }))).await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.raw);
+    // The year before is not.
+    let r = call(&app, &app.admin_token, "POST", "/api/v1/leave/adjustments", Some(&json!({ "employee_id": emp, "leave_type": "annual", "days": 3, "reason": "opening balance", "leave_year": year - 2 }))).await;
+    assert_error(&r, 422, "year_not_accounted");
+}
+
 /// Replaces the default calendar's holidays (`[(date, name)]`) as HR.
 async fn set_default_holidays(app: &TestApp, holidays: &[&str]) {
     let cals = call(
