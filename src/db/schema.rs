@@ -155,6 +155,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    compliance_longest (employee_id) {
+        employee_id -> Text,
+        micros -> Int8,
+    }
+}
+
+diesel::table! {
     compliance_meta (key) {
         key -> Text,
         value -> Text,
@@ -382,6 +389,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     compliance_journal,
     compliance_leave_days,
     compliance_leave_requests,
+    compliance_longest,
     compliance_meta,
     compliance_opt_outs,
     compliance_violations,

@@ -11,7 +11,7 @@ use crate::db::schema::{
     compliance_entitlements as entitlements,
     compliance_intervals as intervals, compliance_journal as journal,
     compliance_leave_days as leave_days, compliance_leave_requests as leave_requests,
-    compliance_meta as meta, compliance_opt_outs as opt_outs,
+    compliance_longest as longest, compliance_meta as meta, compliance_opt_outs as opt_outs,
     compliance_violations as violations,
 };
 use crate::db::DbConnection;
@@ -157,6 +157,7 @@ pub fn clear_projection(conn: &mut DbConnection) -> QueryResult<()> {
     diesel::delete(leave_requests::table).execute(conn)?;
     diesel::delete(leave_days::table).execute(conn)?;
     diesel::delete(entitlements::table).execute(conn)?;
+    diesel::delete(longest::table).execute(conn)?;
     Ok(())
 }
 
@@ -385,7 +386,65 @@ pub fn save_records(conn: &mut DbConnection, rows: &[RecordRow]) -> QueryResult<
             }
         }
     }
+    raise_longest(conn, rows)
+}
+
+/// Raises the longest interval on record of the employees of `rows` where one of
+/// them is longer (never lowers it: a correction that shortens a record leaves a
+/// bound that is merely loose). Runs under the employees' locks, in the batch.
+fn raise_longest(conn: &mut DbConnection, rows: &[RecordRow]) -> QueryResult<()> {
+    let mut seen: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+    for r in rows.iter().filter(|r| !r.voided) {
+        if let Some(end) = r.end_at {
+            let len = end.saturating_sub(r.start_at).max(0);
+            let e = seen.entry(r.employee_id.as_str()).or_insert(len);
+            *e = (*e).max(len);
+        }
+    }
+    if seen.is_empty() {
+        return Ok(());
+    }
+    let known: std::collections::HashMap<String, i64> = longest::table
+        .filter(longest::employee_id.eq_any(seen.keys().copied()))
+        .select((longest::employee_id, longest::micros))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect();
+    for (employee, len) in seen {
+        if known.get(employee).is_some_and(|k| *k >= len) {
+            continue;
+        }
+        let row = (longest::employee_id.eq(employee), longest::micros.eq(len));
+        match conn {
+            DbConnection::Pg(pg) => {
+                diesel::insert_into(longest::table)
+                    .values(row)
+                    .on_conflict(longest::employee_id)
+                    .do_update()
+                    .set(longest::micros.eq(len))
+                    .execute(pg)?;
+            }
+            DbConnection::Sqlite(sqlite) => {
+                diesel::insert_into(longest::table)
+                    .values(row)
+                    .on_conflict(longest::employee_id)
+                    .do_update()
+                    .set(longest::micros.eq(len))
+                    .execute(sqlite)?;
+            }
+        }
+    }
     Ok(())
+}
+
+/// The longest interval any of `employees` has on record, in microseconds; `None`
+/// when one of them has none recorded (then nothing bounds a query's start).
+fn longest_of(conn: &mut DbConnection, employees: &[String]) -> QueryResult<Option<i64>> {
+    let rows: Vec<i64> = longest::table
+        .filter(longest::employee_id.eq_any(employees))
+        .select(longest::micros)
+        .load(conn)?;
+    Ok((rows.len() == employees.len()).then(|| rows.into_iter().max().unwrap_or(0)))
 }
 
 type Backend = <DbConnection as diesel::Connection>::Backend;
@@ -478,11 +537,20 @@ pub fn intervals_around_all(
             (*e, micros(*from).saturating_sub(EDGE_MARGIN_MICROS), micros(*to).saturating_add(EDGE_MARGIN_MICROS))
         })
         .collect();
+    // An interval reaching into [lo, hi) started after lo - the longest interval any
+    // of these employees has held: that bound lets the index on (employee, start)
+    // read the range only, not each employee's history before it.
+    let mut employees: Vec<String> = wants.iter().map(|(e, _, _)| e.to_string()).collect();
+    employees.sort();
+    employees.dedup();
+    let reach = longest_of(conn, &employees)?;
     let terms = by_range(&wide).into_iter().map(|((lo, hi), ids)| -> Term<intervals::table> {
+        let floor = reach.map_or(i64::MIN, |r| lo.saturating_sub(r).saturating_sub(1));
         Box::new(
             intervals::employee_id
                 .eq_any(ids)
                 .and(intervals::start_at.lt(hi))
+                .and(intervals::start_at.gt(floor))
                 .and(intervals::end_at.assume_not_null().gt(lo)),
         )
     });
