@@ -24,6 +24,7 @@ async fn call(
     let url = format!("{}{path}", t.base);
     let mut req = match method {
         "GET" => client.get(url),
+        "PATCH" => client.patch(url),
         _ => client.post(url),
     };
     if let Some(token) = &t.token {
@@ -122,6 +123,46 @@ async fn leave_events_reach_the_leave_topic_exactly_once_in_order_per_employee_a
         assert_eq!(b["balances"][0]["booked"], json!(1.0), "{b}");
     }
 
+    // A public holiday declared after a request was approved: the request is
+    // recounted (LEAVE_RECOUNTED) and gives the day back.
+    let emp0 = &employees[0];
+    let body = json!({ "employee_id": emp0, "leave_type": "annual", "start_date": "2028-03-06", "end_date": "2028-03-07" });
+    let (s, r) = call(&client, &t, "POST", "/api/v1/leave/requests", Some(body)).await;
+    assert_eq!(s, 201, "{r}");
+    let two_days = r["id"].as_str().unwrap().to_owned();
+    let (s, r) = call(
+        &client,
+        &t,
+        "POST",
+        &format!("/api/v1/leave/requests/{two_days}/approve"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200, "{r}");
+    let (s, cals) = call(&client, &t, "GET", "/api/v1/leave/calendars", None).await;
+    assert_eq!(s, 200, "{cals}");
+    let cal = cals[0]["id"].as_str().unwrap().to_owned();
+    let holiday = json!({ "holidays": [{ "date": "2028-03-07", "name": "Declared holiday" }] });
+    let (s, r) = call(
+        &client,
+        &t,
+        "PATCH",
+        &format!("/api/v1/leave/calendars/{cal}"),
+        Some(holiday),
+    )
+    .await;
+    assert_eq!(s, 200, "{r}");
+    let (s, r) = call(
+        &client,
+        &t,
+        "GET",
+        &format!("/api/v1/leave/requests/{two_days}"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["days"], json!(1.0), "{r}");
+
     let rows = wait_for_delivery(&db, &reader, Duration::from_secs(120)).await;
     let records = reader.records();
     let verdict = verify(&rows, &records);
@@ -137,8 +178,16 @@ async fn leave_events_reach_the_leave_topic_exactly_once_in_order_per_employee_a
     ));
     verdict.assert_exactly_once();
     // Per employee: 3 requested, approved, rejected, cancelled, the adjustment
-    // and the current year's grant (settled by the first write).
-    assert_eq!(leave.len(), employees.len() * 8, "{}", verdict.counts());
+    // and the current year's grant (settled by the first write); and the first
+    // employee's two-day request: requested, approved, recounted.
+    assert_eq!(leave.len(), employees.len() * 8 + 3, "{}", verdict.counts());
+    let recounted: Vec<_> = leave
+        .iter()
+        .filter(|r| r.value["event_type"] == "LEAVE_RECOUNTED")
+        .collect();
+    assert_eq!(recounted.len(), 1, "{}", verdict.counts());
+    assert_eq!(&recounted[0].key, emp0);
+    assert_eq!(recounted[0].value["data"]["days_given_back"], json!(1.0));
     for r in &leave {
         assert!(
             employees.contains(&r.key),
