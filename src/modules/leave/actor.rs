@@ -75,6 +75,11 @@ fn existing(reqs: &[LeaveRequest]) -> Vec<ExistingRequest> {
         .collect()
 }
 
+/// Every leave type by its code.
+fn types_by_code(c: &mut DbConnection) -> anyhow::Result<std::collections::HashMap<String, LeaveType>> {
+    Ok(repo::all_types(c)?.into_iter().map(|t| (t.policy.code.clone(), t)).collect())
+}
+
 /// Why a live request holds other days than before ([`LeaveActor::rehold`]).
 #[derive(Debug, Clone, Copy)]
 enum Rehold {
@@ -271,13 +276,12 @@ impl LeaveActor {
         c: &mut DbConnection,
         employee: EmployeeId,
         calendar: &super::calendar::WorkCalendar,
+        types: &std::collections::HashMap<String, LeaveType>,
         from: NaiveDate,
         ctx: &EventContext,
     ) -> Result<(usize, Vec<crate::events::Event>), ModuleError> {
         repo::lock_employee(c, employee)?;
         let mut requests = repo::requests_of(c, employee)?;
-        let types: std::collections::HashMap<String, LeaveType> =
-            repo::all_types(c)?.into_iter().map(|t| (t.policy.code.clone(), t)).collect();
         let now = clock::now();
         let (mut n, mut evs) = (0, Vec::new());
         for i in 0..requests.len() {
@@ -641,8 +645,9 @@ impl Handler<SaveCalendar> for LeaveActor {
             let changed = old.as_ref().is_none_or(|o| o.calendar != saved.calendar || o.input.is_default != saved.input.is_default);
             if changed && (old.is_some() || saved.input.is_default) {
                 let today = clock::today();
+                let types = types_by_code(c)?;
                 for employee in repo::employees_with_live_leave_on(c, &saved, today)? {
-                    let (n, more) = self.recount_leave(c, employee, &saved.calendar, today, &msg.ctx)?;
+                    let (n, more) = self.recount_leave(c, employee, &saved.calendar, &types, today, &msg.ctx)?;
                     recounted += n;
                     evs.extend(more);
                 }
@@ -670,7 +675,8 @@ impl Handler<AssignCalendar> for LeaveActor {
             let mut evs = events::configured(&msg.ctx, "leave.assign_calendar", "employee", &msg.employee.to_string());
             if before.calendar != out.0.calendar {
                 // Their leave from today on counts on the new calendar.
-                let (_, more) = self.recount_leave(c, msg.employee, &out.0.calendar, clock::today(), &msg.ctx)?;
+                let types = types_by_code(c)?;
+                let (_, more) = self.recount_leave(c, msg.employee, &out.0.calendar, &types, clock::today(), &msg.ctx)?;
                 evs.extend(more);
             }
             Ok::<_, ModuleError>((out, evs))
@@ -1323,12 +1329,17 @@ struct EmployeeEventFacts {
     ctx: EventContext,
 }
 
-fn employee_event_facts(event: &SubscribedEvent) -> Result<EmployeeEventFacts, ModuleError> {
-    let data = event.payload.get("data").cloned().unwrap_or_default();
-    let employee: EmployeeId = event
+/// The employee an employee event is about (its key).
+fn employee_of_event(event: &SubscribedEvent) -> Result<EmployeeId, ModuleError> {
+    event
         .aggregate_id
         .parse()
-        .map_err(|e| ModuleError::Internal(anyhow::Error::new(e).context("employee id of an employee event")))?;
+        .map_err(|e| ModuleError::Internal(anyhow::Error::new(e).context("employee id of an employee event")))
+}
+
+fn employee_event_facts(event: &SubscribedEvent) -> Result<EmployeeEventFacts, ModuleError> {
+    let data = event.payload.get("data").cloned().unwrap_or_default();
+    let employee = employee_of_event(event)?;
     let date = |k: &str| data.get(k).and_then(|v| v.as_str()).and_then(|s| s.parse::<NaiveDate>().ok());
     let Some(hire_date) = date("hire_date") else {
         return Err(ModuleError::Internal(anyhow::anyhow!(
@@ -1452,11 +1463,7 @@ impl LeaveActor {
             .and_then(|v| v.as_array())
             .is_some_and(|fields| fields.iter().any(|x| x.as_str() == Some("hire_date")));
         if !hire_date_changed {
-            let employee = event
-                .aggregate_id
-                .parse()
-                .map_err(|e| ModuleError::Internal(anyhow::Error::new(e).context("employee id of an employee event")))?;
-            return Ok((employee, 0, Vec::new()));
+            return Ok((employee_of_event(event)?, 0, Vec::new()));
         }
         let f = employee_event_facts(event)?;
         if !repo::mark_processed(c, &event.event_id.to_string(), clock::now())? {

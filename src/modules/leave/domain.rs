@@ -293,6 +293,22 @@ impl LeaveDays {
         self.days.iter().flat_map(CountedDay::slots)
     }
 
+    /// The half days for which `keep` holds (days left without one dropped).
+    pub fn keeping(&self, keep: impl Fn(Slot) -> bool) -> LeaveDays {
+        LeaveDays {
+            days: self
+                .days
+                .iter()
+                .filter_map(|d| {
+                    let mut d = *d;
+                    d.am &= keep((d.date, Half::Am));
+                    d.pm &= keep((d.date, Half::Pm));
+                    (d.am || d.pm).then_some(d)
+                })
+                .collect(),
+        }
+    }
+
     /// First counted date.
     pub fn first_date(&self) -> Option<NaiveDate> {
         self.days.first().map(|d| d.date)

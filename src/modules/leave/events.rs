@@ -60,19 +60,24 @@ pub fn request_changed(
         }
         out.push(leave_event(ctx, t, &id, &employee, data));
     }
-    out.push(audit(
+    out.push(request_audit(ctx, action, r));
+    out
+}
+
+/// The audit entry of an action on request `r`: ids, type, status and version only.
+fn request_audit(ctx: &EventContext, action: &str, r: &LeaveRequest) -> Event {
+    audit(
         ctx,
         action,
         "leave_request",
-        &id,
+        &r.id.to_string(),
         json!({
-            "employee_id": employee,
+            "employee_id": r.employee_id.to_string(),
             "leave_type": r.leave_type,
             "status": super::model::StatusName::of(r.status).as_str(),
             "version": r.version,
         }),
-    ));
-    out
+    )
 }
 
 /// `LEAVE_RECOUNTED` and its audit entry: a live request holds other days, because
@@ -98,18 +103,7 @@ pub fn recounted(
     let (id, employee) = (r.id.to_string(), r.employee_id.to_string());
     vec![
         leave_event(ctx, EventType::LeaveRecounted, &id, &employee, data),
-        audit(
-            ctx,
-            "leave.recount",
-            "leave_request",
-            &id,
-            json!({
-                "employee_id": employee,
-                "leave_type": r.leave_type,
-                "status": super::model::StatusName::of(r.status).as_str(),
-                "version": r.version,
-            }),
-        ),
+        request_audit(ctx, "leave.recount", r),
     ]
 }
 

@@ -599,22 +599,11 @@ pub fn on_termination(
 /// Pereda, C-78/11 ANGED: a worker sick during annual leave takes that leave later).
 pub fn interrupted(count: &LeaveDays, existing: &[ExistingRequest]) -> Vec<(usize, LeaveDays, LeaveDays)> {
     let taken: BTreeSet<Slot> = count.slots().collect();
-    let part = |days: &[CountedDay], inside: bool| LeaveDays {
-        days: days
-            .iter()
-            .filter_map(|d| {
-                let mut d = *d;
-                d.am &= taken.contains(&(d.date, Half::Am)) == inside;
-                d.pm &= taken.contains(&(d.date, Half::Pm)) == inside;
-                (d.am || d.pm).then_some(d)
-            })
-            .collect(),
-    };
     existing
         .iter()
         .enumerate()
         .filter(|(_, r)| r.yields_to_interruption() && r.held_days.slots().any(|s| taken.contains(&s)))
-        .map(|(i, r)| (i, part(&r.held_days.days, false), part(&r.held_days.days, true)))
+        .map(|(i, r)| (i, r.held_days.keeping(|s| !taken.contains(&s)), r.held_days.keeping(|s| taken.contains(&s))))
         .collect()
 }
 
@@ -648,35 +637,17 @@ pub fn recount(
     let (kept, old) = held.split_at(from);
     let old_slots: BTreeSet<Slot> = old.slots().collect();
     let (_, fresh) = count_request(span, calendar, counts_non_working_days, year_start).split_at(from);
-    let new_days: Vec<CountedDay> = fresh
-        .days
-        .into_iter()
-        .filter_map(|mut day| {
-            day.am &= old_slots.contains(&(day.date, Half::Am)) || !taken.contains(&(day.date, Half::Am));
-            day.pm &= old_slots.contains(&(day.date, Half::Pm)) || !taken.contains(&(day.date, Half::Pm));
-            (day.am || day.pm).then_some(day)
-        })
-        .collect();
-    let new_slots: BTreeSet<Slot> = new_days.iter().flat_map(CountedDay::slots).collect();
+    // A slot the request held stays its own; a new one only when no other request holds it.
+    let new = fresh.keeping(|s| old_slots.contains(&s) || !taken.contains(&s));
+    let new_slots: BTreeSet<Slot> = new.slots().collect();
     if new_slots == old_slots {
         return None;
     }
-    let only = |days: &[CountedDay], keep: &BTreeSet<Slot>| LeaveDays {
-        days: days
-            .iter()
-            .filter_map(|d| {
-                let mut d = *d;
-                d.am &= !keep.contains(&(d.date, Half::Am));
-                d.pm &= !keep.contains(&(d.date, Half::Pm));
-                (d.am || d.pm).then_some(d)
-            })
-            .collect(),
-    };
     Some(Recount {
-        given_back: only(&old.days, &new_slots),
-        added: only(&new_days, &old_slots),
+        given_back: old.keeping(|s| !new_slots.contains(&s)),
+        added: new.keeping(|s| !old_slots.contains(&s)),
         held: LeaveDays {
-            days: kept.days.into_iter().chain(new_days).collect(),
+            days: kept.days.into_iter().chain(new.days).collect(),
         },
     })
 }
