@@ -326,10 +326,7 @@ async fn a_recount_reaches_kafka_with_the_days_it_gave_back_and_a_valid_schema()
     .await;
     let emp = employee(&app, None).await;
     let (_, token) = app.account("employee", Some(&emp)).await;
-    let a = request(&app, &token, annual("2028-02-07", "2028-02-11")).await;
-    assert_eq!(a.status.as_u16(), 201, "{}", a.raw);
-    let r = decide(&app, &app.admin_token, &a.body["id"], "approve", None).await;
-    assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
+    approved(&app, &token, annual("2028-02-07", "2028-02-11")).await;
     set_default_holidays(&app, &["2028-02-09"]).await;
 
     // Leave topic: the current year's grant, requested, approved, recounted.
