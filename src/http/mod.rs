@@ -258,6 +258,23 @@ impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Obj<T> {
     }
 }
 
+/// [`Obj`] for a nested optional object field (`null` or absent: `None`); use
+/// with `#[serde(default, deserialize_with = "crate::http::object_or_null")]`.
+pub fn object_or_null<'de, T: serde::Deserialize<'de>, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    <Option<Obj<T>> as serde::Deserialize>::deserialize(d).map(|o| o.map(|Obj(t)| t))
+}
+
+/// [`Obj`] for each item of a nested array of objects; use with
+/// `#[serde(deserialize_with = "crate::http::objects")]`.
+pub fn objects<'de, T: serde::Deserialize<'de>, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<T>, D::Error> {
+    <Vec<Obj<T>> as serde::Deserialize>::deserialize(d)
+        .map(|v| v.into_iter().map(|Obj(t)| t).collect())
+}
+
 /// A JSON request body that must be an object: actix's `web::Json` (its body
 /// limit, content type check and our error answers) around [`Obj`].
 pub struct Json<T>(pub T);

@@ -567,6 +567,7 @@ pub struct EvaluateRequest {
     #[schema(value_type = EmployeeId)]
     pub employee_id: String,
     /// The planned intervals (1 to 200), within 400 days of each other.
+    #[serde(deserialize_with = "crate::http::objects")]
     #[schema(min_items = 1, max_items = 200)]
     pub intervals: Vec<PlannedInterval>,
 }

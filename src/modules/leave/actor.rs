@@ -975,13 +975,18 @@ impl Handler<Act> for LeaveActor {
         let today = local_today(&msg.facts);
         let emp = employment(&msg.facts);
         let by = msg.by.user_id.to_string();
-        let reason = match &msg.action {
-            Action::Reject(r) => Some(rules::rejection_reason(r)?),
-            Action::Cancel(Some(r)) => clean_note(Some(r)).map_err(|e| match e {
-                ModuleError::NoteTooLong => ModuleError::ReasonTooLong,
-                other => other,
-            })?,
-            _ => None,
+        // The reason is checked after the request's state and the caller's
+        // right to decide: a final request is 409 and one's own request 403,
+        // whatever the body says.
+        let reason = || -> Result<Option<String>, ModuleError> {
+            Ok(match &msg.action {
+                Action::Reject(r) => Some(rules::rejection_reason(r)?),
+                Action::Cancel(Some(r)) => clean_note(Some(r)).map_err(|e| match e {
+                    ModuleError::NoteTooLong => ModuleError::ReasonTooLong,
+                    other => other,
+                })?,
+                _ => None,
+            })
         };
         let mut conn = self.conn()?;
         let out = self.outbox.commit(&mut conn, &msg.ctx, |c| {
@@ -997,6 +1002,7 @@ impl Handler<Act> for LeaveActor {
                 Action::Approve | Action::Reject(_) => {
                     let decision = if matches!(msg.action, Action::Approve) { Decision::Approve } else { Decision::Reject };
                     let next = rules::decide(r.status, route, &actor, decision)?;
+                    let reason = reason()?;
                     let out = match next {
                         RequestStatus::Approved => {
                             let used = Self::request_entries(balance::consumption_entries(&r.held.days), &r, &by, now);
@@ -1017,7 +1023,7 @@ impl Handler<Act> for LeaveActor {
                             r.held = LeaveDays::default();
                             r.decided_by = Some(by.clone());
                             r.decided_at = Some(now);
-                            r.rejection_reason = reason.clone();
+                            r.rejection_reason = reason;
                             (Some(EventType::LeaveRejected), "leave.reject")
                         }
                     };
@@ -1026,6 +1032,7 @@ impl Handler<Act> for LeaveActor {
                 }
                 Action::Cancel(_) => {
                     let cancellation = rules::cancel(r.status, &r.held, &actor, today)?;
+                    let reason = reason()?;
                     let given_back = cancellation.given_back.clone();
                     if r.status == RequestStatus::Approved {
                         let back = Self::request_entries(balance::reversal_entries(&given_back.days), &r, &by, now);
@@ -1035,7 +1042,7 @@ impl Handler<Act> for LeaveActor {
                     r.held = cancellation.retained;
                     r.cancelled_by = Some(by.clone());
                     r.cancelled_at = Some(now);
-                    r.cancel_reason = reason.clone();
+                    r.cancel_reason = reason;
                     r.updated_at = now;
                     r.version += 1;
                     repo::save_request(c, &r)?;

@@ -86,10 +86,12 @@ pub fn reversal_entries(days: &[CountedDay]) -> Vec<LedgerEntry> {
 
 /// The grant of `year` computed from the policy and the employment: the full allowance
 /// for a whole year, else, with pro-rata, allowance × employed calendar days ÷ days of
-/// the leave year, rounded up to the next half day (in the employee's favour); without
+/// the leave year, rounded to the nearest half day (a quarter day up), so that someone
+/// hired on 1 July gets half the allowance, as HR counts it by months; without
 /// pro-rata the full allowance for any year with at least one employed day; 0 for a
 /// year without employment or a type without allowance. (Directive 2003/88/EC Art. 7:
-/// the four weeks accrue with employment; rounding up never undercuts them.)
+/// the four weeks accrue with employment; the compliance check of the minimum rounds
+/// down to a half day, so this rounding never makes a shortfall.)
 pub fn computed_grant(
     policy: &LeavePolicy,
     employment: &Employment,
@@ -112,7 +114,7 @@ pub fn computed_grant(
     let employed = (to - from).num_days() + 1;
     let year_days = (last - first).num_days() + 1;
     let a = i64::from(allowance.units().max(0));
-    let units = (a * employed + year_days - 1) / year_days;
+    let units = (2 * a * employed + year_days) / (2 * year_days);
     HalfDays(i32::try_from(units).unwrap_or(i32::MAX))
 }
 
@@ -516,7 +518,7 @@ mod tests {
     }
 
     #[test]
-    fn grants_are_pro_rata_and_rounded_up_to_the_next_half_day() {
+    fn grants_are_pro_rata_and_rounded_to_the_nearest_half_day() {
         struct Case {
             name: &'static str,
             employment: Employment,
@@ -533,29 +535,64 @@ mod tests {
                 units: 40,
             },
             Case {
-                name: "hired on 1 July: 184 of 365 days, 20.16 units rounded up to 21",
+                name: "hired on 1 July: 184 of 365 days, 20.16 units, half the allowance",
                 employment: emp(d(2026, 7, 1), None),
                 year: 2026,
                 pro_rata: true,
-                units: 21,
+                units: 20,
             },
             Case {
-                name: "leaving on 31 March: 90 of 365 days, 9.86 units rounded up to 10",
+                name: "hired on 1 October: 92 of 365 days, 10.08 units, a quarter",
+                employment: emp(d(2026, 10, 1), None),
+                year: 2026,
+                pro_rata: true,
+                units: 10,
+            },
+            Case {
+                name: "hired on 1 June: 214 of 365 days, 23.45 units round to 23",
+                employment: emp(d(2026, 6, 1), None),
+                year: 2026,
+                pro_rata: true,
+                units: 23,
+            },
+            Case {
+                name: "hired on 1 May: 245 of 365 days, 26.85 units round to 27",
+                employment: emp(d(2026, 5, 1), None),
+                year: 2026,
+                pro_rata: true,
+                units: 27,
+            },
+            Case {
+                name: "leaving on 31 March: 90 of 365 days, 9.86 units round to 10",
                 employment: emp(d(2020, 1, 1), Some(d(2026, 3, 31))),
                 year: 2026,
                 pro_rata: true,
                 units: 10,
             },
             Case {
-                name: "a leap year divides by 366",
+                name: "a leap year divides by 366: 1 July is 184 of 366 days, 20.11 units",
                 employment: emp(d(2028, 7, 1), None),
                 year: 2028,
                 pro_rata: true,
-                units: 21,
+                units: 20,
             },
             Case {
-                name: "one day of employment earns half a day",
+                name: "a leap year divides by 366: 2 January is 365 of 366 days, 39.89 units",
+                employment: emp(d(2028, 1, 2), None),
+                year: 2028,
+                pro_rata: true,
+                units: 40,
+            },
+            Case {
+                name: "one day of employment is 0.11 units: nothing",
                 employment: emp(d(2026, 12, 31), None),
+                year: 2026,
+                pro_rata: true,
+                units: 0,
+            },
+            Case {
+                name: "five days are 0.55 units: half a day",
+                employment: emp(d(2026, 12, 27), None),
                 year: 2026,
                 pro_rata: true,
                 units: 1,

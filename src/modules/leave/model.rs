@@ -93,7 +93,7 @@ pub struct LeaveTypeInput {
     #[schema(minimum = 0, maximum = 366, multiple_of = 0.5)]
     pub negative_limit_days: f64,
     /// Carry-over into the next leave year; `null`: unused days lapse.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::object_or_null")]
     pub carry_over: Option<CarryOverBody>,
     /// Pro-rata allowance for employees hired or leaving during the year.
     #[serde(default)]
@@ -495,7 +495,7 @@ pub struct CalendarInput {
     #[schema(min_items = 1, max_items = 7)]
     pub working_weekdays: Vec<WeekdayName>,
     /// Public holidays, one per date.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::objects")]
     #[schema(max_items = 400)]
     pub holidays: Vec<HolidayBody>,
     /// Whether this is the default calendar (making one default makes the

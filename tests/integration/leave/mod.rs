@@ -740,13 +740,13 @@ async fn sickness_during_annual_leave_gives_the_annual_days_back() {
 }
 
 /// The pro-rata annual grant (20 days) of `year` for an employment from `hire`:
-/// the employed share of the year's days, rounded up to a half day.
+/// the employed share of the year's days, rounded to the nearest half day.
 fn pro_rata_days(hire: chrono::NaiveDate, year: i32) -> f64 {
     let first = chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap();
     let next = chrono::NaiveDate::from_ymd_opt(year + 1, 1, 1).unwrap();
     let len = (next - first).num_days();
     let employed = (next - hire.max(first)).num_days().clamp(0, len);
-    ((40 * employed + len - 1) / len) as f64 / 2.0
+    ((80 * employed + len) / (2 * len)) as f64 / 2.0
 }
 
 #[actix_web::test]
@@ -957,6 +957,120 @@ async fn a_merge_patch_of_the_carry_over_may_name_the_expiry_alone() {
         r.body["carry_over"],
         json!({ "cap_days": 0.0, "expires": "03-31" }),
         "{}",
+        r.raw
+    );
+}
+
+#[actix_web::test]
+async fn nested_objects_sent_as_arrays_are_refused_and_change_nothing() {
+    let app = spawn_app().await;
+    let (_, hr) = app.account("hr", None).await;
+    let path = "/api/v1/leave/types/annual";
+    let before = call(&app, &hr, "GET", path, None).await;
+    // serde reads a struct from an array, field by field: `[]` would be a
+    // carry-over of 0 days that never expire, `[3, "03-31"]` one of 3 days.
+    for carry_over in [json!([]), json!([3, "03-31"])] {
+        let r = call(
+            &app,
+            &hr,
+            "PATCH",
+            path,
+            Some(&json!({ "carry_over": carry_over })),
+        )
+        .await;
+        assert_error(&r, 422, "validation_failed");
+    }
+    let r = call(
+        &app,
+        &hr,
+        "POST",
+        "/api/v1/leave/types",
+        Some(&json!({ "code": "study", "name": "Study", "allowance_days": 5, "carry_over": [] })),
+    )
+    .await;
+    assert_error(&r, 400, "invalid_body");
+    let after = call(&app, &hr, "GET", path, None).await;
+    assert_eq!(after.body, before.body, "the type is unchanged");
+    let r = call(&app, &hr, "GET", "/api/v1/leave/types/study", None).await;
+    assert_eq!(r.status.as_u16(), 404, "{}", r.raw);
+
+    let calendar = json!({ "name": "Lisbon", "holidays": [["2028-06-10", "Portugal Day"]] });
+    let r = call(
+        &app,
+        &hr,
+        "POST",
+        "/api/v1/leave/calendars",
+        Some(&calendar),
+    )
+    .await;
+    assert_error(&r, 400, "invalid_body");
+    let listed = call(&app, &hr, "GET", "/api/v1/leave/calendars", None).await;
+    assert!(!listed.raw.contains("Lisbon"), "{}", listed.raw);
+}
+
+#[actix_web::test]
+async fn a_decision_nobody_may_take_is_refused_for_that_before_its_reason_is_read() {
+    let app = spawn_app().await;
+    let boss = employee(&app, None).await;
+    let worker = employee(&app, Some(&boss)).await;
+    let (_, boss_token) = app.account("manager", Some(&boss)).await;
+    let (_, worker_token) = app.account("employee", Some(&worker)).await;
+    let r = request(&app, &worker_token, annual("2028-03-06", "2028-03-07")).await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.raw);
+    let id = r.body["id"].clone();
+    // One's own request: 403, with or without a reason.
+    for body in [
+        None,
+        Some(json!({ "reason": "" })),
+        Some(json!({ "reason": "no" })),
+    ] {
+        assert_error(
+            &decide(&app, &worker_token, &id, "reject", body).await,
+            403,
+            "cannot_decide_own_request",
+        );
+    }
+    // The manager must give a reason.
+    assert_error(
+        &decide(&app, &boss_token, &id, "reject", None).await,
+        422,
+        "reason_required",
+    );
+    let r = decide(
+        &app,
+        &boss_token,
+        &id,
+        "reject",
+        Some(json!({ "reason": "Busy week" })),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
+    assert_eq!(r.body["status"], "rejected");
+    // A final request: 409, whatever the body.
+    for body in [None, Some(json!({ "reason": "again" }))] {
+        assert_error(
+            &decide(&app, &boss_token, &id, "reject", body).await,
+            409,
+            "request_final",
+        );
+    }
+    assert_error(
+        &decide(
+            &app,
+            &app.admin_token,
+            &id,
+            "cancel",
+            Some(json!({ "reason": "x".repeat(2001) })),
+        )
+        .await,
+        409,
+        "request_final",
+    );
+    let r = get_request(&app, &app.admin_token, &id).await;
+    assert_eq!(r.body["status"], "rejected");
+    assert_eq!(
+        r.body["version"], 2,
+        "nothing changed after the rejection: {}",
         r.raw
     );
 }
