@@ -536,8 +536,9 @@ async fn the_weekly_average_spares_an_opted_out_employee_and_counts_annual_leave
     .await;
     assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
 
-    // The opt-out is withdrawn with a week's notice given on 2026-10-09: from
-    // 2026-10-16 on the weeks count, so the fortnight is no longer covered.
+    // The opt-out is withdrawn with a week's notice given on 2026-10-05: from
+    // 2026-10-12 on the weeks count in full, so the fortnight is no longer
+    // covered: its first week (under the opt-out) counts 48 h, its second 54 h.
     let list = call(
         &app,
         &app.admin_token,
@@ -552,17 +553,18 @@ async fn the_weekly_average_spares_an_opted_out_employee_and_counts_annual_leave
         &app.admin_token,
         "POST",
         &format!("/api/v1/compliance/opt-outs/{opt_id}/withdraw"),
-        Some(&json!({ "withdrawn_on": "2026-10-09", "notice_days": 7 })),
+        Some(&json!({ "withdrawn_on": "2026-10-05", "notice_days": 7 })),
     )
     .await;
     assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
-    assert_eq!(r.body["last_day"], "2026-10-15");
+    assert_eq!(r.body["last_day"], "2026-10-11");
     let items = findings(&app, &opted, "&rule=weekly_average&kind=violation").await;
     assert_eq!(
         items.len(),
         1,
         "the withdrawal re-evaluates the period: {items:#?}"
     );
+    assert_eq!(items[0]["measured"]["value"], 51 * 3600, "{items:#?}");
 }
 
 #[actix_web::test]
@@ -613,6 +615,19 @@ async fn what_if_reports_what_a_planned_shift_would_break_and_records_nothing() 
     )
     .await;
     assert_error(&r, 422, "invalid_interval");
+    // An interval as an array (serde would read it by position) is no object.
+    let positional = json!({ "employee_id": emp, "intervals": [
+        ["2026-11-10T05:00:00Z", "2026-11-10T09:00:00Z"],
+    ]});
+    let r = call(
+        &app,
+        &app.admin_token,
+        "POST",
+        "/api/v1/compliance/evaluate",
+        Some(&positional),
+    )
+    .await;
+    assert_error(&r, 400, "invalid_body");
     let r = call(
         &app,
         &app.admin_token,

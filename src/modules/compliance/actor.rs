@@ -1474,7 +1474,7 @@ impl Handler<WorkingTime> for ComplianceActor {
         let scopes = rules::all_scopes(first, msg.to);
         let mut conn = self.conn()?;
         let loaded = load(&mut conn, pack, msg.employee, facts, &scopes)?;
-        Ok(working_time(&loaded, pack, msg.from, msg.to, ref_monday, ref_weeks, limit.map(|l| l.per_week)))
+        Ok(working_time(&loaded, pack, msg.from, msg.to, ref_monday, ref_weeks, limit.map(|l| (l.per_week, l.clip_to_employment))))
     }
 }
 
@@ -1486,7 +1486,7 @@ fn working_time(
     to: NaiveDate,
     ref_monday: NaiveDate,
     ref_weeks: u32,
-    per_week: Option<Duration>,
+    limit: Option<(Duration, bool)>,
 ) -> WorkingTimeResponse {
     let tz = l.facts.tz;
     let input = l.input();
@@ -1536,9 +1536,15 @@ fn working_time(
         counted += 1;
         m += Duration::days(7);
     }
-    let weeks_in_period = i64::from(ref_weeks)
-        - ((start - ref_monday).num_days() / 7).clamp(0, i64::from(ref_weeks));
-    let limit = per_week.unwrap_or(Duration::hours(48));
+    // As the rule measures it: over the whole reference period, the weeks
+    // before the hire at zero hours, unless the pack measures the weeks
+    // employed (uk, WTR reg. 4(4)).
+    let (limit, clip_to_employment) = limit.unwrap_or((Duration::hours(48), false));
+    let weeks_in_period = if clip_to_employment {
+        i64::from(ref_weeks) - ((start - ref_monday).num_days() / 7).clamp(0, i64::from(ref_weeks))
+    } else {
+        i64::from(ref_weeks)
+    };
     let daily_gap = pack.day_gap.min(pack.daily_rest.min);
     let shortest_daily = gaps
         .iter()

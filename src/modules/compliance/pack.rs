@@ -407,12 +407,11 @@ impl RulePack {
                 min_block: m(20),
                 max_continuous: None,
             },
+            // reg. 11(7): the weekly rest does not include the daily rest of
+            // reg. 10(1) (unless objectively justified, which data cannot show).
             weekly_rest: WeeklyRestRule {
-                min_week: h(24),
-                period: RestPeriod::Week,
-                fortnight_each: h(24),
-                fortnight_single: h(48),
-                reference: "WTR 1998 reg. 11(1), (2)",
+                reference: "WTR 1998 reg. 11(1), (2), (7) (24 h, plus the 11 h of reg. 10(1))",
+                ..eu.weekly_rest
             },
             weekly_average: WeeklyAverageRule {
                 limits: vec![AverageLimit {
@@ -568,8 +567,17 @@ pub fn from_settings(s: &crate::config::ComplianceSettings) -> Result<RulePack, 
         p.daily_rest.min = m(i64::from(s.daily_rest_minutes));
     }
     if s.break_minutes > 0 {
+        let minutes = m(i64::from(s.break_minutes));
         if let Some(t) = p.breaks.tiers.first_mut() {
-            t.total = m(i64::from(s.break_minutes));
+            // Where the pack wants the whole break uninterrupted (uk, fr) it
+            // still does; elsewhere a break shorter than the smallest block
+            // (15 minutes) must be able to count.
+            p.breaks.min_block = if p.breaks.min_block == t.total {
+                minutes
+            } else {
+                p.breaks.min_block.min(minutes)
+            };
+            t.total = minutes;
         }
     }
     // The overrides apply to the averaged limits (fr's 48 h in one week stays).

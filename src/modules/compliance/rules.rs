@@ -697,9 +697,10 @@ pub fn weekly_rest(
     let Some(first_work) = merged.first() else {
         return Vec::new();
     };
-    let leading_start = input
-        .employed_from
-        .map_or(DateTime::<Utc>::MIN_UTC, |d| local_midnight(input.tz, d));
+    // The time before the first record is rest, before the hire too: an
+    // employee hired on a Wednesday who works to Sunday had that week's rest
+    // before starting (the employer cannot owe rest for days before the hire).
+    let leading_start = DateTime::<Utc>::MIN_UTC;
     let (period_days, anchor) = match rule.period {
         RestPeriod::Week => (7, monday_of(scope.first)),
         RestPeriod::Fortnight { anchor } => (14, anchor),
@@ -717,8 +718,7 @@ pub fn weekly_rest(
             continue;
         }
         let gaps = gaps_touching(merged, leading_start, ps, pe);
-        // The daily rest a pack joins to the weekly one (eu 35 h = 24 h + 11 h;
-        // uk 24 h joins none).
+        // The daily rest a pack joins to the weekly one (35 h = 24 h + 11 h).
         let joined = (rule.min_week - Duration::hours(24)).max(Duration::zero());
         let ok = match rule.period {
             RestPeriod::Week => gaps.iter().any(|g| g.qualifies(ps, pe, rule.min_week, joined)),
@@ -830,6 +830,15 @@ fn periods(
         .collect()
 }
 
+/// Whether an opt-out was in force on a day of the ISO week of `monday`.
+fn opted_week(input: &EmployeeInput<'_>, monday: NaiveDate) -> bool {
+    let sunday = add_days(monday, 6);
+    input
+        .opt_outs
+        .iter()
+        .any(|o| o.from <= sunday && o.until.is_none_or(|u| u >= monday))
+}
+
 fn opted_out(input: &EmployeeInput<'_>, first: NaiveDate, last: NaiveDate) -> bool {
     input
         .opt_outs
@@ -845,7 +854,8 @@ fn opted_out(input: &EmployeeInput<'_>, first: NaiveDate, last: NaiveDate) -> bo
 /// violation. The running period (rolling: the one ending with the week of
 /// `as_of`; fixed: the one containing it) is a violation once its total already
 /// exceeds limit × weeks (it can no longer end under the limit), else an alert when
-/// its total so far exceeds alert × weeks begun. Weeks before the hire (or after
+/// its average so far exceeds the alert threshold: over the weeks already over, or
+/// with the week under way where that is higher. Weeks before the hire (or after
 /// the termination) count as zero hours, unless the limit measures only the weeks
 /// employed (uk, WTR reg. 4(4)). A valid opt-out for the whole period (limits that
 /// allow one) lifts the limit: no finding.
@@ -895,14 +905,20 @@ pub fn weekly_average(
             } else {
                 i64::from(limit.weeks)
             };
-            let mut total = Duration::zero();
+            // A week in which a written opt-out was in force counts at most the
+            // limit: its long hours were lawful, and do not make the weeks around
+            // it (before the signature, after the withdrawal) a breach.
+            let mut per_week = Vec::new();
             let mut w = first;
             while w < end {
-                total += *cache
+                let hours = *cache
                     .entry(w)
                     .or_insert_with(|| week_hours(input, pack, merged, w));
+                let lifted = limit.opt_out_applies && opted_week(input, w);
+                per_week.push(if lifted { hours.min(limit.per_week) } else { hours });
                 w = add_days(w, 7);
             }
+            let total: Duration = per_week.iter().copied().sum();
             let last = add_days(end, -1);
             let window = Window::Dates { first, last };
             let over = total > limit.per_week * weeks_total as i32;
@@ -919,9 +935,20 @@ pub fn weekly_average(
                     Severity::Violation,
                 ));
             } else if let Some(alert) = limit.alert_per_week.filter(|_| running) {
-                let employed_weeks = (end - first).num_days() / 7;
-                let begun = ((this_week - first).num_days() / 7 + 1).clamp(1, employed_weeks.max(1));
-                if total > alert * begun as i32 {
+                // The average so far: over the weeks of the period already over,
+                // or with the week under way where that is higher (a heavy week
+                // is seen before it ends; the empty rest of the current week does
+                // not dilute the weeks before it).
+                let employed_weeks = ((end - first).num_days() / 7).max(1);
+                let completed = ((this_week - first).num_days() / 7).clamp(0, employed_weeks);
+                let week = |k: i64| per_week.get(k as usize).copied().unwrap_or_else(Duration::zero);
+                let done: Duration = (0..completed).map(week).sum();
+                let mut average = if completed > 0 { done / completed as i32 } else { Duration::zero() };
+                if completed < employed_weeks {
+                    let with_current = done + week(completed);
+                    average = average.max(with_current / (completed + 1) as i32);
+                }
+                if average > alert {
                     out.push(finding(
                         input,
                         RuleId::WeeklyAverage,
@@ -929,7 +956,7 @@ pub fn weekly_average(
                         limit.reference,
                         window,
                         None,
-                        Quantity::of(total / begun as i32),
+                        Quantity::of(average),
                         Quantity::of(alert),
                         Severity::Warning,
                     ));
@@ -1655,6 +1682,24 @@ mod tests {
 
     // -- weekly_rest --------------------------------------------------------
 
+    #[test]
+    fn the_week_of_a_mid_week_hire_has_its_rest_before_the_hire() {
+        let m = mon();
+        // Hired on Wednesday, works Wednesday to Sunday, then the next week Monday to Friday.
+        let mut ivs = streak(add_days(m, 2), 5);
+        ivs.extend(streak(add_days(m, 7), 5));
+        let mut inp = input(&ivs);
+        inp.employed_from = Some(add_days(m, 2));
+        let got = run(RuleId::WeeklyRest, &RulePack::eu(), &inp, far());
+        assert!(got.is_empty(), "{got:#?}");
+        // Hired on Monday and working all seven days of the week: no rest in it.
+        let ivs = streak(m, 7);
+        let mut inp = input(&ivs);
+        inp.employed_from = Some(m);
+        let got = run(RuleId::WeeklyRest, &RulePack::eu(), &inp, far());
+        assert_eq!(got.len(), 1, "{got:#?}");
+    }
+
     /// Days worked 09:00-17:00 from `first` for `n` days.
     fn streak(first: NaiveDate, n: i64) -> Vec<WorkInterval> {
         (0..n).map(|k| iv(add_days(first, k), 9, 0, 480)).collect()
@@ -1760,12 +1805,24 @@ mod tests {
                 expected: vec![(m, 34 * 3600)],
             },
             Case {
-                name: "uk: the same 34 h meets 24 h",
+                name: "uk: the same 34 h is short too (reg. 11(7): the 24 h do not include the 11 h daily rest)",
                 pack: RulePack::uk(),
                 ivs: with(
                     streak(m, 5),
                     vec![
                         span(add_days(m, 5), (9, 0), add_days(m, 5), (22, 0)),
+                        span(add_days(m, 7), (8, 0), add_days(m, 7), (12, 0)),
+                    ],
+                ),
+                expected: vec![(m, 34 * 3600)],
+            },
+            Case {
+                name: "uk: 35 h of rest complies",
+                pack: RulePack::uk(),
+                ivs: with(
+                    streak(m, 5),
+                    vec![
+                        span(add_days(m, 5), (9, 0), add_days(m, 5), (21, 0)),
                         span(add_days(m, 7), (8, 0), add_days(m, 7), (12, 0)),
                     ],
                 ),
@@ -1781,8 +1838,10 @@ mod tests {
                 name: "uk fortnight: 13 days in a row fail both ways",
                 pack: uk14,
                 ivs: with(streak(m, 13), streak(add_days(m, 14), 5)),
-                // The rest from Saturday 17:00 has 31 h inside the fortnight.
-                expected: vec![(m, 31 * 3600)],
+                // The rest from Saturday 17:00 to Monday 09:00: 31 h inside the
+                // fortnight and 9 h of joined daily rest, 40 h, one rest of 35 h
+                // where two are needed (or one of 59 h).
+                expected: vec![(m, 40 * 3600)],
             },
             Case {
                 name: "a week with no work at all needs no rest of its own",
@@ -1931,6 +1990,33 @@ mod tests {
                 expected: vec![(w0, "avg_17w", Severity::Warning, 46 * 3600)],
             },
             Case {
+                name: "the running average is that of the weeks so far, not diluted by the empty rest of this week",
+                pack: RulePack::eu(),
+                hours: vec![50; 3],
+                leave: vec![],
+                opt_outs: vec![],
+                as_of: at(add_days(wk(3), 2), 10, 0),
+                expected: vec![(w0, "avg_17w", Severity::Warning, 50 * 3600)],
+            },
+            Case {
+                name: "a heavy week under way raises the running average before it ends",
+                pack: RulePack::eu(),
+                hours: vec![40, 40, 62],
+                leave: vec![],
+                opt_outs: vec![],
+                as_of: at(add_days(wk(2), 6), 20, 0),
+                expected: vec![(w0, "avg_17w", Severity::Warning, 142 * 3600 / 3)],
+            },
+            Case {
+                name: "a running average of 44 h exactly is no alert",
+                pack: RulePack::eu(),
+                hours: vec![44; 3],
+                leave: vec![],
+                opt_outs: vec![],
+                as_of: at(add_days(wk(3), 2), 10, 0),
+                expected: vec![],
+            },
+            Case {
                 name: "a running period that can no longer end under the limit is a violation",
                 pack: fixed(true),
                 hours: vec![70; 12],
@@ -1994,7 +2080,7 @@ mod tests {
                 expected: vec![],
             },
             Case {
-                name: "uk: an opt-out withdrawn within the period no longer covers it",
+                name: "uk: the weeks an opt-out was in force count at most 48 h, so a withdrawal late in the period keeps it lawful",
                 pack: {
                     let mut p = RulePack::uk();
                     p.weekly_average.limits[0].rolling = false;
@@ -2009,7 +2095,57 @@ mod tests {
                     until: Some(wk(10)),
                 }],
                 as_of: after,
-                expected: vec![(w0, "avg_17w", v, (600 + 7 * 40) * 3600 / 17)],
+                expected: vec![],
+            },
+            Case {
+                name: "uk: the weeks after a withdrawal are measured again: eight 60 h weeks after it breach the average",
+                pack: {
+                    let mut p = RulePack::uk();
+                    p.weekly_average.limits[0].rolling = false;
+                    p.weekly_average.limits[0].fixed_anchor = w0;
+                    p.weekly_average.limits[0].alert_per_week = None;
+                    p
+                },
+                hours: vec![40, 40, 40, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 40, 40, 40, 40],
+                leave: vec![],
+                opt_outs: vec![OptOut {
+                    from: d(2025, 12, 1),
+                    until: Some(wk(4)),
+                }],
+                as_of: after,
+                expected: vec![(w0, "avg_17w", v, (120 + 2 * 48 + 8 * 60 + 4 * 40) * 3600 / 17)],
+            },
+            Case {
+                name: "eu: an opt-out signed during heavy weeks spares the rolling periods that straddle the signature",
+                pack: RulePack::eu(),
+                hours: vec![40, 40, 40, 40, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60],
+                leave: vec![],
+                opt_outs: vec![OptOut {
+                    from: add_days(wk(4), 2),
+                    until: None,
+                }],
+                as_of: after,
+                expected: vec![],
+            },
+            Case {
+                name: "eu: without the opt-out the same history breaches the average",
+                pack: RulePack::eu(),
+                hours: vec![40, 40, 40, 40, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60],
+                leave: vec![],
+                opt_outs: vec![],
+                as_of: after,
+                // Every period holding more than 816 h: three clipped to the
+                // hire (ending in weeks 14, 15, 16), those from weeks 1 to 3,
+                // and the running one as an alert (48.75 h over its 16 weeks so far).
+                expected: vec![
+                    (w0, "avg_17w", v, (160 + 11 * 60) * 3600 / 17),
+                    (w0, "avg_17w", v, (160 + 12 * 60) * 3600 / 17),
+                    (w0, "avg_17w", v, (160 + 13 * 60) * 3600 / 17),
+                    (wk(1), "avg_17w", v, (120 + 13 * 60) * 3600 / 17),
+                    (wk(2), "avg_17w", v, (80 + 13 * 60) * 3600 / 17),
+                    (wk(3), "avg_17w", v, (40 + 13 * 60) * 3600 / 17),
+                    (wk(4), "avg_17w", Severity::Warning, 13 * 60 * 3600 / 16),
+                ],
             },
             Case {
                 name: "fr: the opt-out does not lift French limits",
