@@ -93,6 +93,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[derive(utoipa::OpenApi)]
 #[openapi(
     paths(check_in, check_out, create_record, list_records, get_record, correct_record, void_record, record_history, get_summary, create_lock, list_locks, get_lock, reopen_lock, file_request, list_requests, get_request, approve_request, reject_request),
+    // Named by a query parameter (`state`), which utoipa does not collect.
+    components(schemas(super::model::RequestStateName)),
     tags((name = "attendance", description = "Time records: self-service check-in and check-out; manual records and corrections by hr, admin and managers (never overwriting: every version is kept); summaries per local day and ISO week in the employee's time zone; correction requests (an employee proposes times for their own record; their manager or hr decides); period locks (hr and admin lock, an admin reopens). admin and hr see all, a manager their reporting chain, an employee their own."))
 )]
 pub struct AttendanceApi;

@@ -69,6 +69,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[derive(utoipa::OpenApi)]
 #[openapi(
     paths(list_violations, get_violation, acknowledge, rule_pack, evaluate, working_time, run_check, get_check, create_opt_out, list_opt_outs, get_opt_out, withdraw_opt_out),
+    // Named by a query parameter (`rule`), which utoipa does not collect.
+    components(schemas(super::domain::RuleId)),
     tags((name = "compliance", description = "Working-time law (Directive 2003/88/EC with the eu, de, uk and fr rule packs) checked on what attendance and leave record: violations and alerts with a lifecycle (open, acknowledged by hr, resolved when a correction makes them untrue), checks on demand, what-if evaluation of planned intervals, each employee's working-time view, opt-outs from the weekly limit. admin and hr see all and act; a manager sees their reporting chain, an employee their own."))
 )]
 pub struct ComplianceApi;
