@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::balance::{self, BalanceInputs, Employment, LedgerEntry};
 use super::domain::{LeaveDays, LeaveYear, LeaveYearStart, RequestStatus, RoleExt};
-use super::errors::ModuleError;
+use super::errors::{LeaveError, ModuleError};
 use super::model::*;
 use super::policy::LeavePolicy;
 use super::rules::{self, Decision, ExistingRequest, RequestFacts, RequestSpan};
@@ -741,7 +741,8 @@ impl Handler<FileRequest> for LeaveActor {
         let filed_by_hr = msg.by.role.is_hr() && msg.by.employee_id != Some(employee);
         let mut conn = self.conn()?;
         // The type is read once: an inactive one takes no new requests.
-        let evaluate = |c: &mut DbConnection| -> Result<(Book, rules::Evaluation, Vec<ExistingRequest>), ModuleError> {
+        #[allow(clippy::type_complexity, reason = "local to this handler")]
+        let evaluate = |c: &mut DbConnection| -> Result<(Book, Result<rules::Evaluation, LeaveError>, Vec<ExistingRequest>), ModuleError> {
             let book = self.book(c, employee, &input.leave_type)?;
             if !book.active {
                 return Err(ModuleError::UnknownType);
@@ -770,17 +771,24 @@ impl Handler<FileRequest> for LeaveActor {
                 ledger: &book.ledger,
                 accounting_from: self.accounting_from,
             };
-            let ev = rules::evaluate_request(&span, &facts)?;
+            let ev = rules::evaluate_request(&span, &facts);
             Ok((book, ev, ex))
         };
         if msg.preview {
             let (book, ev, _) = evaluate(&mut conn)?;
             let status = rules::initial_status(book.policy.approval);
-            return Ok(Filed::Preview(PreviewResponse::new(&ev.count, &ev.problems, status)));
+            // A range without a day that counts is a verdict too: 0 days, refused.
+            let preview = match ev {
+                Ok(ev) => PreviewResponse::new(&ev.count, &ev.problems, status),
+                Err(LeaveError::NoWorkingDays) => PreviewResponse::new(&LeaveDays::default(), &[LeaveError::NoWorkingDays], status),
+                Err(e) => return Err(e.into()),
+            };
+            return Ok(Filed::Preview(preview));
         }
         let (request, route) = self.outbox.commit(&mut conn, &msg.ctx, |c| {
             repo::lock_employee(c, employee)?;
             let (mut book, ev, ex) = evaluate(c)?;
+            let ev = ev?;
             let count = ev.verdict()?;
             let now = clock::now();
             let status = rules::initial_status(book.policy.approval);

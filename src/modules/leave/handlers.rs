@@ -479,7 +479,7 @@ pub async fn create_request(
         (status = 200, description = "What filing it would count, and every rule it would break (`allowed: false`), without creating anything.", body = PreviewResponse),
         (status = 403, description = "- `forbidden`: only hr and admin file leave for someone else"),
         (status = 404, description = "- `employee_not_found`"),
-        (status = 422, description = "- `validation_failed`\n- `unknown_leave_type`\n- `invalid_range`\n- `invalid_day_part`\n- `range_too_long`\n- `no_working_days`\n- `note_too_long`: the request cannot even be counted\n- `invalid_text`: the note has control or invisible characters, or no visible one"),
+        (status = 422, description = "- `validation_failed`\n- `unknown_leave_type`\n- `invalid_range`\n- `invalid_day_part`\n- `range_too_long`\n- `note_too_long`: the request cannot even be counted (a range without a day that counts is a verdict: 200 with 0 days and `no_working_days`)\n- `invalid_text`: the note has control or invisible characters, or no visible one"),
     )
 )]
 pub async fn preview_request(

@@ -296,6 +296,23 @@ async fn requests_are_refused_with_their_codes_and_change_nothing() {
     assert_eq!(r.body["allowed"], false);
     assert_eq!(r.body["days"], json!(40.0));
     assert_eq!(r.body["problems"][0]["code"], "insufficient_balance");
+    // A weekend: 0 days, and the verdict filing would give.
+    let r = call(
+        &app,
+        &token,
+        "POST",
+        &format!("{REQUESTS}/preview"),
+        Some(&annual("2028-02-12", "2028-02-13")),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.raw);
+    assert_eq!(r.body["allowed"], false);
+    assert_eq!(r.body["days"], json!(0.0));
+    assert_eq!(
+        r.body["problems"][0]["code"], "no_working_days",
+        "{}",
+        r.raw
+    );
     let list = call(&app, &app.admin_token, "GET", REQUESTS, None).await;
     assert_eq!(list.body["total"], 0);
 }
