@@ -158,6 +158,8 @@ diesel::table! {
     compliance_longest (employee_id) {
         employee_id -> Text,
         micros -> Int8,
+        first_start -> Nullable<Int8>,
+        last_start -> Nullable<Int8>,
     }
 }
 

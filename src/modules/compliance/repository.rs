@@ -390,61 +390,82 @@ pub fn save_records(conn: &mut DbConnection, rows: &[RecordRow]) -> QueryResult<
 }
 
 /// Raises the longest interval on record of the employees of `rows` where one of
-/// them is longer (never lowers it: a correction that shortens a record leaves a
-/// bound that is merely loose). Runs under the employees' locks, in the batch.
+/// them is longer, lowers their earliest start and raises their latest (never the
+/// other way: a correction that shortens or moves a record leaves bounds that are
+/// merely loose), in one statement for the batch. Runs under the employees' locks.
 fn raise_longest(conn: &mut DbConnection, rows: &[RecordRow]) -> QueryResult<()> {
-    let mut seen: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+    // employee -> (longest, first start, last start)
+    let mut seen: std::collections::BTreeMap<&str, (i64, i64, i64)> = Default::default();
     for r in rows.iter().filter(|r| !r.voided) {
         if let Some(end) = r.end_at {
             let len = end.saturating_sub(r.start_at).max(0);
-            let e = seen.entry(r.employee_id.as_str()).or_insert(len);
-            *e = (*e).max(len);
+            let e = seen.entry(r.employee_id.as_str()).or_insert((len, r.start_at, r.start_at));
+            *e = (e.0.max(len), e.1.min(r.start_at), e.2.max(r.start_at));
         }
     }
     if seen.is_empty() {
         return Ok(());
     }
-    let known: std::collections::HashMap<String, i64> = longest::table
-        .filter(longest::employee_id.eq_any(seen.keys().copied()))
-        .select((longest::employee_id, longest::micros))
-        .load::<(String, i64)>(conn)?
-        .into_iter()
-        .collect();
-    for (employee, len) in seen {
-        if known.get(employee).is_some_and(|k| *k >= len) {
-            continue;
+    // PostgreSQL's GREATEST/LEAST ignore a NULL (a row from before the bounds
+    // existed and without intervals); SQLite's max/min would return it, hence
+    // the COALESCE.
+    let (greatest, least) = match conn {
+        DbConnection::Pg(_) => ("GREATEST", "LEAST"),
+        DbConnection::Sqlite(_) => ("max", "min"),
+    };
+    let values = (0..seen.len())
+        .map(|k| match conn {
+            DbConnection::Pg(_) => format!("(${}, ${}, ${}, ${})", 4 * k + 1, 4 * k + 2, 4 * k + 3, 4 * k + 4),
+            DbConnection::Sqlite(_) => "(?, ?, ?, ?)".to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "INSERT INTO compliance_longest (employee_id, micros, first_start, last_start) VALUES {values} \
+         ON CONFLICT (employee_id) DO UPDATE SET \
+         micros = {greatest}(compliance_longest.micros, excluded.micros), \
+         first_start = {least}(COALESCE(compliance_longest.first_start, excluded.first_start), excluded.first_start), \
+         last_start = {greatest}(COALESCE(compliance_longest.last_start, excluded.last_start), excluded.last_start)"
+    );
+    use diesel::sql_types::{BigInt, Text};
+    match conn {
+        DbConnection::Pg(pg) => {
+            let mut q = diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>();
+            for (e, (len, first, last)) in &seen {
+                q = q.bind::<Text, _>(*e).bind::<BigInt, _>(*len).bind::<BigInt, _>(*first).bind::<BigInt, _>(*last);
+            }
+            q.execute(pg)?;
         }
-        let row = (longest::employee_id.eq(employee), longest::micros.eq(len));
-        match conn {
-            DbConnection::Pg(pg) => {
-                diesel::insert_into(longest::table)
-                    .values(row)
-                    .on_conflict(longest::employee_id)
-                    .do_update()
-                    .set(longest::micros.eq(len))
-                    .execute(pg)?;
+        DbConnection::Sqlite(sqlite) => {
+            let mut q = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
+            for (e, (len, first, last)) in &seen {
+                q = q.bind::<Text, _>(*e).bind::<BigInt, _>(*len).bind::<BigInt, _>(*first).bind::<BigInt, _>(*last);
             }
-            DbConnection::Sqlite(sqlite) => {
-                diesel::insert_into(longest::table)
-                    .values(row)
-                    .on_conflict(longest::employee_id)
-                    .do_update()
-                    .set(longest::micros.eq(len))
-                    .execute(sqlite)?;
-            }
+            q.execute(sqlite)?;
         }
     }
     Ok(())
 }
 
-/// The longest interval any of `employees` has on record, in microseconds; `None`
-/// when one of them has none recorded (then nothing bounds a query's start).
-fn longest_of(conn: &mut DbConnection, employees: &[String]) -> QueryResult<Option<i64>> {
-    let rows: Vec<i64> = longest::table
+/// What bounds the interval queries of `employees`: the longest interval any of
+/// them has on record, in microseconds (`None` when one of them has none
+/// recorded: then nothing bounds a query's start), and each one's earliest and
+/// latest start on record (absent: unknown).
+struct Bounds {
+    reach: Option<i64>,
+    starts: std::collections::HashMap<String, (Option<i64>, Option<i64>)>,
+}
+
+fn bounds_of(conn: &mut DbConnection, employees: &[String]) -> QueryResult<Bounds> {
+    let rows: Vec<(String, i64, Option<i64>, Option<i64>)> = longest::table
         .filter(longest::employee_id.eq_any(employees))
-        .select(longest::micros)
+        .select((longest::employee_id, longest::micros, longest::first_start, longest::last_start))
         .load(conn)?;
-    Ok((rows.len() == employees.len()).then(|| rows.into_iter().max().unwrap_or(0)))
+    let reach = (rows.len() == employees.len()).then(|| rows.iter().map(|r| r.1).max().unwrap_or(0));
+    Ok(Bounds {
+        reach,
+        starts: rows.into_iter().map(|(e, _, first, last)| (e, (first, last))).collect(),
+    })
 }
 
 type Backend = <DbConnection as diesel::Connection>::Backend;
@@ -543,7 +564,8 @@ pub fn intervals_around_all(
     let mut employees: Vec<String> = wants.iter().map(|(e, _, _)| e.to_string()).collect();
     employees.sort();
     employees.dedup();
-    let reach = longest_of(conn, &employees)?;
+    let bounds = bounds_of(conn, &employees)?;
+    let reach = bounds.reach;
     let terms = by_range(&wide).into_iter().map(|((lo, hi), ids)| -> Term<intervals::table> {
         let floor = reach.map_or(i64::MIN, |r| lo.saturating_sub(r).saturating_sub(1));
         Box::new(
@@ -583,8 +605,11 @@ pub fn intervals_around_all(
                 after = Some(r);
             }
         }
+        let (first_start, last_start) = bounds.starts.get(&employee.to_string()).copied().unwrap_or((None, None));
         let before = match before {
             Some(b) if b.0 >= wide_lo => Some(b),
+            // Nothing started before `lo`, so nothing ended by it.
+            None if first_start.is_some_and(|f| f >= lo) => None,
             _ => live(*employee)
                 .filter(intervals::end_at.le(lo))
                 .order(intervals::start_at.desc())
@@ -594,6 +619,8 @@ pub fn intervals_around_all(
         };
         let after = match after {
             Some(a) => Some(a),
+            // Nothing starts at or after `hi`.
+            None if last_start.is_some_and(|l| l < hi) => None,
             None => live(*employee)
                 .filter(intervals::start_at.ge(hi))
                 .order(intervals::start_at.asc())
