@@ -431,7 +431,7 @@ fn every_reference_in_the_document_names_a_component_it_defines() {
     // utoipa does not collect) leaves that part of the contract undefined:
     // clients cannot read it and schemathesis skips it.
     let doc: Value =
-        serde_json::from_str(&hrms::http::openapi::document_json()).expect("the document is JSON");
+        serde_json::from_str(hrms::http::openapi::document_json()).expect("the document is JSON");
     let mut found = Vec::new();
     refs(&doc, &mut found);
     assert!(!found.is_empty());
