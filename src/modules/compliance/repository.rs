@@ -585,8 +585,18 @@ pub fn intervals_around_all(
             .order((intervals::employee_id.asc(), intervals::start_at.asc()))
             .select((intervals::employee_id, intervals::start_at, intervals::end_at))
             .load(conn)?;
+        // Sorted by employee: each id is parsed once, not once per row.
+        let mut current: Option<(String, EmployeeId)> = None;
         for (e, start, end) in rows {
-            by_employee.entry(parse(&e, "employee id")?).or_default().push((start, end));
+            let id = match &current {
+                Some((s, id)) if *s == e => *id,
+                _ => {
+                    let id = parse(&e, "employee id")?;
+                    current = Some((e, id));
+                    id
+                }
+            };
+            by_employee.entry(id).or_default().push((start, end));
         }
     }
     let end_of = |r: &(i64, Option<i64>)| r.1.unwrap_or(r.0);

@@ -971,8 +971,23 @@ pub fn weekly_average(
 /// across midnight when the end is earlier; real elapsed time across DST changes).
 pub fn night_time(tz: Tz, rule: &NightWorkRule, iv: WorkInterval) -> Duration {
     let wraps = rule.night_end <= rule.night_start;
-    let mut d = add_days(local_date(tz, iv.start), -1);
-    let last = local_date(tz, iv.end);
+    let ls = iv.start.with_timezone(&tz).naive_local();
+    let le = iv.end.with_timezone(&tz).naive_local();
+    // A day shift (one local date, no clock change inside, clear of the night
+    // window) has none: the common case, without converting night bounds.
+    if ls.date() == le.date() && le - ls == iv.end - iv.start {
+        let (s, e) = (ls.time(), le.time());
+        let clear = if wraps {
+            s >= rule.night_end && e <= rule.night_start
+        } else {
+            s >= rule.night_end || e <= rule.night_start
+        };
+        if clear {
+            return Duration::zero();
+        }
+    }
+    let mut d = add_days(ls.date(), -1);
+    let last = le.date();
     let mut sum = Duration::zero();
     while d <= last {
         let ns = at_local(tz, d, rule.night_start);
@@ -2329,6 +2344,26 @@ mod tests {
                 iv: iv(mon(), 4, 0, 240),
                 expected: 2,
             },
+            Case {
+                name: "06:00-14:00 starts as the night ends: none",
+                iv: iv(mon(), 6, 0, 480),
+                expected: 0,
+            },
+            Case {
+                name: "15:00-23:00 ends as the night starts: none",
+                iv: iv(mon(), 15, 0, 480),
+                expected: 0,
+            },
+            Case {
+                name: "05:00-13:00 holds 1 h",
+                iv: iv(mon(), 5, 0, 480),
+                expected: 1,
+            },
+            Case {
+                name: "16:00-00:00 holds 1 h",
+                iv: span(mon(), (16, 0), add_days(mon(), 1), (0, 0)),
+                expected: 1,
+            },
         ];
         for c in cases {
             assert_eq!(
@@ -2337,6 +2372,18 @@ mod tests {
                 "{}",
                 c.name
             );
+        }
+        // A night that does not cross midnight (00:00-07:00).
+        let mut early = rule;
+        early.night_start = t(0, 0);
+        early.night_end = t(7, 0);
+        for (iv, expected) in [
+            (iv(mon(), 8, 0, 480), 0),
+            (iv(mon(), 15, 0, 540), 0),
+            (iv(mon(), 3, 0, 300), 4),
+            (span(mon(), (22, 0), add_days(mon(), 1), (2, 0)), 2),
+        ] {
+            assert_eq!(night_time(TZ, &early, iv), Duration::hours(expected), "{iv:?}");
         }
     }
 
