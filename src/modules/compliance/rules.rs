@@ -260,7 +260,11 @@ pub fn data_range(
             let (before, after) = match s.rule {
                 RuleId::DailyRest | RuleId::Break | RuleId::DailyMax => (2, 3),
                 RuleId::AnnualLeave => (0, 1),
-                _ => (span + 7, span + 7),
+                // The 7- or 14-day periods touching the scope, whole (the gaps
+                // reaching out of them come from the intervals just outside,
+                // which the caller loads too).
+                RuleId::WeeklyRest => (14, 15),
+                RuleId::WeeklyAverage | RuleId::NightWork => (span + 7, span + 7),
             };
             (
                 local_midnight(tz, add_days(s.first, -before)),
@@ -2647,6 +2651,51 @@ mod tests {
             }
         }
         v
+    }
+
+    #[test]
+    fn the_data_range_of_a_scope_holds_everything_its_evaluation_reads() {
+        // A messy year with four weeks off in June (a long rest), evaluated
+        // per scope on what a loader returns for its data range (the
+        // intervals overlapping it and the one on either side), must give
+        // exactly what the whole history gives.
+        let mut all: Vec<WorkInterval> = messy_year()
+            .into_iter()
+            .filter(|iv| !(iv.start >= at(d(2026, 6, 1), 0, 0) && iv.start < at(d(2026, 6, 29), 0, 0)))
+            .collect();
+        all.sort_by_key(|iv| iv.start);
+        let as_of = at(d(2027, 3, 1), 0, 0);
+        let mut fortnight = RulePack::eu();
+        fortnight.weekly_rest.period = RestPeriod::Fortnight { anchor: d(2024, 1, 1) };
+        let packs = [RulePack::eu(), RulePack::de(), RulePack::uk(), RulePack::fr(), fortnight];
+        let scopes = [
+            (d(2026, 3, 10), d(2026, 3, 12)),
+            (d(2026, 5, 29), d(2026, 6, 29)),
+            (d(2026, 6, 10), d(2026, 6, 10)),
+            (d(2026, 1, 20), d(2026, 1, 26)),
+            (d(2026, 11, 2), d(2026, 11, 4)),
+        ];
+        let key = |f: &Finding| (f.identity(), secs(f.measured));
+        for pack in &packs {
+            for rule in RuleId::ALL.into_iter().filter(|r| *r != RuleId::AnnualLeave) {
+                for (first, last) in scopes {
+                    let scope = [RuleScope { rule, first, last }];
+                    let (from, to) = data_range(pack, TZ, &scope).unwrap();
+                    let mut loaded: Vec<WorkInterval> =
+                        all.iter().filter(|iv| iv.start < to && iv.end > from).copied().collect();
+                    if let Some(b) = all.iter().filter(|iv| iv.end <= from).max_by_key(|iv| iv.start) {
+                        loaded.insert(0, *b);
+                    }
+                    loaded.extend(all.iter().find(|iv| iv.start >= to).copied());
+                    let mut whole = input(&all);
+                    whole.employed_from = Some(d(2026, 1, 5));
+                    let part = EmployeeInput { intervals: &loaded, ..whole.clone() };
+                    let expected: Vec<_> = evaluate(&whole, pack, &scope, as_of).iter().map(key).collect();
+                    let got: Vec<_> = evaluate(&part, pack, &scope, as_of).iter().map(key).collect();
+                    assert_eq!(got, expected, "{:?} {rule:?} {first}..{last}", pack.code);
+                }
+            }
+        }
     }
 
     #[test]
