@@ -427,24 +427,31 @@ fn raise_longest(conn: &mut DbConnection, rows: &[RecordRow]) -> QueryResult<()>
          first_start = {least}(COALESCE(compliance_longest.first_start, excluded.first_start), excluded.first_start), \
          last_start = {greatest}(COALESCE(compliance_longest.last_start, excluded.last_start), excluded.last_start)"
     );
-    use diesel::sql_types::{BigInt, Text};
     match conn {
-        DbConnection::Pg(pg) => {
-            let mut q = diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>();
-            for (e, (len, first, last)) in &seen {
-                q = q.bind::<Text, _>(*e).bind::<BigInt, _>(*len).bind::<BigInt, _>(*first).bind::<BigInt, _>(*last);
-            }
-            q.execute(pg)?;
-        }
-        DbConnection::Sqlite(sqlite) => {
-            let mut q = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
-            for (e, (len, first, last)) in &seen {
-                q = q.bind::<Text, _>(*e).bind::<BigInt, _>(*len).bind::<BigInt, _>(*first).bind::<BigInt, _>(*last);
-            }
-            q.execute(sqlite)?;
-        }
-    }
+        DbConnection::Pg(pg) => bound_upsert::<diesel::pg::Pg>(sql, &seen).execute(pg)?,
+        DbConnection::Sqlite(sqlite) => bound_upsert::<diesel::sqlite::Sqlite>(sql, &seen).execute(sqlite)?,
+    };
     Ok(())
+}
+
+/// The upsert of [`raise_longest`] with its values bound, for either backend.
+fn bound_upsert<'f, DB>(
+    sql: String,
+    seen: &'f std::collections::BTreeMap<&'f str, (i64, i64, i64)>,
+) -> diesel::query_builder::BoxedSqlQuery<'f, DB, diesel::query_builder::SqlQuery>
+where
+    DB: diesel::backend::Backend
+        + diesel::sql_types::HasSqlType<diesel::sql_types::Text>
+        + diesel::sql_types::HasSqlType<diesel::sql_types::BigInt>,
+    &'f str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+    i64: diesel::serialize::ToSql<diesel::sql_types::BigInt, DB>,
+{
+    use diesel::sql_types::{BigInt, Text};
+    let mut q = diesel::sql_query(sql).into_boxed::<DB>();
+    for (e, (len, first, last)) in seen {
+        q = q.bind::<Text, _>(*e).bind::<BigInt, _>(*len).bind::<BigInt, _>(*first).bind::<BigInt, _>(*last);
+    }
+    q
 }
 
 /// What bounds the interval queries of `employees`: the longest interval any of

@@ -638,12 +638,11 @@ impl Gap {
 
 }
 
-fn gaps_touching(
-    merged: &[WorkInterval],
-    leading_start: DateTime<Utc>,
-    ps: DateTime<Utc>,
-    pe: DateTime<Utc>,
-) -> Vec<Gap> {
+/// The gaps between work touching `[ps, pe)`. The time before the first record
+/// is rest, before the hire too: an employee hired on a Wednesday who works to
+/// Sunday had that week's rest before starting (the employer cannot owe rest
+/// for days before the hire).
+fn gaps_touching(merged: &[WorkInterval], ps: DateTime<Utc>, pe: DateTime<Utc>) -> Vec<Gap> {
     let lo = merged.partition_point(|iv| iv.end <= ps);
     let mut gaps = Vec::new();
     // The gap running into the period (before the first interval overlapping it).
@@ -653,7 +652,7 @@ fn gaps_touching(
             end: merged.get(lo).map(|n| n.start),
         }),
         None => gaps.push(Gap {
-            start: leading_start,
+            start: DateTime::<Utc>::MIN_UTC,
             end: merged.first().map(|n| n.start),
         }),
     }
@@ -701,10 +700,6 @@ pub fn weekly_rest(
     let Some(first_work) = merged.first() else {
         return Vec::new();
     };
-    // The time before the first record is rest, before the hire too: an
-    // employee hired on a Wednesday who works to Sunday had that week's rest
-    // before starting (the employer cannot owe rest for days before the hire).
-    let leading_start = DateTime::<Utc>::MIN_UTC;
     let (period_days, anchor) = match rule.period {
         RestPeriod::Week => (7, monday_of(scope.first)),
         RestPeriod::Fortnight { anchor } => (14, anchor),
@@ -721,7 +716,7 @@ pub fn weekly_rest(
         if !employed || pe <= first_work.start || worked_between(merged, ps, pe).is_zero() {
             continue;
         }
-        let gaps = gaps_touching(merged, leading_start, ps, pe);
+        let gaps = gaps_touching(merged, ps, pe);
         // The daily rest a pack joins to the weekly one (35 h = 24 h + 11 h).
         let joined = (rule.min_week - Duration::hours(24)).max(Duration::zero());
         let ok = match rule.period {
